@@ -1,0 +1,141 @@
+// The service behind every door. It is typed as the contract, so a method missing here is a compile error.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  ApiEvent,
+  ApiEventName,
+  ApiEvents,
+  AppInfo,
+  ImportResult,
+  LoupeApi,
+} from '../shared/api-contract';
+import { openDatabase, type Db, type OpenOptions } from './db/open-database';
+import {
+  getDatasetRecord,
+  getImage,
+  getSubject,
+  listDatasetRecords,
+  listProblems,
+  overview,
+  queryImages,
+  setReview,
+  summarize,
+} from './db/dataset-queries';
+import { listHistory, redo, setLabel, undo } from './history/label-history';
+import { importDataset } from './import/import-job';
+import { exportDataset } from './export/export-dataset';
+import { JobRunner } from './jobs/job-runner';
+import { cachePathsFor, type CachePaths } from './cache-paths';
+import { makeMaskDataset } from './datasets/synthetic-mask-dataset';
+
+export const LOUPE_VERSION = '0.1.0';
+
+export interface CoreHost {
+  door: AppInfo['door'];
+  /** A native folder picker, where the door has one (Electron). */
+  pickFolder?: (title: string | undefined) => Promise<string | null>;
+}
+
+export interface LoupeCore {
+  readonly api: LoupeApi;
+  readonly db: Db;
+  readonly dbPath: string;
+  readonly cache: CachePaths;
+  readonly jobs: JobRunner;
+  on(listener: (event: ApiEvent) => void): () => void;
+  /** Stops running jobs, then closes the store. */
+  close(): Promise<void>;
+}
+
+export interface CoreOptions extends OpenOptions {
+  host?: CoreHost;
+}
+
+export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
+  const db = openDatabase(dbPath, options);
+  const cache = cachePathsFor(dbPath);
+  const jobs = new JobRunner();
+  const host: CoreHost = options.host ?? { door: 'browser' };
+  const listeners = new Set<(event: ApiEvent) => void>();
+  const emit = <E extends ApiEventName>(name: E, payload: ApiEvents[E]): void => {
+    const event = { name, payload } as ApiEvent;
+    for (const l of listeners) l(event);
+  };
+  const unsubscribeJobs = jobs.onProgress((snapshot) => emit('job.progress', snapshot));
+
+  const startImport = (path: string, format: Parameters<typeof importDataset>[3], title: string): string =>
+    jobs.start('import', title, async (ctx): Promise<ImportResult> => {
+      const result = await importDataset(db, cache, path, format, { signal: ctx.signal, onProgress: ctx.progress });
+      emit('datasets.changed', { datasetId: result.datasetId });
+      return result;
+    });
+
+  const api: LoupeApi = {
+    'app.info': () =>
+      Promise.resolve({ version: LOUPE_VERSION, door: host.door, canPickFolder: !!host.pickFolder, dbPath }),
+    'app.pickFolder': async ({ title }) => ({ path: host.pickFolder ? await host.pickFolder(title) : null }),
+    'datasets.list': () => Promise.resolve(listDatasetRecords(db).map((r) => summarize(db, r))),
+    'datasets.get': ({ datasetId }) => Promise.resolve(summarize(db, getDatasetRecord(db, datasetId))),
+    'datasets.import': ({ path, format }) => Promise.resolve({ jobId: startImport(path, format, `Import ${path}`) }),
+    'datasets.importDemo': () => {
+      const jobId = jobs.start('demo', 'Demo dataset', async (ctx): Promise<ImportResult> => {
+        const dir = join(cache.root, 'demo-mask-dataset');
+        mkdirSync(dir, { recursive: true });
+        ctx.progress('drawing demo photos', 0, 1);
+        await makeMaskDataset(dir, { persons: 24, seed: 7, width: 192, height: 256 });
+        const result = await importDataset(db, cache, dir, 'mask', { signal: ctx.signal, onProgress: ctx.progress });
+        emit('datasets.changed', { datasetId: result.datasetId });
+        return result;
+      });
+      return Promise.resolve({ jobId });
+    },
+    'datasets.overview': ({ datasetId }) => Promise.resolve(overview(db, datasetId)),
+    'datasets.problems': ({ datasetId }) => Promise.resolve(listProblems(db, datasetId)),
+    'images.query': ({ datasetId, filter, sort, offset, limit }) =>
+      Promise.resolve(queryImages(db, datasetId, filter, sort, offset, limit)),
+    'images.get': ({ imageId }) => Promise.resolve(getImage(db, imageId)),
+    'images.setReview': ({ imageId, status }) => {
+      const row = setReview(db, imageId, status);
+      emit('labels.changed', { datasetId: getImage(db, imageId).datasetId, actionId: null, reason: 'review' });
+      return Promise.resolve(row);
+    },
+    'subjects.get': ({ subjectId }) => Promise.resolve(getSubject(db, subjectId)),
+    'labels.set': ({ datasetId, target, field, value }) => {
+      const result = setLabel(db, { datasetId, target, field, value });
+      if (result.actionId !== null) emit('labels.changed', { datasetId, actionId: result.actionId, reason: 'set' });
+      return Promise.resolve(result);
+    },
+    'history.list': ({ datasetId, limit }) => Promise.resolve(listHistory(db, datasetId, limit)),
+    'history.undo': ({ datasetId }) => {
+      const result = undo(db, datasetId);
+      if (result.action) emit('labels.changed', { datasetId, actionId: result.action.actionId, reason: 'undo' });
+      return Promise.resolve(result);
+    },
+    'history.redo': ({ datasetId }) => {
+      const result = redo(db, datasetId);
+      if (result.action) emit('labels.changed', { datasetId, actionId: result.action.actionId, reason: 'redo' });
+      return Promise.resolve(result);
+    },
+    'export.run': ({ datasetId, outDir }) => Promise.resolve(exportDataset(db, datasetId, outDir)),
+    'jobs.list': () => Promise.resolve(jobs.list()),
+    'jobs.cancel': ({ jobId }) => Promise.resolve({ cancelled: jobs.cancel(jobId) }),
+  };
+
+  return {
+    api,
+    db,
+    dbPath,
+    cache,
+    jobs,
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await jobs.stopAll();
+      unsubscribeJobs();
+      listeners.clear();
+      db.close();
+    },
+  };
+}

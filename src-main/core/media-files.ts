@@ -1,0 +1,64 @@
+// The doors (Electron protocol, HTTP server) serve images by id only. The path comes from the store and must
+// still resolve, after following symlinks, inside the dataset's root (or Loupe's own thumbnail cache).
+import { realpathSync } from 'node:fs';
+import { extname, isAbsolute, join, relative } from 'node:path';
+import type { Db } from './db/open-database';
+import { imageLocation } from './db/dataset-queries';
+import type { CachePaths } from './cache-paths';
+
+export type MediaKind = 'thumb' | 'image';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.bmp': 'image/bmp',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.avif': 'image/avif',
+};
+
+export function contentTypeFor(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function within(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function real(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** The file to send for `/media/<kind>/<id>`, or null when it does not exist or lies outside where it may. */
+export function resolveMediaFile(
+  db: Db,
+  cache: CachePaths,
+  kind: MediaKind,
+  imageId: number,
+): { path: string; contentType: string } | null {
+  const location = imageLocation(db, imageId);
+  if (!location) return null;
+  const [file, allowedRoot] =
+    kind === 'thumb' && location.thumb
+      ? [location.thumb, cache.root]
+      : [join(location.root, location.relPath), location.root];
+  const resolvedFile = real(file);
+  const resolvedRoot = real(allowedRoot);
+  if (!resolvedFile || !resolvedRoot || !within(resolvedFile, resolvedRoot)) return null;
+  return { path: resolvedFile, contentType: contentTypeFor(resolvedFile) };
+}
+
+/** Parses `/media/<kind>/<id>` (after any prefix is stripped). */
+export function parseMediaPath(pathname: string): { kind: MediaKind; imageId: number } | null {
+  const match = /^\/media\/(thumb|image)\/(\d{1,12})$/.exec(pathname);
+  if (!match) return null;
+  return { kind: match[1] as MediaKind, imageId: Number(match[2]) };
+}

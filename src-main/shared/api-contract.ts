@@ -1,0 +1,300 @@
+// The one contract between the renderer and the core. Each method has an argument schema (checked at every
+// door before core sees the value) and a result type. Transports are generic over `ApiMethod`, so adding a
+// method means adding it here and in the service, nowhere else.
+import { z } from 'zod';
+import type { DatasetKind, LabelField } from './label-schema';
+
+const id = z.number().int().positive();
+const labelField = z.enum(['mask', 'gender', 'age', 'label']);
+export const importFormat = z.enum(['auto', 'mask', 'csv', 'folders', 'idx']);
+export type ImportFormat = z.infer<typeof importFormat>;
+export const reviewStatus = z.enum(['unreviewed', 'verified', 'flagged']);
+export type ReviewStatus = z.infer<typeof reviewStatus>;
+
+export const imageFilter = z
+  .object({
+    classIndex: z.number().int().min(0).optional(),
+    mask: z.number().int().min(0).max(2).optional(),
+    gender: z.number().int().min(0).max(1).optional(),
+    ageGroup: z.number().int().min(0).max(2).optional(),
+    label: z.number().int().min(0).optional(),
+    review: reviewStatus.optional(),
+    subjectId: id.optional(),
+    pathContains: z.string().max(500).optional(),
+  })
+  .strict();
+export type ImageFilter = z.infer<typeof imageFilter>;
+
+export const imageSort = z.enum(['path', 'class', 'age', 'recent-change']);
+export type ImageSort = z.infer<typeof imageSort>;
+
+export const labelTarget = z.union([
+  z.object({ imageId: id }).strict(),
+  z.object({ subjectId: id }).strict(),
+]);
+export type LabelTarget = z.infer<typeof labelTarget>;
+
+export const apiArgSchemas = {
+  'app.info': z.object({}).strict(),
+  'app.pickFolder': z.object({ title: z.string().max(200).optional() }).strict(),
+  'datasets.list': z.object({}).strict(),
+  'datasets.get': z.object({ datasetId: id }).strict(),
+  'datasets.import': z
+    .object({ path: z.string().min(1).max(4096), format: importFormat.default('auto') })
+    .strict(),
+  'datasets.importDemo': z.object({}).strict(),
+  'datasets.overview': z.object({ datasetId: id }).strict(),
+  'datasets.problems': z.object({ datasetId: id }).strict(),
+  'images.query': z
+    .object({
+      datasetId: id,
+      filter: imageFilter.default({}),
+      sort: imageSort.default('path'),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(2000).default(200),
+    })
+    .strict(),
+  'images.get': z.object({ imageId: id }).strict(),
+  'images.setReview': z.object({ imageId: id, status: reviewStatus }).strict(),
+  'subjects.get': z.object({ subjectId: id }).strict(),
+  'labels.set': z
+    .object({
+      datasetId: id,
+      target: labelTarget,
+      field: labelField,
+      // Class / value index; for `age` a value ≥ 3 is taken as a numeric age in years.
+      value: z.number().int().min(0).max(1_000_000),
+    })
+    .strict(),
+  'history.list': z.object({ datasetId: id, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+  'history.undo': z.object({ datasetId: id }).strict(),
+  'history.redo': z.object({ datasetId: id }).strict(),
+  'export.run': z.object({ datasetId: id, outDir: z.string().min(1).max(4096) }).strict(),
+  'jobs.list': z.object({}).strict(),
+  'jobs.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
+} as const;
+
+export type ApiMethod = keyof typeof apiArgSchemas;
+/** Arguments as a caller may write them (defaults optional). */
+export type ApiArgsIn<M extends ApiMethod> = z.input<(typeof apiArgSchemas)[M]>;
+/** Arguments as core receives them, after validation and defaults. */
+export type ApiArgs<M extends ApiMethod> = z.output<(typeof apiArgSchemas)[M]>;
+
+export interface AppInfo {
+  version: string;
+  door: 'electron' | 'browser';
+  canPickFolder: boolean;
+  dbPath: string;
+}
+
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  kind: DatasetKind;
+  root: string;
+  images: number;
+  subjects: number;
+  problems: number;
+  /** Class names in index order: the 18 competition classes, or the single label's names. */
+  classNames: string[];
+  /** Value names of the single label (empty for the competition layout). */
+  labelNames: string[];
+  fields: LabelField[];
+  importedAt: string;
+}
+
+export interface CountRow {
+  key: string;
+  count: number;
+}
+
+export interface DatasetOverview {
+  datasetId: number;
+  kind: DatasetKind;
+  images: number;
+  subjects: number;
+  classes: CountRow[];
+  mask: CountRow[];
+  /** Persons per gender (competition layout). */
+  gender: CountRow[];
+  /** Persons per age group (competition layout). */
+  ageGroups: CountRow[];
+  /** Persons per numeric age, ascending. */
+  ages: { age: number; male: number; female: number }[];
+  /** Persons per age group × gender. */
+  ageByGender: { ageGroup: string; male: number; female: number }[];
+  /** Classes whose image count is under a fifth of the median class: shown highlighted. */
+  rareClasses: string[];
+  review: CountRow[];
+}
+
+export interface BoxDto {
+  id: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  source: 'detected' | 'manual' | 'imported';
+  score: number | null;
+}
+
+export interface ImageRow {
+  id: number;
+  path: string;
+  subjectId: number | null;
+  subjectKey: string | null;
+  slot: string | null;
+  mask: number | null;
+  gender: number | null;
+  age: number | null;
+  ageGroup: number | null;
+  label: number | null;
+  classIndex: number | null;
+  review: ReviewStatus;
+  width: number;
+  height: number;
+}
+
+export interface ImageDetail extends ImageRow {
+  datasetId: number;
+  boxes: BoxDto[];
+}
+
+export interface SubjectDetail {
+  id: number;
+  datasetId: number;
+  key: string;
+  externalId: string | null;
+  gender: number | null;
+  age: number | null;
+  ageGroup: number | null;
+  attributes: Record<string, string>;
+  images: ImageDetail[];
+}
+
+export interface ImageQueryResult {
+  total: number;
+  offset: number;
+  items: ImageRow[];
+}
+
+export interface LabelChangeDto {
+  entity: 'image' | 'subject';
+  entityId: number;
+  /** Image path or subject key, for people and CSVs. */
+  entityKey: string;
+  field: LabelField;
+  oldValue: number | null;
+  newValue: number | null;
+}
+
+export interface HistoryEntry {
+  actionId: number;
+  source: 'import' | 'user' | 'suggestion';
+  description: string;
+  state: 'applied' | 'undone';
+  createdAt: string;
+  changes: LabelChangeDto[];
+}
+
+export interface LabelSetResult {
+  actionId: number | null;
+  /** Images whose effective labels changed (7 for a person-level field in the competition layout). */
+  imagesChanged: number;
+  changes: LabelChangeDto[];
+}
+
+export interface UndoResult {
+  action: HistoryEntry | null;
+}
+
+export interface ImportProblem {
+  path: string;
+  reason: string;
+}
+
+export interface ImportResult {
+  datasetId: number;
+  images: number;
+  subjects: number;
+  added: number;
+  problems: ImportProblem[];
+}
+
+export interface ExportResult {
+  outDir: string;
+  files: string[];
+  rowsChanged: number;
+  changes: number;
+}
+
+export type JobKind = 'import' | 'export' | 'demo';
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobSnapshot {
+  id: string;
+  kind: JobKind;
+  title: string;
+  state: JobState;
+  phase: string;
+  done: number;
+  total: number;
+  startedAt: string;
+  error: string | null;
+  /** ImportResult for an import job once done. */
+  result: unknown;
+}
+
+export interface JobStarted {
+  jobId: string;
+}
+
+export interface ApiResults {
+  'app.info': AppInfo;
+  'app.pickFolder': { path: string | null };
+  'datasets.list': DatasetSummary[];
+  'datasets.get': DatasetSummary;
+  'datasets.import': JobStarted;
+  'datasets.importDemo': JobStarted;
+  'datasets.overview': DatasetOverview;
+  'datasets.problems': ImportProblem[];
+  'images.query': ImageQueryResult;
+  'images.get': ImageDetail;
+  'images.setReview': ImageRow;
+  'subjects.get': SubjectDetail;
+  'labels.set': LabelSetResult;
+  'history.list': HistoryEntry[];
+  'history.undo': UndoResult;
+  'history.redo': UndoResult;
+  'export.run': ExportResult;
+  'jobs.list': JobSnapshot[];
+  'jobs.cancel': { cancelled: boolean };
+}
+
+export type ApiResult<M extends ApiMethod> = ApiResults[M];
+
+/** What every door implements: one async function per method. A missing method is a compile error. */
+export type LoupeApi = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResult<M>> };
+
+/** What crosses a transport. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiErrorDto };
+
+export interface ApiErrorDto {
+  code: 'invalid-argument' | 'not-found' | 'conflict' | 'internal';
+  message: string;
+}
+
+/** Push events from core to every connected viewer. */
+export interface ApiEvents {
+  'job.progress': JobSnapshot;
+  'labels.changed': { datasetId: number; actionId: number | null; reason: 'set' | 'undo' | 'redo' | 'review' };
+  'datasets.changed': { datasetId: number | null };
+}
+export type ApiEventName = keyof ApiEvents;
+export type ApiEvent = { [E in ApiEventName]: { name: E; payload: ApiEvents[E] } }[ApiEventName];
+
+export const API_METHODS = Object.keys(apiArgSchemas) as ApiMethod[];
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.prototype.hasOwnProperty.call(apiArgSchemas, name);
+}
