@@ -1,28 +1,13 @@
 // The doors (Electron protocol, HTTP server) serve images by id only. The path comes from the store and must
 // still resolve, after following symlinks, inside the dataset's root (or Loupe's own thumbnail cache).
 import { realpathSync } from 'node:fs';
-import { extname, isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { contentTypeFor } from './media/image-types';
 import type { Db } from './db/open-database';
 import { imageLocation } from './db/dataset-queries';
 import type { CachePaths } from './cache-paths';
 
 export type MediaKind = 'thumb' | 'image';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.bmp': 'image/bmp',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.avif': 'image/avif',
-};
-
-export function contentTypeFor(path: string): string {
-  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
-}
 
 function within(child: string, parent: string): boolean {
   const rel = relative(parent, child);

@@ -1,0 +1,43 @@
+// Starts `loupe serve` on a fresh store in a temp folder and stops it afterwards: the browser door, exactly as a
+// user runs it.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface LoupeServer {
+  url: string;
+  dbPath: string;
+  workDir: string;
+  stop(): Promise<void>;
+}
+
+const root = join(import.meta.dirname, '../..');
+
+export function runLoupe(args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src-main/cli/main.ts'), ...args], { cwd: root });
+}
+
+export async function startLoupeServer(workDir = mkdtempSync(join(tmpdir(), 'loupe-e2e-'))): Promise<LoupeServer> {
+  const dbPath = join(workDir, 'loupe.db');
+  const child = runLoupe(['serve', '--db', dbPath]);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve(line.trim()));
+    child.once('exit', (code) => reject(new Error(`loupe serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    dbPath,
+    workDir,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}

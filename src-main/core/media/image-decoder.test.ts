@@ -1,0 +1,141 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaError, probeAndThumbnail, readPngSize, writeGrayscalePng } from './image-decoder';
+import { contentTypeFor, isImageFileName } from './image-types';
+
+let dir: string;
+const at = (name: string) => join(dir, name);
+
+/** Pseudo-random pixels, so a JPEG has real entropy-coded data to truncate. */
+function noise(width: number, height: number): Buffer {
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919) % 251;
+  return pixels;
+}
+
+const solid = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: '#e08040' } });
+
+/** A valid PNG whose header claims a different size: enough for metadata, never decoded that far. */
+async function pngClaiming(width: number, height: number): Promise<Buffer> {
+  const png = Buffer.from(await solid(4, 4).png().toBuffer());
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return png;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'loupe-media-'));
+  const noisyJpeg = await sharp(noise(300, 200), { raw: { width: 300, height: 200, channels: 3 } })
+    .jpeg()
+    .toBuffer();
+  const noisyPng = await sharp(noise(300, 200), { raw: { width: 300, height: 200, channels: 3 } })
+    .png()
+    .toBuffer();
+  const huffman = noisyJpeg.indexOf(Buffer.from([0xff, 0xc4]));
+  const scan = noisyJpeg.indexOf(Buffer.from([0xff, 0xda]));
+  const corruptHeader = Buffer.from(noisyJpeg).fill(0xff, huffman + 4, huffman + 24);
+  const extraneousBytes = Buffer.concat([
+    noisyJpeg.subarray(0, scan),
+    Buffer.from([1, 2, 3]),
+    noisyJpeg.subarray(scan),
+  ]);
+
+  await writeFile(at('plain.jpg'), await solid(300, 200).jpeg().toBuffer());
+  await writeFile(at('rotated.jpg'), await solid(300, 200).jpeg().withMetadata({ orientation: 6 }).toBuffer());
+  await writeFile(at('gray.png'), await solid(120, 80).grayscale().png().toBuffer());
+  await writeFile(at('deep.png'), await solid(400, 100).toColourspace('rgb16').png().toBuffer());
+  await writeFile(at('cmyk.jpg'), await solid(200, 200).toColourspace('cmyk').jpeg().toBuffer());
+  await writeFile(at('extraneous.jpg'), extraneousBytes);
+  await writeFile(at('empty.jpg'), Buffer.alloc(0));
+  await writeFile(at('text.jpg'), 'id,label\n1,cat\n');
+  await writeFile(at('truncated.jpg'), noisyJpeg.subarray(0, noisyJpeg.length >> 1));
+  await writeFile(at('truncated.png'), noisyPng.subarray(0, noisyPng.length >> 1));
+  await writeFile(at('corrupt.jpg'), corruptHeader);
+  await writeFile(at('huge.png'), await pngClaiming(12_000, 9_000));
+  await mkdir(at('folder.jpg'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('probeAndThumbnail', () => {
+  it.each([
+    ['plain.jpg', { width: 300, height: 200 }, { width: 256, height: 171 }],
+    ['rotated.jpg', { width: 200, height: 300 }, { width: 171, height: 256 }],
+    ['gray.png', { width: 120, height: 80 }, { width: 120, height: 80 }],
+    ['deep.png', { width: 400, height: 100 }, { width: 256, height: 64 }],
+    ['cmyk.jpg', { width: 200, height: 200 }, { width: 200, height: 200 }],
+    // libjpeg only warns about extraneous bytes; failOn 'error' keeps such images importable on purpose.
+    ['extraneous.jpg', { width: 300, height: 200 }, { width: 256, height: 171 }],
+  ])('thumbnails %s at its displayed size', async (name, displayed, thumbSize) => {
+    const thumbPath = at(`thumbs/${name}.webp`);
+    await expect(probeAndThumbnail(at(name), thumbPath)).resolves.toEqual(displayed);
+    const thumb = await sharp(thumbPath).metadata();
+    expect({ format: thumb.format, width: thumb.width, height: thumb.height }).toEqual({
+      format: 'webp',
+      ...thumbSize,
+    });
+  });
+
+  it('writes JPEG thumbnails of the requested size and leaves no temp files', async () => {
+    await probeAndThumbnail(at('plain.jpg'), at('jpeg-thumbs/a/plain.jpg'), { size: 100, format: 'jpeg' });
+    const thumb = await sharp(at('jpeg-thumbs/a/plain.jpg')).metadata();
+    expect([thumb.format, thumb.width, thumb.height]).toEqual(['jpeg', 100, 67]);
+    expect(await readdir(at('jpeg-thumbs/a'))).toEqual(['plain.jpg']);
+  });
+
+  it.each([
+    ['empty.jpg', 'zero-byte file'],
+    ['text.jpg', 'not an image (unrecognised format)'],
+    ['truncated.jpg', 'truncated or corrupt image data'],
+    ['truncated.png', 'truncated or corrupt image data'],
+    ['corrupt.jpg', 'truncated or corrupt image data'],
+    ['huge.png', 'image too large (12000×9000 exceeds 100 megapixels)'],
+    ['missing.jpg', 'file not found'],
+    ['folder.jpg', 'not a file (a folder)'],
+  ])('rejects %s: %s', async (name, reason) => {
+    const thumbPath = at(`rejected/${name}.webp`);
+    const error = await probeAndThumbnail(at(name), thumbPath).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(MediaError);
+    expect((error as MediaError).reason).toBe(reason);
+    await expect(readPngSize(thumbPath)).resolves.toBeNull();
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports files it may not read', async () => {
+    const locked = at('locked.jpg');
+    await writeFile(locked, await solid(10, 10).jpeg().toBuffer(), { mode: 0o000 });
+    await expect(probeAndThumbnail(locked, at('locked.webp'))).rejects.toMatchObject({
+      reason: 'unreadable file (permission denied)',
+    });
+  });
+});
+
+describe('writeGrayscalePng', () => {
+  it('round-trips pixels and reports its size from the header', async () => {
+    const pixels = Uint8Array.from({ length: 28 * 14 }, (_, i) => i % 256);
+    await writeGrayscalePng(pixels, 28, 14, at('digits/00001.png'));
+    expect(await readPngSize(at('digits/00001.png'))).toEqual({ width: 28, height: 14 });
+    expect((await sharp(at('digits/00001.png')).metadata()).channels).toBe(1);
+    const data = await sharp(at('digits/00001.png')).toColourspace('b-w').raw().toBuffer();
+    expect(Buffer.from(data).equals(Buffer.from(pixels))).toBe(true);
+    expect(await readPngSize(at('plain.jpg'))).toBeNull();
+  });
+});
+
+describe('image types', () => {
+  it('maps extensions case-insensitively', () => {
+    expect(contentTypeFor('a/B.JPEG')).toBe('image/jpeg');
+    expect(contentTypeFor('x.png')).toBe('image/png');
+    expect(contentTypeFor('x.tiff')).toBe('image/tiff');
+    expect(contentTypeFor('notes.txt')).toBe('application/octet-stream');
+    expect(isImageFileName('mask1.JPG')).toBe(true);
+    expect(isImageFileName('photo.bmp')).toBe(false);
+  });
+});

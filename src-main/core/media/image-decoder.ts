@@ -1,0 +1,152 @@
+// The one place Loupe touches sharp: thumbnails, materialized IDX digits and the synthetic demo photos all go
+// through here, so the safety settings below apply to every decode.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import sharp from 'sharp';
+
+/**
+ * 100 megapixels: far above any photo in a labelling dataset, far below what would let one hostile file
+ * (a 30,000×30,000 PNG is a few KB) exhaust memory while a whole import is decoding in parallel.
+ */
+export const MAX_INPUT_PIXELS = 100_000_000;
+
+/**
+ * 'error' rather than sharp's default 'warning': libjpeg warns about recoverable quirks such as extraneous bytes
+ * before a marker, common in camera and scanner output and displayed fine by every viewer, so rejecting them
+ * would hide good images from review. Truncated data and undecodable structure are errors and still fail.
+ */
+const DECODE_OPTIONS = { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS } as const;
+
+/** An image that cannot be used, with a reason fit to show the user as-is. */
+export class MediaError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
+    this.name = 'MediaError';
+  }
+}
+
+export interface ThumbnailOptions {
+  /** Longest side in pixels. */
+  size?: number;
+  format?: 'webp' | 'jpeg';
+}
+
+/**
+ * Decodes the whole image (so truncated and corrupt files are caught at import, not in the viewer), writes a
+ * thumbnail of at most `size` pixels on its longest side, and returns the size the image is displayed at, that is
+ * after its EXIF orientation.
+ */
+export async function probeAndThumbnail(
+  absPath: string,
+  thumbPath: string,
+  { size = 256, format = 'webp' }: ThumbnailOptions = {},
+): Promise<{ width: number; height: number }> {
+  // Reading the bytes ourselves gives a precise reason for missing or unreadable files, which libvips reports
+  // only as "input file is missing".
+  const bytes = await readImageFile(absPath);
+  let displayed: { width: number; height: number };
+  let thumbnail: Buffer;
+  try {
+    // Header only, without the pixel limit (sharp would refuse with no size), so the reason can name the size.
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    if (meta.width * meta.height > MAX_INPUT_PIXELS) {
+      throw new MediaError(
+        `image too large (${meta.width}×${meta.height} exceeds ${MAX_INPUT_PIXELS / 1e6} megapixels)`,
+      );
+    }
+    displayed = meta.autoOrient;
+    const pipeline = sharp(bytes, DECODE_OPTIONS)
+      .autoOrient()
+      .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true });
+    thumbnail = await (format === 'webp' ? pipeline.webp({ quality: 80 }) : pipeline.jpeg({ quality: 85 })).toBuffer();
+  } catch (err) {
+    throw err instanceof MediaError ? err : new MediaError(reasonForSharpError(err), { cause: err });
+  }
+  await writeFileAtomic(thumbPath, thumbnail);
+  return { width: displayed.width, height: displayed.height };
+}
+
+/** Encodes 8-bit grayscale pixels (row-major) as a PNG, written atomically. */
+export async function writeGrayscalePng(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  outPath: string,
+): Promise<void> {
+  const png = await sharp(pixels, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
+  await writeFileAtomic(outPath, png);
+}
+
+/** Renders an SVG as a PNG (for a `.png` path) or a JPEG of `quality` (any other path), written atomically. */
+export async function writeSvgAsImage(svg: string, outPath: string, quality = 80): Promise<void> {
+  const image = sharp(Buffer.from(svg));
+  const encoded = extname(outPath).toLowerCase() === '.png' ? image.png() : image.jpeg({ quality });
+  await writeFileAtomic(outPath, await encoded.toBuffer());
+}
+
+/** Width and height from a PNG's IHDR chunk, or null if the file is absent or not a PNG. Reads 24 bytes. */
+export async function readPngSize(path: string): Promise<{ width: number; height: number } | null> {
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const header = Buffer.alloc(24);
+    const { bytesRead } = await file.read(header, 0, 24, 0);
+    if (bytesRead < 24 || !header.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
+    return { width: header.readUInt32BE(16), height: header.readUInt32BE(20) };
+  } finally {
+    await file.close();
+  }
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+async function readImageFile(absPath: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(absPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'unreadable file (permission denied)'
+          : code === 'EISDIR'
+            ? 'not a file (a folder)'
+            : `unreadable file (${code ?? String(err)})`;
+    throw new MediaError(reason, { cause: err });
+  }
+  if (bytes.length === 0) throw new MediaError('zero-byte file');
+  return bytes;
+}
+
+function reasonForSharpError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/unsupported image format/i.test(message)) return 'not an image (unrecognised format)';
+  if (/pixel limit/i.test(message)) return `image too large (exceeds ${MAX_INPUT_PIXELS / 1e6} megapixels)`;
+  return 'truncated or corrupt image data';
+}
+
+/** Readers never see a half-written file: write beside the target, then rename over it. */
+async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, data);
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
