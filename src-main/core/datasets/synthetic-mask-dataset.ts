@@ -26,7 +26,7 @@ export interface PlantedErrors<T> {
   genderFlips?: T;
   /** train.csv gives an age in another age group than the one drawn. */
   ageGroupShifts?: T;
-  /** The files `mask1` and `normal` hold each other's photo. */
+  /** The files `incorrect_mask` and `normal` hold each other's photo (the competition's known swap). */
   maskSwaps?: T;
 }
 
@@ -89,7 +89,7 @@ export async function makeMaskDataset(dir: string, opts: MaskDatasetOptions): Pr
   );
   await runPool(photos, DRAW_CONCURRENCY, undefined, async ({ person, slot, random: jitter }) => {
     const drawn =
-      person.swapMask && slot === 'mask1' ? 'normal' : person.swapMask && slot === 'normal' ? 'mask1' : slot;
+      person.swapMask && slot === 'incorrect_mask' ? 'normal' : person.swapMask && slot === 'normal' ? 'incorrect_mask' : slot;
     const file = join(dir, 'images', person.path, `${slot}${person.ext[slot]}`);
     await writeSvgAsImage(faceSvg(person, drawn, jitter, width, height), file, quality);
   });

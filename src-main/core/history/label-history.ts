@@ -1,18 +1,13 @@
 // Every label change goes through here: it writes the new value, the denormalised copies the gallery reads,
 // and a history row, in one transaction. Undo and redo replay those rows, so they survive restarts.
 import type { Db } from '../db/open-database';
-import type {
-  HistoryEntry,
-  LabelChangeDto,
-  LabelSetResult,
-  LabelTarget,
-  UndoResult,
-} from '../../shared/api-contract';
+import type { HistoryEntry, LabelChangeDto, LabelSetResult, LabelTarget, UndoResult } from '../../shared/api-contract';
 import {
   ageGroupOf,
   isSubjectField,
   maskClassIndex,
   nearestAgeInGroup,
+  valueNamesForField,
   type DatasetKind,
   type LabelField,
 } from '../../shared/label-schema';
@@ -31,14 +26,15 @@ interface ChangeRow {
 interface DatasetInfo {
   kind: DatasetKind;
   labelCount: number;
+  labelNames: string[];
 }
 
 function datasetInfo(db: Db, datasetId: number): DatasetInfo {
   const row = db.prepare('SELECT kind, label_names FROM datasets WHERE id = ?').get(datasetId) as
-    | { kind: DatasetKind; label_names: string }
-    | undefined;
+    { kind: DatasetKind; label_names: string } | undefined;
   if (!row) throw new ApiFailure('not-found', `no dataset ${datasetId}`);
-  return { kind: row.kind, labelCount: (JSON.parse(row.label_names) as string[]).length };
+  const labelNames = JSON.parse(row.label_names) as string[];
+  return { kind: row.kind, labelCount: labelNames.length, labelNames };
 }
 
 function now(): string {
@@ -115,8 +111,7 @@ function validateValue(info: DatasetInfo, field: LabelField, value: number): voi
 
 function subjectOfImage(db: Db, datasetId: number, imageId: number): number {
   const row = db.prepare('SELECT subject_id FROM images WHERE id = ? AND dataset_id = ?').get(imageId, datasetId) as
-    | { subject_id: number | null }
-    | undefined;
+    { subject_id: number | null } | undefined;
   if (!row) throw new ApiFailure('not-found', `no image ${imageId} in dataset ${datasetId}`);
   if (row.subject_id === null) throw new ApiFailure('invalid-argument', `image ${imageId} belongs to no person`);
   return row.subject_id;
@@ -134,14 +129,12 @@ function currentValue(db: Db, entity: 'image' | 'subject', entityId: number, fie
   if (entity === 'subject') {
     const column = field === 'gender' ? 'gender' : 'age';
     const row = db.prepare(`SELECT ${column} AS v FROM subjects WHERE id = ?`).get(entityId) as
-      | { v: number | null }
-      | undefined;
+      { v: number | null } | undefined;
     return row?.v ?? null;
   }
   const column = field === 'mask' ? 'mask' : 'label';
   const row = db.prepare(`SELECT ${column} AS v FROM image_labels WHERE image_id = ?`).get(entityId) as
-    | { v: number | null }
-    | undefined;
+    { v: number | null } | undefined;
   return row?.v ?? null;
 }
 
@@ -174,7 +167,8 @@ export function setLabel(db: Db, req: SetLabelRequest): LabelSetResult {
         // A group index: keep the recorded age when it already falls in the group.
         next = old === null ? [29, 30, 60][req.value]! : nearestAgeInGroup(old, req.value);
       }
-      if (old !== next) planned.push({ entity: 'subject', entityId: subjectId, field: req.field, oldValue: old, newValue: next });
+      if (old !== next)
+        planned.push({ entity: 'subject', entityId: subjectId, field: req.field, oldValue: old, newValue: next });
     } else {
       const imageIds =
         'imageId' in req.target ? [req.target.imageId] : imagesOfSubject(db, req.datasetId, req.target.subjectId);
@@ -193,7 +187,7 @@ export function setLabel(db: Db, req: SetLabelRequest): LabelSetResult {
     db.prepare(`UPDATE label_actions SET state = 'discarded' WHERE dataset_id = ? AND state = 'undone'`).run(
       req.datasetId,
     );
-    const description = req.description ?? describe(req.field, planned.length, req.target);
+    const description = req.description ?? describe(db, info, req.field, req.value, planned);
     const actionId = Number(
       db
         .prepare(
@@ -214,9 +208,19 @@ export function setLabel(db: Db, req: SetLabelRequest): LabelSetResult {
   })();
 }
 
-function describe(field: LabelField, count: number, target: LabelTarget): string {
-  const where = 'subjectId' in target ? `person ${target.subjectId}` : `image ${target.imageId}`;
-  return count > 1 ? `set ${field} on ${count} images of ${where}` : `set ${field} of ${where}`;
+function describe(db: Db, info: DatasetInfo, field: LabelField, value: number, planned: ChangeRow[]): string {
+  const shown =
+    field === 'age'
+      ? String(planned[0]?.newValue ?? value)
+      : (valueNamesForField(field, info.labelNames)[value] ?? String(value));
+  const first = toDto(db, planned[0]!).entityKey;
+  const what =
+    planned[0]!.entity === 'subject'
+      ? `person ${first}`
+      : planned.length > 1
+        ? `${planned.length} images of ${first.split('/').slice(0, -1).join('/') || first}`
+        : first;
+  return `${field} → ${shown}: ${what}`;
 }
 
 function toDto(db: Db, c: ChangeRow): LabelChangeDto {
@@ -236,14 +240,12 @@ interface ActionRow {
 }
 
 function changesOf(db: Db, actionId: number): ChangeRow[] {
-  return (
-    db
-      .prepare(
-        `SELECT entity, entity_id AS entityId, field, old_value AS oldValue, new_value AS newValue
+  return db
+    .prepare(
+      `SELECT entity, entity_id AS entityId, field, old_value AS oldValue, new_value AS newValue
          FROM label_history WHERE action_id = ? ORDER BY id`,
-      )
-      .all(actionId) as ChangeRow[]
-  );
+    )
+    .all(actionId) as ChangeRow[];
 }
 
 function toEntry(db: Db, a: ActionRow): HistoryEntry {

@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeMaskDataset, type SyntheticMaskDataset } from '../core/datasets/synthetic-mask-dataset';
+import { main } from './main';
+
+let source: string;
+let made: SyntheticMaskDataset;
+
+beforeAll(async () => {
+  source = mkdtempSync(join(tmpdir(), 'loupe-cli-src-'));
+  made = await makeMaskDataset(source, { persons: 4, seed: 5, width: 64, height: 80 });
+});
+
+async function loupe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const newDb = (): string => join(mkdtempSync(join(tmpdir(), 'loupe-cli-db-')), 'loupe.db');
+
+describe('loupe CLI', () => {
+  it('imports with --json, reports progress on stderr only, and info counts classes', async () => {
+    const db = newDb();
+    const imported = await loupe('import', source, '--db', db, '--json');
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ images: 28, subjects: 4, problems: [] });
+    expect(imported.stdout.trim().split('\n')).toHaveLength(1);
+    expect(imported.stderr).toMatch(/import: thumbnails/);
+    const info = JSON.parse((await loupe('info', '--db', db, '--json')).stdout) as {
+      images: number;
+      subjects: number;
+      classes: Record<string, number>;
+    };
+    expect(info.images).toBe(28);
+    expect(info.subjects).toBe(4);
+    expect(Object.keys(info.classes)).toHaveLength(18);
+    expect(Object.values(info.classes).reduce((a, b) => a + b, 0)).toBe(28);
+  });
+
+  it('relabels a person, undoes, and exports the corrected train.csv', async () => {
+    const db = newDb();
+    await loupe('import', source, '--db', db);
+    const person = made.persons[0]!;
+    const other = person.gender === 'male' ? 'female' : 'male';
+    const set = await loupe('relabel', '--db', db, '--subject', person.path, '--set', `gender=${other}`, '--json');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ imagesChanged: 7 });
+    await loupe('relabel', '--db', db, '--image', `images/${person.path}/normal.jpg`, '--set', 'mask=incorrect');
+    expect((await loupe('undo', '--db', db)).code).toBe(0);
+    const out = join(mkdtempSync(join(tmpdir(), 'loupe-cli-out-')), 'export');
+    const exported = await loupe('export', '--db', db, '--out', out, '--json');
+    expect(JSON.parse(exported.stdout)).toMatchObject({ rowsChanged: 1, changes: 1 });
+    const original = readFileSync(join(source, 'train.csv'), 'utf8').split('\n');
+    const corrected = readFileSync(join(out, 'train.csv'), 'utf8').split('\n');
+    expect(corrected).toHaveLength(original.length);
+    corrected.forEach((line, i) => {
+      if (line.endsWith(`,${person.path}`)) expect(line).toBe(original[i]!.replace(`,${person.gender},`, `,${other},`));
+      else expect(line).toBe(original[i]);
+    });
+  });
+
+  it('exits non-zero with a one-line reason on bad input and writes nothing', async () => {
+    const db = newDb();
+    const missing = await loupe('info', '--db', db, '--json');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(db)).toBe(false);
+    const nothing = await loupe('import', '/no/such/dataset', '--db', db);
+    expect(nothing.code).not.toBe(0);
+    expect(existsSync(db)).toBe(false);
+
+    await loupe('import', source, '--db', db);
+    const before = (await loupe('history', '--db', db, '--json')).stdout;
+    for (const args of [
+      ['--subject', made.persons[0]!.path, '--set', 'gender=robot'],
+      ['--subject', made.persons[0]!.path, '--set', 'colour=red'],
+      ['--subject', 'nobody', '--set', 'gender=male'],
+      ['--image', 'images/none.jpg', '--set', 'mask=wear'],
+      ['--set', 'mask=wear'],
+    ]) {
+      const bad = await loupe('relabel', '--db', db, ...args);
+      expect(bad.code, args.join(' ')).not.toBe(0);
+      expect(bad.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+    expect((await loupe('history', '--db', db, '--json')).stdout).toBe(before);
+    const format = await loupe('import', source, '--db', db, '--format', 'zip');
+    expect(format.code).not.toBe(0);
+  });
+});

@@ -1,0 +1,92 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeMaskDataset, type SyntheticMaskDataset } from '../datasets/synthetic-mask-dataset';
+import { openDatabase } from '../db/open-database';
+import { cachePathsFor } from '../cache-paths';
+import { getSubject, queryImages } from '../db/dataset-queries';
+import { setLabel } from '../history/label-history';
+import { importDataset } from './import-job';
+
+let source: string;
+let made: SyntheticMaskDataset;
+
+beforeAll(async () => {
+  source = mkdtempSync(join(tmpdir(), 'loupe-import-src-'));
+  made = await makeMaskDataset(source, { persons: 6, seed: 11, width: 96, height: 128 });
+  const broken = made.persons[2]!.path;
+  const slotFile = readdirSync(join(source, 'images', broken)).find((f) => f.startsWith('mask4'))!;
+  writeFileSync(join(source, 'images', broken, slotFile), Buffer.alloc(0));
+});
+
+function freshStore(): { db: ReturnType<typeof openDatabase>; cache: ReturnType<typeof cachePathsFor> } {
+  const dbPath = join(mkdtempSync(join(tmpdir(), 'loupe-import-db-')), 'loupe.db');
+  return { db: openDatabase(dbPath), cache: cachePathsFor(dbPath) };
+}
+
+describe('importDataset', () => {
+  it('imports every valid image with its person labels and records each bad one', async () => {
+    const { db, cache } = freshStore();
+    const phases = new Set<string>();
+    const result = await importDataset(db, cache, source, 'auto', { onProgress: (phase) => phases.add(phase) });
+    expect(result).toMatchObject({ images: 41, subjects: 6, added: 41 });
+    expect(result.problems).toEqual([{ path: expect.stringMatching(/mask4\.\w+$/), reason: 'zero-byte file' }]);
+    expect(phases.has('thumbnails')).toBe(true);
+    const person = made.persons[0]!;
+    const subjectId = (db.prepare('SELECT id FROM subjects WHERE key = ?').get(person.path) as { id: number }).id;
+    const detail = getSubject(db, subjectId);
+    expect(detail).toMatchObject({ externalId: person.id, age: person.age, gender: person.gender === 'male' ? 0 : 1 });
+    expect(detail.images.map((i) => i.slot)).toEqual(['mask1', 'mask2', 'mask3', 'mask4', 'mask5', 'incorrect_mask', 'normal']);
+    expect(detail.images.every((i) => i.width === 96 && i.height === 128)).toBe(true);
+    const thumbs = readdirSync(cache.thumbDir(result.datasetId));
+    expect(thumbs).toHaveLength(41);
+    // Loupe wrote nothing into the dataset folder.
+    expect(readdirSync(source).sort()).toEqual(['images', 'train.csv']);
+  });
+
+  it('re-importing adds nothing and keeps corrected labels', async () => {
+    const { db, cache } = freshStore();
+    const first = await importDataset(db, cache, source, 'mask');
+    const key = made.persons[1]!.path;
+    const subjectId = (db.prepare('SELECT id FROM subjects WHERE key = ?').get(key) as { id: number }).id;
+    const flipped = made.persons[1]!.gender === 'male' ? 1 : 0;
+    setLabel(db, { datasetId: first.datasetId, target: { subjectId }, field: 'gender', value: flipped });
+    const second = await importDataset(db, cache, source, 'mask');
+    expect(second).toMatchObject({ datasetId: first.datasetId, images: 41, subjects: 6, added: 0 });
+    expect(getSubject(db, subjectId).gender).toBe(flipped);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM import_problems').get() as { n: number }).n).toBe(1);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM source_rows').get() as { n: number }).n).toBe(6);
+  });
+
+  it('stops when cancelled, keeps whole images only, and a second run completes it', async () => {
+    const { db, cache } = freshStore();
+    const controller = new AbortController();
+    let seen = 0;
+    const run = importDataset(db, cache, source, 'mask', {
+      signal: controller.signal,
+      concurrency: 1,
+      onProgress: (phase, done) => {
+        if (phase === 'thumbnails' && done >= 5 && seen++ === 0) controller.abort();
+      },
+    });
+    await expect(run).rejects.toThrow();
+    const partial = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+    expect(partial).toBeLessThan(41);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM images i LEFT JOIN image_labels l ON l.image_id = i.id WHERE l.image_id IS NULL').get() as { n: number }).n).toBe(0);
+    const resumed = await importDataset(db, cache, source, 'mask');
+    expect(resumed.images).toBe(41);
+    expect(resumed.added).toBe(41 - partial);
+    const datasetId = resumed.datasetId;
+    expect(queryImages(db, datasetId, {}, 'path', 0, 100).total).toBe(41);
+  });
+
+  it('fails with a clear error for a folder that is no dataset, writing nothing', async () => {
+    const { db, cache } = freshStore();
+    const empty = mkdtempSync(join(tmpdir(), 'loupe-empty-'));
+    await expect(importDataset(db, cache, empty, 'auto')).rejects.toThrow(/Cannot tell the format/);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM datasets').get()).toEqual({ n: 0 });
+    expect(existsSync(cache.root)).toBe(false);
+    rmSync(empty, { recursive: true });
+  });
+});
