@@ -71,7 +71,7 @@ describe('makeMaskDataset', () => {
     expect(untouched(made.persons)).toEqual(untouched(clean.persons));
 
     const bytes = (set: string, path: string, slot: string) => readFile(join(dir, set, 'images', path, `${slot}.jpg`));
-    for (const slot of ['mask1', 'normal', 'mask2']) {
+    for (const slot of ['incorrect_mask', 'normal', 'mask2']) {
       const same = (await bytes('planted', maskSwaps[0]!, slot)).equals(await bytes('unplanted', maskSwaps[0]!, slot));
       expect([slot, same]).toEqual([slot, slot === 'mask2']);
     }
