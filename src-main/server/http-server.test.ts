@@ -111,17 +111,23 @@ describe('loupe serve', () => {
     const controller = new AbortController();
     const res = await fetch(`${base}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
     const reader = res.body!.getReader();
-    await reader.read(); // the ": connected" comment
+    const decoder = new TextDecoder();
+    let received = '';
+    const firstEvent = async (): Promise<string> => {
+      while (!received.includes('\n\ndata: ') && !/^data: .*\n\n/m.test(received)) {
+        const chunk = (await reader.read()) as { value?: Uint8Array; done: boolean };
+        if (chunk.done) break;
+        received += decoder.decode(chunk.value);
+      }
+      return /^data: (.*)$/m.exec(received)?.[1] ?? '';
+    };
     const job = await fetch(`${base}/api/datasets.import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
       body: JSON.stringify({ path: '/no/such/folder' }),
     });
     expect(job.status).toBe(200);
-    const { value } = await reader.read();
-    const text = new TextDecoder().decode(value);
-    expect(text).toMatch(/^data: /);
-    expect(JSON.parse(text.slice(6))).toMatchObject({ name: 'job.progress', payload: { kind: 'import' } });
+    expect(JSON.parse(await firstEvent())).toMatchObject({ name: 'job.progress', payload: { kind: 'import' } });
     controller.abort();
   });
 });

@@ -25,7 +25,7 @@ describe('exportDataset', () => {
         `000002,female,Asian,60,${bob}\n` +
         '000002,female,Asian,61,000002_female_Asian_61\n',
     );
-    const labels = parse(readFileSync(join(out, 'labels.csv')), { columns: true }) as Record<string, string>[];
+    const labels = parse<Record<string, string>>(readFileSync(join(out, 'labels.csv')), { columns: true });
     expect(labels).toHaveLength(21);
     expect(labels.find((r) => r.path === `images/${bob}/incorrect_mask.jpg`)).toEqual({
       path: `images/${bob}/incorrect_mask.jpg`,
@@ -35,7 +35,7 @@ describe('exportDataset', () => {
       class: '11',
       age_group: '>=60',
     });
-    const changes = parse(readFileSync(join(out, 'changes.csv')), { columns: true }) as Record<string, string>[];
+    const changes = parse<Record<string, string>>(readFileSync(join(out, 'changes.csv')), { columns: true });
     expect(changes.map((c) => [c.entity, c.key, c.field, c.old, c.new])).toEqual([
       ['person', bob, 'gender', 'male', 'female'],
       ['person', bob, 'age', '22', '60'],

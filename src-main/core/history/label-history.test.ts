@@ -18,7 +18,7 @@ describe('label history', () => {
     const person = getSubject(db, subjectId);
     expect(person.gender).toBe(0);
     expect(person.images.map((i) => i.classIndex)).toEqual([
-      ...Array(5).fill(maskClassIndex(0, 0, 1)),
+      ...Array<number>(5).fill(maskClassIndex(0, 0, 1)),
       maskClassIndex(1, 0, 1),
       maskClassIndex(2, 0, 1),
     ]);

@@ -9,18 +9,19 @@ export async function runPool<T>(
   work: (item: T, index: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
-  let failure: unknown = null;
+  // Held in an object: the workers set it inside closures, which TypeScript's narrowing does not follow.
+  const state: { failure: Error | null } = { failure: null };
   const worker = async (): Promise<void> => {
-    while (next < items.length && failure === null && !signal?.aborted) {
+    while (next < items.length && state.failure === null && !signal?.aborted) {
       const index = next++;
       try {
         await work(items[index]!, index);
       } catch (error) {
-        failure ??= error;
+        state.failure ??= error instanceof Error ? error : new Error(String(error));
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  if (failure !== null) throw failure;
+  if (state.failure) throw state.failure;
   signal?.throwIfAborted();
 }
