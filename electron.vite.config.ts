@@ -25,6 +25,6 @@ export default defineConfig({
     build: {
       rollupOptions: { input: { index: resolve('src-renderer/index.html') } },
     },
-    plugins: [svelte()],
+    plugins: [svelte({ configFile: resolve('svelte.config.js') })],
   },
 });

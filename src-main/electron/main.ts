@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } fr
 import { openCore, type LoupeCore } from '../core/api';
 import { dispatch } from '../core/api-dispatch';
 import { parseMediaPath, resolveMediaFile } from '../core/media-files';
-import { CONTENT_SECURITY_POLICY, MEDIA_SCHEME } from '../shared/content-security-policy';
+import { CONTENT_SECURITY_POLICY_HEADER, MEDIA_SCHEME } from '../shared/content-security-policy';
 import { IPC_EVENT, IPC_INVOKE } from './ipc-channels';
 import { isAllowedNavigation, mainWindowOptions } from './window-options';
 
@@ -60,7 +60,7 @@ async function start(): Promise<void> {
   const opened = core;
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY_HEADER] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 

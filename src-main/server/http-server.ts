@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { LoupeCore } from '../core/api';
 import { dispatch } from '../core/api-dispatch';
 import { parseMediaPath, resolveMediaFile } from '../core/media-files';
-import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy';
+import { CONTENT_SECURITY_POLICY_HEADER } from '../shared/content-security-policy';
 
 export interface ServerOptions {
   core: LoupeCore;
@@ -104,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://loupe.invalid');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY_HEADER);
     res.setHeader('Referrer-Policy', 'no-referrer');
     const given = requestToken(req, url);
     if (!tokenMatches(given, token)) {

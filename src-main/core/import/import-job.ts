@@ -25,6 +25,8 @@ export interface ImportOptions {
 
 const BATCH = 500;
 const THUMB_SIZE = 256;
+// JPEG rather than WebP: encoding is ~1.7× faster here (bench/import-bench.ts), and thumbnails are photos.
+const THUMB_FORMAT = 'jpeg';
 
 interface Existing {
   id: number;
@@ -118,7 +120,7 @@ async function prepareImage(
   const abs = join(root, image.relPath);
   try {
     const info = await stat(abs);
-    const thumb = join(thumbDir, `${createHash('sha1').update(image.relPath).digest('hex')}.webp`);
+    const thumb = join(thumbDir, `${createHash('sha1').update(image.relPath).digest('hex')}.jpg`);
     if (
       known?.thumb &&
       known.file_size === info.size &&
@@ -127,7 +129,7 @@ async function prepareImage(
     ) {
       return { image, size: info.size, mtimeMs: known.file_mtime_ms, width: known.width, height: known.height, thumb: known.thumb };
     }
-    const { width, height } = await probeAndThumbnail(abs, thumb, { size: THUMB_SIZE, format: 'webp' });
+    const { width, height } = await probeAndThumbnail(abs, thumb, { size: THUMB_SIZE, format: THUMB_FORMAT });
     return { image, size: info.size, mtimeMs: Math.floor(info.mtimeMs), width, height, thumb };
   } catch (error) {
     if (error instanceof MediaError) return { path: image.relPath, reason: error.reason };

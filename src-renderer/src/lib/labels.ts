@@ -1,0 +1,107 @@
+// How labels read in the UI. The vocabulary itself lives in the shared label schema.
+import type { DatasetSummary, ImageRow, ImportResult, LabelChangeDto } from '../../../src-main/shared/api-contract';
+import {
+  AGE_GROUP_VALUES,
+  GENDER_VALUES,
+  MASK_VALUES,
+  ageGroupOf,
+  valueNamesForField,
+  type LabelField,
+} from '../../../src-main/shared/label-schema';
+
+const numberFormat = new Intl.NumberFormat('en-US');
+
+export function formatCount(value: number): string {
+  return numberFormat.format(value);
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${formatCount(count)} ${count === 1 ? one : many}`;
+}
+
+/** "18,900 images · 2,700 persons · 3 problems", leaving out what is zero. */
+export function datasetCounts(counts: { images: number; subjects: number; problems?: number }): string {
+  const parts = [plural(counts.images, 'image')];
+  if (counts.subjects > 0) parts.push(plural(counts.subjects, 'person'));
+  if (counts.problems) parts.push(plural(counts.problems, 'problem'));
+  return parts.join(' · ');
+}
+
+export function basename(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] ?? path;
+}
+
+function nameAt(names: readonly string[], value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  return names[value] ?? `#${value}`;
+}
+
+export function maskName(value: number | null | undefined): string {
+  return nameAt(MASK_VALUES, value);
+}
+
+export function genderName(value: number | null | undefined): string {
+  return nameAt(GENDER_VALUES, value);
+}
+
+export function ageGroupName(value: number | null | undefined): string {
+  return nameAt(AGE_GROUP_VALUES, value);
+}
+
+/** "45 (30-59)"; the group alone when the numeric age is unknown. */
+export function ageText(age: number | null | undefined, ageGroup: number | null | undefined): string {
+  if (age !== null && age !== undefined) return `${age} (${ageGroupName(ageGroup ?? ageGroupOf(age))})`;
+  return ageGroupName(ageGroup);
+}
+
+/** The compact label of an image: its class for the competition layout, its label name otherwise. */
+export function imageLabelText(
+  row: Pick<ImageRow, 'classIndex' | 'label' | 'mask' | 'gender' | 'ageGroup'>,
+  dataset: Pick<DatasetSummary, 'kind' | 'classNames' | 'labelNames'>,
+): string {
+  if (dataset.kind === 'mask') {
+    if (row.classIndex !== null) return nameAt(dataset.classNames, row.classIndex);
+    return `${maskName(row.mask)}/${genderName(row.gender)}/${ageGroupName(row.ageGroup)}`;
+  }
+  return nameAt(dataset.labelNames, row.label);
+}
+
+/** The tile caption: "incorrect · F · >=60" fits a thumbnail's width where the full class name does not. */
+export function compactLabelText(
+  row: Pick<ImageRow, 'classIndex' | 'label' | 'mask' | 'gender' | 'ageGroup'>,
+  dataset: Pick<DatasetSummary, 'kind' | 'classNames' | 'labelNames'>,
+): string {
+  if (dataset.kind !== 'mask') return imageLabelText(row, dataset);
+  const gender = row.gender === null ? '—' : genderName(row.gender).charAt(0).toUpperCase();
+  return `${maskName(row.mask)} · ${gender} · ${ageGroupName(row.ageGroup)}`;
+}
+
+/** One value of a change in history: ages are years when ≥ 3 (see `labels.set`), groups otherwise. */
+export function changeValueText(field: LabelField, value: number | null, labelNames: readonly string[]): string {
+  if (value === null) return '—';
+  if (field === 'age') return value >= 3 ? ageText(value, ageGroupOf(value)) : ageGroupName(value);
+  return nameAt(valueNamesForField(field, labelNames), value);
+}
+
+export function changeText(change: LabelChangeDto, labelNames: readonly string[]): string {
+  const from = changeValueText(change.field, change.oldValue, labelNames);
+  const to = changeValueText(change.field, change.newValue, labelNames);
+  return `${change.entityKey} · ${change.field}: ${from} → ${to}`;
+}
+
+export function isImportResult(value: unknown): value is ImportResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const result = value as Partial<Record<keyof ImportResult, unknown>>;
+  return (
+    typeof result.datasetId === 'number' &&
+    typeof result.images === 'number' &&
+    typeof result.subjects === 'number' &&
+    Array.isArray(result.problems)
+  );
+}
+
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}

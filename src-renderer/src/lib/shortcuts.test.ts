@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { globalCommand, labelCommand, reviewCommand, shortcutGroups, type KeyInput } from './shortcuts';
+
+function key(k: string, mods: Partial<KeyInput> = {}): KeyInput {
+  return { key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods };
+}
+
+describe('shortcuts', () => {
+  it('resolves undo and redo', () => {
+    expect(globalCommand(key('z', { ctrlKey: true }))).toBe('undo');
+    expect(globalCommand(key('Z', { ctrlKey: true, shiftKey: true }))).toBe('redo');
+    expect(globalCommand(key('y', { ctrlKey: true }))).toBe('redo');
+    expect(globalCommand(key('z', { metaKey: true }))).toBe('undo');
+    expect(globalCommand(key('?', { shiftKey: true }))).toBe('help');
+    expect(globalCommand(key('z'))).toBeNull();
+  });
+
+  it('resolves competition relabel keys', () => {
+    expect(labelCommand(key('1'), 'mask', 0)).toEqual({ field: 'mask', value: 0 });
+    expect(labelCommand(key('3'), 'mask', 0)).toEqual({ field: 'mask', value: 2 });
+    expect(labelCommand(key('F', { shiftKey: true }), 'mask', 0)).toBeNull();
+    expect(labelCommand(key('f'), 'mask', 0)).toEqual({ field: 'gender', value: 1 });
+    expect(labelCommand(key('s'), 'mask', 0)).toEqual({ field: 'age', value: 2 });
+    expect(labelCommand(key('4'), 'mask', 0)).toBeNull();
+    expect(labelCommand(key('m', { ctrlKey: true }), 'mask', 0)).toBeNull();
+  });
+
+  it('resolves single-label digits within the class count', () => {
+    expect(labelCommand(key('0'), 'idx', 10)).toEqual({ field: 'label', value: 0 });
+    expect(labelCommand(key('9'), 'idx', 10)).toEqual({ field: 'label', value: 9 });
+    expect(labelCommand(key('3'), 'csv', 3)).toBeNull();
+    expect(labelCommand(key('m'), 'csv', 3)).toBeNull();
+  });
+
+  it('resolves review keys', () => {
+    expect(reviewCommand(key('v'))).toBe('verified');
+    expect(reviewCommand(key('x'))).toBe('flagged');
+    expect(reviewCommand(key('q'))).toBeNull();
+  });
+
+  it('lists the relabel keys of the dataset kind', () => {
+    const mask = shortcutGroups('mask', []).flatMap((g) => g.items.flatMap((i) => i.keys));
+    for (const k of ['1', '2', '3', 'M', 'F', 'Y', 'A', 'S', 'Ctrl+Z', '?']) expect(mask).toContain(k);
+    const digits = shortcutGroups('idx', ['0', '1', '2']).flatMap((g) => g.items.flatMap((i) => i.keys));
+    expect(digits).toContain('2');
+    expect(digits).not.toContain('M');
+  });
+});

@@ -1,0 +1,140 @@
+// Every keyboard shortcut, in one place: the views resolve keys here and the shortcuts dialog lists the same
+// table, so the two cannot drift apart.
+import type { ReviewStatus } from '../../../src-main/shared/api-contract';
+import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES, type DatasetKind } from '../../../src-main/shared/label-schema';
+
+export interface KeyInput {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  shiftKey: boolean;
+}
+
+export type GlobalCommand = 'undo' | 'redo' | 'help';
+
+export type LabelCommand =
+  | { field: 'mask'; value: number }
+  | { field: 'gender'; value: number }
+  /** An age group (0–2); `labels.set` reads values below 3 as groups. */
+  | { field: 'age'; value: number }
+  | { field: 'label'; value: number };
+
+export const MASK_KEYS = ['1', '2', '3'] as const;
+export const GENDER_KEYS = ['m', 'f'] as const;
+/** Young, adult, senior. */
+export const AGE_GROUP_KEYS = ['y', 'a', 's'] as const;
+
+export const REVIEW_KEYS: Readonly<Record<string, ReviewStatus>> = { v: 'verified', x: 'flagged', u: 'unreviewed' };
+
+function plain(input: KeyInput): boolean {
+  return !input.ctrlKey && !input.metaKey && !input.altKey;
+}
+
+export function globalCommand(input: KeyInput): GlobalCommand | null {
+  const key = input.key.toLowerCase();
+  if ((input.ctrlKey || input.metaKey) && !input.altKey) {
+    if (key === 'z') return input.shiftKey ? 'redo' : 'undo';
+    if (key === 'y' && !input.shiftKey) return 'redo';
+    return null;
+  }
+  if (plain(input) && input.key === '?') return 'help';
+  return null;
+}
+
+/** The relabel a key asks for, or null. `labelCount` is the number of single-label classes. */
+export function labelCommand(input: KeyInput, kind: DatasetKind, labelCount: number): LabelCommand | null {
+  if (!plain(input) || input.shiftKey) return null;
+  const key = input.key.toLowerCase();
+  if (kind === 'mask') {
+    const mask = (MASK_KEYS as readonly string[]).indexOf(key);
+    if (mask >= 0) return { field: 'mask', value: mask };
+    const gender = (GENDER_KEYS as readonly string[]).indexOf(key);
+    if (gender >= 0) return { field: 'gender', value: gender };
+    const group = (AGE_GROUP_KEYS as readonly string[]).indexOf(key);
+    if (group >= 0) return { field: 'age', value: group };
+    return null;
+  }
+  if (/^[0-9]$/.test(key)) {
+    const value = Number(key);
+    return value < labelCount ? { field: 'label', value } : null;
+  }
+  return null;
+}
+
+export function reviewCommand(input: KeyInput): ReviewStatus | null {
+  if (!plain(input) || input.shiftKey) return null;
+  return REVIEW_KEYS[input.key.toLowerCase()] ?? null;
+}
+
+export interface Shortcut {
+  keys: string[];
+  description: string;
+}
+
+export interface ShortcutGroup {
+  title: string;
+  items: Shortcut[];
+}
+
+export function shortcutGroups(kind: DatasetKind | null, labelNames: readonly string[]): ShortcutGroup[] {
+  const groups: ShortcutGroup[] = [
+    {
+      title: 'Everywhere',
+      items: [
+        { keys: ['?'], description: 'Show keyboard shortcuts' },
+        { keys: ['Ctrl+Z'], description: 'Undo the last label change' },
+        { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], description: 'Redo' },
+        { keys: ['Esc'], description: 'Close dialog / back to the gallery' },
+      ],
+    },
+    {
+      title: 'Gallery',
+      items: [
+        { keys: ['←', '→', '↑', '↓'], description: 'Move the selection' },
+        { keys: ['PgUp', 'PgDn', 'Home', 'End'], description: 'Jump a page / to the start or end' },
+        { keys: ['Enter'], description: 'Open the selected image (also double-click)' },
+        { keys: ['P'], description: 'Open the selected image’s person' },
+      ],
+    },
+    {
+      title: 'Image view',
+      items: [
+        { keys: ['←', '→'], description: 'Previous / next image in gallery order' },
+        { keys: ['P'], description: 'Open this image’s person' },
+        { keys: ['V'], description: 'Mark reviewed (verified)' },
+        { keys: ['X'], description: 'Flag for review' },
+        { keys: ['U'], description: 'Mark unreviewed' },
+      ],
+    },
+    {
+      title: 'Person view',
+      items: [
+        { keys: ['←', '→'], description: 'Select the previous / next photo' },
+        { keys: ['Enter'], description: 'Open the selected photo' },
+      ],
+    },
+  ];
+  if (kind === 'mask') {
+    groups.push({
+      title: 'Relabel (image and person views)',
+      items: [
+        ...MASK_KEYS.map((key, i) => ({ keys: [key], description: `Mask: ${MASK_VALUES[i]} (this photo)` })),
+        ...GENDER_KEYS.map((key, i) => ({
+          keys: [key.toUpperCase()],
+          description: `Gender: ${GENDER_VALUES[i]} (whole person)`,
+        })),
+        ...AGE_GROUP_KEYS.map((key, i) => ({
+          keys: [key.toUpperCase()],
+          description: `Age group: ${AGE_GROUP_VALUES[i]} (whole person)`,
+        })),
+      ],
+    });
+  } else if (kind !== null) {
+    groups.push({
+      title: 'Relabel (image view)',
+      items: labelNames.slice(0, 10).map((name, i) => ({ keys: [String(i)], description: `Label: ${name}` })),
+    });
+  }
+  return groups;
+}
