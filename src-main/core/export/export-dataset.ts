@@ -96,7 +96,7 @@ function trainCsv(db: Db, record: DatasetRecord): { content: string; rowsChanged
     | { header: string; newline: string; final_newline: number; bom: number }
     | undefined;
   if (!table) return null;
-  const columns = parse<string[]>(table.header)[0] ?? [];
+  const columns = parse(table.header)[0] ?? [];
   const genderCol = columns.indexOf('gender');
   const ageCol = columns.indexOf('age');
   const rows = db
@@ -108,7 +108,7 @@ function trainCsv(db: Db, record: DatasetRecord): { content: string; rowsChanged
   let rowsChanged = 0;
   const lines = rows.map((row) => {
     if (row.gender === null && row.age === null) return row.raw;
-    const fields = parse<string[]>(row.raw, { relax_column_count: true })[0] ?? [];
+    const fields = parse(row.raw, { relax_column_count: true })[0] ?? [];
     let changed = false;
     const gender = row.gender === null ? null : GENDER_VALUES[row.gender];
     if (gender && genderCol >= 0 && fields[genderCol]?.trim().toLowerCase() !== gender) {
