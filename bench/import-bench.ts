@@ -8,6 +8,7 @@ import { makeMaskDataset } from '../e2e/fixtures/make-mask-dataset';
 import { openCore } from '../src-main/core/api';
 import { importDataset } from '../src-main/core/import/import-job';
 import { setLabel } from '../src-main/core/history/label-history';
+import { startServer } from '../src-main/server/http-server';
 
 const dir = process.argv[2] ?? join(tmpdir(), 'loupe-bench-mask');
 const persons = Number(process.argv[3] ?? 2700);
@@ -56,6 +57,27 @@ async function main(): Promise<void> {
     `relabel persisted (500 changes, WAL commit each): p50 ${percentile(times, 0.5).toFixed(2)} ms, ` +
       `p95 ${percentile(times, 0.95).toFixed(2)} ms, max ${times[times.length - 1]!.toFixed(2)} ms`,
   );
+
+  // The same through the browser door: HTTP POST, schema validation, commit, response.
+  const running = await startServer({ core, rendererDir: join(work, 'no-renderer') });
+  const http: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const imageId = ids[(i * 104729) % ids.length]!;
+    const t = performance.now();
+    const res = await fetch(`${new URL(running.url).origin}/api/labels.set`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${running.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ datasetId: result.datasetId, target: { imageId }, field: 'mask', value: i % 3 }),
+    });
+    await res.json();
+    http.push(performance.now() - t);
+  }
+  http.sort((a, b) => a - b);
+  console.log(
+    `relabel over HTTP (200 POST /api/labels.set): p50 ${percentile(http, 0.5).toFixed(2)} ms, ` +
+      `p95 ${percentile(http, 0.95).toFixed(2)} ms`,
+  );
+  await running.close();
   await core.close();
   if (!process.env.KEEP_DB) rmSync(work, { recursive: true, force: true });
   else console.log(`store kept at ${dbPath}`);

@@ -1,7 +1,7 @@
 // Export writes corrected labels to a folder the user picks, never into the dataset itself. Every file is
 // written to a temporary name and renamed, so a reader never sees half a file.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { writeFileAtomicSync } from '../fs/atomic-write';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -17,17 +17,6 @@ import {
 import { getDatasetRecord, type DatasetRecord } from '../db/dataset-queries';
 import { appliedChanges } from '../history/label-history';
 import { ApiFailure } from '../api-failure';
-
-export function writeFileAtomic(path: string, content: string): void {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, content, { flag: 'wx' });
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
 
 function realOrResolved(path: string): string {
   try {
@@ -80,7 +69,7 @@ export function exportDataset(db: Db, datasetId: number, outDir: string): Export
     ]),
   ]);
   mkdirSync(target, { recursive: true });
-  for (const [name, content] of files) writeFileAtomic(join(target, name), content);
+  for (const [name, content] of files) writeFileAtomicSync(join(target, name), content);
   return { outDir: target, files: files.map(([name]) => join(target, name)), rowsChanged, changes: changes.length };
 }
 

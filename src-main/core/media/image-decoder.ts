@@ -1,8 +1,8 @@
 // The one place Loupe touches sharp: thumbnails, materialized IDX digits and the synthetic demo photos all go
 // through here, so the safety settings below apply to every decode.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { open, readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write';
 import sharp from 'sharp';
 
 /**
@@ -136,17 +136,4 @@ function reasonForSharpError(err: unknown): string {
   if (/unsupported image format/i.test(message)) return 'not an image (unrecognised format)';
   if (/pixel limit/i.test(message)) return `image too large (exceeds ${MAX_INPUT_PIXELS / 1e6} megapixels)`;
   return 'truncated or corrupt image data';
-}
-
-/** Readers never see a half-written file: write beside the target, then rename over it. */
-async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
 }
