@@ -77,7 +77,8 @@ if (electron) {
       console.log('Open that address in your browser.');
     });
   });
-  server.stdout.pipe(process.stdout);
+  // Only the first line (the URL) matters; keep draining so the pipe never fills.
+  server.stdout.resume();
   server.on('exit', (code) => process.exit(code ?? 0));
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 }
