@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { API_METHODS } from '../shared/api-contract';
 import { openCore, type LoupeCore } from '../core/api';
 import { startServer, type RunningServer } from './http-server';
 
@@ -32,6 +34,7 @@ describe('loupe serve', () => {
     await setup();
     const url = new URL(running!.url);
     expect(url.hostname).toBe('127.0.0.1');
+    expect((running!.server.address() as AddressInfo).address).toBe('127.0.0.1');
     expect(url.searchParams.get('token')).toBe(running!.token);
     expect(running!.token.length).toBeGreaterThanOrEqual(32);
   });
@@ -44,6 +47,30 @@ describe('loupe serve', () => {
     }
     const wrong = await fetch(`${base}/?token=wrong`);
     expect(wrong.status).toBe(401);
+  });
+
+  it('answers 401 to every API method, verb and route without a valid token', async () => {
+    const { base, token } = await setup();
+    const wrong: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: `Bearer ${token}x` },
+      { authorization: `Basic ${token}` },
+      { cookie: 'loupe_token=wrong' },
+    ];
+    for (const headers of wrong) {
+      for (const method of API_METHODS) {
+        const res = await fetch(`${base}/api/${method}`, { method: 'POST', headers, body: '{}' });
+        expect(res.status, `${method} ${JSON.stringify(headers)}`).toBe(401);
+      }
+      for (const verb of ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']) {
+        for (const path of ['/', '/assets/x.js', '/api/events', '/media/thumb/1', '/%2e%2e/secret.txt']) {
+          const res = await fetch(base + path, { method: verb, headers });
+          expect(res.status, `${verb} ${path}`).toBe(401);
+        }
+      }
+    }
+    expect((await fetch(`${base}/?token=`)).status).toBe(401);
   });
 
   it('sets a cookie from the token URL that authorises later requests', async () => {
@@ -77,6 +104,52 @@ describe('loupe serve', () => {
     expect(await missing.json()).toEqual({ ok: false, error: { code: 'not-found', message: 'no dataset 5' } });
   });
 
+  it('rejects arguments that fail the schema on every API method with 400, never 500', async () => {
+    const { base, token } = await setup();
+    const bodies = ['{"__bogus":true}', '[1,2]', '"text"', '42', 'true', '{"datasetId":{"$gt":0}}', '{'];
+    for (const method of API_METHODS) {
+      for (const body of bodies) {
+        const res = await fetch(`${base}/api/${method}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body,
+        });
+        expect(res.status, `${method} ${body}`).toBe(400);
+        expect(await res.json(), `${method} ${body}`).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+      }
+    }
+    // Names that exist on every object are not methods.
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const res = await fetch(`${base}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{}' });
+      expect(res.status, name).toBe(404);
+    }
+    expect(API_METHODS.length).toBeGreaterThanOrEqual(19);
+  });
+
+  it('serves the renderer only from inside its folder', async () => {
+    const { base, token, dir } = await setup();
+    symlinkSync(join(dir, 'secret.txt'), join(dir, 'renderer', 'assets', 'link.js'));
+    const get = (path: string) => fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
+    for (const path of [
+      '/assets/link.js',
+      '/%2e%2e%2fsecret.txt',
+      '/%2E%2E/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/%252e%252e%252fsecret.txt',
+      '/..%5csecret.txt',
+      `/${encodeURIComponent(join(dir, 'secret.txt'))}`,
+      '/%00secret.txt',
+    ]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(await res.text()).not.toContain('do not serve');
+    }
+    // Broken percent-encoding is the client's mistake: 400, not a server error.
+    for (const path of ['/%', '/%E0%A4%A', '/assets/%zz.js', '/..%c0%afsecret.txt']) expect((await get(path)).status, path).toBe(400);
+    expect((await get('/')).status).toBe(200);
+  });
+
   it('serves images only from inside the dataset root', async () => {
     const { base, token, dir } = await setup();
     const root = join(dir, 'dataset');
@@ -99,7 +172,27 @@ describe('loupe serve', () => {
     expect(good.status).toBe(200);
     expect(good.headers.get('content-type')).toBe('image/png');
     for (const id of [escape, absolute, link]) expect((await get(`/media/image/${id}`)).status).toBe(404);
-    for (const path of ['/media/image/..%2f..%2fsecret.txt', '/media/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt']) {
+    // A thumbnail is served from Loupe's cache only, whatever path the store holds.
+    db.prepare('UPDATE images SET thumb = ? WHERE id = ?').run(join(dir, 'secret.txt'), ok);
+    expect((await get(`/media/thumb/${ok}`)).status).toBe(404);
+    mkdirSync(core!.cache.root, { recursive: true });
+    writeFileSync(join(core!.cache.root, 't.jpg'), 'jpeg bytes');
+    db.prepare('UPDATE images SET thumb = ? WHERE id = ?').run(join(core!.cache.root, 't.jpg'), ok);
+    expect((await get(`/media/thumb/${ok}`)).status).toBe(200);
+    for (const path of [
+      '/media/image/..%2f..%2fsecret.txt',
+      '/media/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      `/media/image/${ok}%2f..%2f..%2fsecret.txt`,
+      `/media/image/%2e%2e%2f${ok}`,
+      `/media/image/%252e%252e%252f${ok}`,
+      `/media/image/${escape}/../${link}`,
+      `/media/image/${ok}?path=../secret.txt`.replace('?', '%3f'),
+      `/media/image/-${ok}`,
+      `/media/image/${ok}.0`,
+      '/media/image/99999999',
+    ]) {
       const res = await get(path);
       expect(res.status, path).toBe(404);
       expect(await res.text()).not.toContain('do not serve');

@@ -58,6 +58,19 @@ function requestToken(req: IncomingMessage, url: URL): string | null {
   return null;
 }
 
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function isWithin(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
@@ -91,9 +104,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const serveStatic = (res: ServerResponse, pathname: string): void => {
-    const file = resolve(rendererRoot, `.${decodeURIComponent(pathname === '/' ? '/index.html' : pathname)}`);
-    const rel = relative(rendererRoot, file);
-    if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(file) || !statSync(file).isFile()) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+    } catch {
+      send(res, 400, 'bad request: malformed percent-encoding in the path');
+      return;
+    }
+    // Resolved after following links, so a link inside the renderer folder cannot reach a file outside it.
+    const file = realOrNull(resolve(rendererRoot, `.${decoded}`));
+    if (!file || !isWithin(file, rendererRoot) || !statSync(file).isFile()) {
       send(res, 404, 'not found');
       return;
     }

@@ -43,8 +43,28 @@ describe('readCsvTable', () => {
     expect(table.sourceTable.finalNewline).toBe(true);
   });
 
-  it('refuses text that is not UTF-8, and a missing header', async () => {
-    await expect(tableOf(Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0xe9, 0x0a]))).rejects.toThrow('t.csv is not UTF-8 text');
+  it('loses only the rows holding bytes that are not UTF-8', async () => {
+    const latin1 = Buffer.from('Jos\xe9', 'latin1');
+    const table = await tableOf(
+      Buffer.concat([Buffer.from('a,b\r\n1,"two\r\n'), latin1, Buffer.from('"\r\n2,ok\r\n'), latin1, Buffer.from(',3\r\n4,é\r\n')]),
+    );
+    expect(table.malformed).toEqual([
+      { row: 0, line: 2, reason: 'row contains bytes that are not UTF-8' },
+      { row: 2, line: 5, reason: 'row contains bytes that are not UTF-8' },
+    ]);
+    expect(table.records).toEqual([
+      { row: 1, line: 4, fields: ['2', 'ok'] },
+      { row: 3, line: 6, fields: ['4', 'é'] },
+    ]);
+    // Every row keeps its place for export; the bad bytes come back as U+FFFD.
+    expect(table.sourceTable.rows.map((row) => row.raw)).toEqual(['1,"two\r\nJos\uFFFD"', '2,ok', 'Jos\uFFFD,3', '4,é']);
+    expect(table.sourceTable).toMatchObject({ newline: '\r\n', finalNewline: true });
+  });
+
+  it('refuses a header that is not UTF-8, and a missing header', async () => {
+    await expect(tableOf(Buffer.from([0x61, 0xe9, 0x2c, 0x62, 0x0a, 0x31, 0x0a]))).rejects.toThrow(
+      't.csv is not UTF-8 text',
+    );
     await expect(tableOf('')).rejects.toThrow('t.csv has no header line');
   });
 });

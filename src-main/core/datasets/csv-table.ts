@@ -24,20 +24,22 @@ export interface CsvTable {
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
-/** Reads `absPath`; throws if it is not UTF-8 text or has no header. `fileName` names it in messages. */
+/**
+ * Reads `absPath`; throws if its header line is not UTF-8 text or it has no header. A row holding bytes that are
+ * not UTF-8 (one name typed in Latin-1, say) is malformed, and the rest of the file is read. `fileName` names it
+ * in messages.
+ */
 export async function readCsvTable(absPath: string, fileName: string): Promise<CsvTable> {
   const bytes = await readFile(absPath);
   const bom = UTF8_BOM.every((byte, i) => bytes[i] === byte);
-  let text: string;
-  try {
-    // Decoding drops the BOM; `bom` remembers it so export can write it back.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new Error(`${fileName} is not UTF-8 text; save it as UTF-8 and import again`);
-  }
+  // Decoding drops the BOM; `bom` remembers it so export can write it back.
+  const { text, badLines } = decodeUtf8Lines(bytes);
   const [headerLine, ...lines] = splitRecords(text);
   if (headerLine === undefined || headerLine.raw.trim() === '') {
     throw new Error(`${fileName} has no header line`);
+  }
+  if (spansBadLine(headerLine, badLines)) {
+    throw new Error(`${fileName} is not UTF-8 text; save it as UTF-8 and import again`);
   }
   const header = parseFields(headerLine.raw);
   if (typeof header === 'string') throw new Error(`${fileName}: cannot read the header line (${header})`);
@@ -57,6 +59,10 @@ export async function readCsvTable(absPath: string, fileName: string): Promise<C
     const row = sourceTable.rows.length;
     sourceTable.rows.push({ index: row, raw, subjectKey: null });
     if (raw.trim() === '') continue;
+    if (spansBadLine({ raw, line }, badLines)) {
+      malformed.push({ row, line, reason: 'row contains bytes that are not UTF-8' });
+      continue;
+    }
     const fields = unclosedQuote ? 'quote never closed' : parseFields(raw);
     if (typeof fields === 'string') malformed.push({ row, line, reason: `malformed CSV row: ${fields}` });
     else records.push({ row, line, fields });
@@ -93,6 +99,44 @@ export function findColumns<N extends string>(
     if (index >= 0) found[name] = index;
   }
   return found;
+}
+
+/**
+ * The file as text, and the 1-based numbers of the lines that are not valid UTF-8. Those lines are decoded with
+ * U+FFFD in place of the bad bytes: their rows become problems, but `sourceTable` keeps a row for each so export
+ * writes every row back in its place (the bad bytes themselves cannot survive a trip through text).
+ */
+function decodeUtf8Lines(bytes: Buffer): { text: string; badLines: Set<number> } {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return { text: strict.decode(bytes), badLines: new Set() };
+  } catch {
+    // Fall through: decode line by line. A line feed byte never occurs inside a UTF-8 sequence.
+  }
+  const lenient = new TextDecoder('utf-8');
+  const badLines = new Set<number>();
+  const parts: string[] = [];
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const slice = bytes.subarray(start, end === -1 ? bytes.length : end);
+    try {
+      parts.push(strict.decode(slice));
+    } catch {
+      badLines.add(line);
+      parts.push(lenient.decode(slice));
+    }
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return { text: parts.join('\n'), badLines };
+}
+
+function spansBadLine(record: { raw: string; line: number }, badLines: ReadonlySet<number>): boolean {
+  if (badLines.size === 0) return false;
+  const last = record.line + (record.raw.match(/\n/g)?.length ?? 0);
+  for (let line = record.line; line <= last; line++) if (badLines.has(line)) return true;
+  return false;
 }
 
 interface RawRecord {

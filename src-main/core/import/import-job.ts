@@ -4,7 +4,7 @@
 // mtime and a thumbnail on disk are not decoded again. Labels of images already stored are never overwritten.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/open-database';
 import type { ImportFormat, ImportProblem, ImportResult } from '../../shared/api-contract';
@@ -54,6 +54,7 @@ export async function importDataset(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const progress = options.onProgress ?? (() => undefined);
+  const startedAt = Date.now();
   const scanned = await scanDataset(path, format, {
     signal: options.signal,
     onProgress: (done, total, phase) => progress(phase, done, total),
@@ -88,6 +89,7 @@ export async function importDataset(
     progress('thumbnails', ++done, total);
   });
   flush();
+  await removeStaleTempFiles(thumbDir, startedAt);
 
   db.transaction(() => {
     db.prepare('DELETE FROM import_problems WHERE dataset_id = ?').run(datasetId);
@@ -137,6 +139,20 @@ async function prepareImage(
     if (code === 'ENOENT') return { path: image.relPath, reason: 'file not found' };
     if (code === 'EACCES' || code === 'EPERM') return { path: image.relPath, reason: 'unreadable file (permission denied)' };
     return { path: image.relPath, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Thumbnails are written to a temporary name and renamed, so an import killed mid-write leaves a `*.tmp` file
+ * behind. Only files older than this import are removed: a younger one may be another import's write in flight.
+ */
+async function removeStaleTempFiles(dir: string, olderThanMs: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.endsWith('.tmp')) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => null);
+    if (info && info.mtimeMs < olderThanMs) await rm(path, { force: true });
   }
 }
 

@@ -1,0 +1,153 @@
+// The queries the UI runs must find their rows through an index, not by reading a whole table: at 100,000 images
+// a full scan per gallery page or keypress is what makes the app feel slow. Every statement the read side and the
+// label writer prepare is recorded with its parameters and checked with EXPLAIN QUERY PLAN.
+import { describe, expect, it } from 'vitest';
+import type { ImageFilter, ImageSort } from '../../shared/api-contract';
+import { listHistory, setLabel, undo, appliedChanges } from '../history/label-history';
+import { seedMaskStore, type SeedPerson } from '../test-support/seed-store';
+import {
+  findImageByPath,
+  findSubjectByKey,
+  getDatasetRecord,
+  getImage,
+  getSubject,
+  imageLocation,
+  listDatasetRecords,
+  listProblems,
+  overview,
+  queryImages,
+  setReview,
+  summarize,
+} from './dataset-queries';
+import type { Db } from './open-database';
+
+interface Recorded {
+  sql: string;
+  params: unknown[];
+}
+
+/** A view of `db` that records every statement run through it, with its parameters. */
+function recording(db: Db): { db: Db; statements: Recorded[] } {
+  const statements: Recorded[] = [];
+  const wrapStatement = (sql: string, statement: object): object =>
+    new Proxy(statement, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        const fn = value as (...args: unknown[]) => unknown;
+        if (prop === 'get' || prop === 'all' || prop === 'run' || prop === 'iterate') {
+          return (...params: unknown[]) => {
+            statements.push({ sql, params });
+            return fn.apply(target, params);
+          };
+        }
+        return fn.bind(target);
+      },
+    });
+  const proxy = new Proxy(db, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === 'prepare') return (sql: string) => wrapStatement(sql, target.prepare(sql));
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: proxy, statements };
+}
+
+const people = (n: number, offset = 0): SeedPerson[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: String(offset + i + 1).padStart(6, '0'),
+    gender: ((offset + i) % 2) as 0 | 1,
+    age: 18 + ((i * 13) % 60),
+  }));
+
+/** Two datasets, so a query that forgets its dataset shows up; enough rows that SQLite prefers indexes. */
+function store(): { db: Db; datasetId: number; imageId: number; subjectId: number } {
+  const { db, datasetId } = seedMaskStore(people(300));
+  const other = Number(
+    db
+      .prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('b', 'folders', '/b', '/b', 'now')`)
+      .run().lastInsertRowid,
+  );
+  const insertImage = db.prepare('INSERT INTO images (dataset_id, rel_path) VALUES (?, ?)');
+  const insertLabels = db.prepare('INSERT INTO image_labels (image_id, dataset_id, label, class_index) VALUES (?, ?, ?, ?)');
+  db.transaction(() => {
+    for (let i = 0; i < 3000; i++) {
+      const id = Number(insertImage.run(other, `c${i % 5}/${i}.png`).lastInsertRowid);
+      insertLabels.run(id, other, i % 5, i % 5);
+    }
+  })();
+  const { id: imageId, subject_id: subjectId } = db
+    .prepare('SELECT id, subject_id FROM images WHERE dataset_id = ? ORDER BY id LIMIT 1 OFFSET 40')
+    .get(datasetId) as { id: number; subject_id: number };
+  db.prepare(`INSERT INTO import_problems (dataset_id, path, reason) VALUES (?, 'x.jpg', 'zero-byte file')`).run(datasetId);
+  return { db, datasetId, imageId, subjectId };
+}
+
+const FILTERS: ImageFilter[] = [
+  {},
+  { classIndex: 4 },
+  { mask: 1 },
+  { gender: 0 },
+  { ageGroup: 2 },
+  { label: 1 },
+  { review: 'unreviewed' },
+  { review: 'flagged' },
+  { review: 'verified' },
+  { subjectId: 1 },
+  { pathContains: '00012' },
+  { mask: 0, gender: 1, ageGroup: 1, review: 'unreviewed' },
+];
+const SORTS: ImageSort[] = ['path', 'class', 'age', 'recent-change'];
+
+/** Plan lines that read a whole table: `SCAN t` with no index at all. The dataset list is a handful of rows. */
+function fullScans(db: Db, { sql, params }: Recorded): string[] {
+  const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+  return plan
+    .map((row) => row.detail)
+    .filter((detail) => /^SCAN \w+$/.test(detail) && !/^SCAN (datasets|d)$/.test(detail));
+}
+
+describe('query plans of what the UI runs', () => {
+  it('find rows through indexes, for every gallery filter and sort, the person and image views, overview and history', () => {
+    const { db: raw, datasetId, imageId, subjectId } = store();
+    const { db, statements } = recording(raw);
+
+    for (const filter of FILTERS) {
+      for (const sort of SORTS) queryImages(db, datasetId, filter, sort, 100, 50);
+    }
+    queryImages(db, datasetId + 1, { label: 2 }, 'class', 0, 50);
+    getImage(db, imageId);
+    getSubject(db, subjectId);
+    overview(db, datasetId);
+    overview(db, datasetId + 1);
+    summarize(db, getDatasetRecord(db, datasetId));
+    listDatasetRecords(db);
+    listProblems(db, datasetId);
+    imageLocation(db, imageId);
+    findImageByPath(db, datasetId, 'images/000001_female_Asian_18/mask1.jpg');
+    findSubjectByKey(db, datasetId, '000001_female_Asian_18');
+    setReview(db, imageId, 'flagged');
+    setLabel(db, { datasetId, target: { subjectId }, field: 'gender', value: 1 });
+    setLabel(db, { datasetId, target: { imageId }, field: 'mask', value: 2 });
+    setLabel(db, { datasetId, target: { subjectId }, field: 'mask', value: 0 });
+    undo(db, datasetId);
+    listHistory(db, datasetId, 100);
+    appliedChanges(db, datasetId);
+
+    const distinct = new Map(statements.map((s) => [s.sql, s]));
+    expect(distinct.size).toBeGreaterThan(40);
+    const offenders = [...distinct.values()]
+      .map((s) => ({ sql: s.sql.replace(/\s+/g, ' ').trim(), scans: fullScans(raw, s) }))
+      .filter((o) => o.scans.length > 0);
+    expect(offenders).toEqual([]);
+    raw.close();
+  });
+
+  it('would catch a full scan', () => {
+    const { db } = store();
+    expect(fullScans(db, { sql: 'SELECT * FROM image_labels WHERE mask = ?', params: [1] })).toEqual(['SCAN image_labels']);
+    expect(fullScans(db, { sql: 'SELECT id FROM images WHERE dataset_id = ?', params: [1] })).toEqual([]);
+    db.close();
+  });
+});
