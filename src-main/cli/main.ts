@@ -4,7 +4,16 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { importFormat, type ImportFormat, type LabelTarget } from '../shared/api-contract';
+import {
+  backendChoice,
+  importFormat,
+  trainMode,
+  trainSettings,
+  type BackendChoice,
+  type ImportFormat,
+  type LabelTarget,
+  type TrainMode,
+} from '../shared/api-contract';
 import { openCore, type LoupeCore } from '../core/api';
 import { importDataset } from '../core/import/import-job';
 import { findImageByPath, findSubjectByKey, listDatasetRecords } from '../core/db/dataset-queries';
@@ -12,6 +21,7 @@ import { ApiFailure } from '../core/api-failure';
 import { defaultRendererDir, startServer } from '../server/http-server';
 import { parseAssignment } from './parse-assignment';
 import { createProgressPrinter } from './progress-printer';
+import { addRankCommand } from './rank-command';
 
 class CliError extends Error {}
 
@@ -47,6 +57,8 @@ async function withCore<T>(db: string, fn: (core: LoupeCore) => Promise<T> | T):
     await core.close();
   }
 }
+
+const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -92,7 +104,8 @@ export function buildProgram(): Command {
         progress.finish();
         await core.close();
         // A store made by an import that failed before writing anything is not left behind.
-        if (created && listDatasetsSafely(opts.db) === 0) for (const f of ['', '-wal', '-shm']) rmSync(opts.db + f, { force: true });
+        if (created && listDatasetsSafely(opts.db) === 0)
+          for (const f of ['', '-wal', '-shm']) rmSync(opts.db + f, { force: true });
         if (controller.signal.aborted) throw new CliError('import cancelled; run it again to resume');
         throw error;
       } finally {
@@ -115,7 +128,15 @@ export function buildProgram(): Command {
         const classes = Object.fromEntries(overview.classes.map((c) => [c.key, c.count]));
         print(
           !!opts.json,
-          { dataset: datasetId, name: summary.name, kind: summary.kind, images: summary.images, subjects: summary.subjects, classes, problems: summary.problems },
+          {
+            dataset: datasetId,
+            name: summary.name,
+            kind: summary.kind,
+            images: summary.images,
+            subjects: summary.subjects,
+            classes,
+            problems: summary.problems,
+          },
           `${summary.name} (${summary.kind}): ${summary.images} images, ${summary.subjects} people, ` +
             `${summary.problems} import problems\n` +
             overview.classes.map((c) => `  ${c.key.padEnd(28)} ${c.count}`).join('\n'),
@@ -129,7 +150,10 @@ export function buildProgram(): Command {
     .requiredOption('--db <file>', 'store file')
     .option('--image <path>', 'image path as in the dataset, relative to its root')
     .option('--subject <path>', 'person (competition `path` column) or CSV group')
-    .requiredOption('--set <field=value>', 'mask=wear|incorrect|not wear, gender=male|female, age=<30|30-59|>=60|<years>, label=<name>')
+    .requiredOption(
+      '--set <field=value>',
+      'mask=wear|incorrect|not wear, gender=male|female, age=<30|30-59|>=60|<years>, label=<name>',
+    )
     .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
     .option('--json', 'print one JSON object on stdout')
     .action((opts: { db: string; image?: string; subject?: string; set: string; dataset?: number; json?: boolean }) =>
@@ -145,7 +169,9 @@ export function buildProgram(): Command {
           target = { imageId };
         } else {
           const key = opts.subject!;
-          const subjectId = findSubjectByKey(core.db, datasetId, key) ?? findSubjectByKey(core.db, datasetId, key.replace(/^images\//, '').replace(/\/$/, ''));
+          const subjectId =
+            findSubjectByKey(core.db, datasetId, key) ??
+            findSubjectByKey(core.db, datasetId, key.replace(/^images\//, '').replace(/\/$/, ''));
           if (subjectId === null) throw new CliError(`no person ${key} in dataset ${datasetId}`);
           target = { subjectId };
         }
@@ -193,8 +219,9 @@ export function buildProgram(): Command {
         print(
           !!opts.json,
           { history },
-          history.map((h) => `${h.createdAt} ${h.state.padEnd(7)} ${h.source.padEnd(10)} ${h.description}`).join('\n') ||
-            'no label changes yet',
+          history
+            .map((h) => `${h.createdAt} ${h.state.padEnd(7)} ${h.source.padEnd(10)} ${h.description}`)
+            .join('\n') || 'no label changes yet',
         );
       }),
     );
@@ -210,7 +237,127 @@ export function buildProgram(): Command {
       withCore(opts.db, async (core) => {
         const datasetId = pickDataset(core, opts.dataset);
         const result = await core.api['export.run']({ datasetId, outDir: opts.out });
-        print(!!opts.json, result, `wrote ${result.files.join(', ')} (${result.rowsChanged} rows changed, ${result.changes} changes)`);
+        print(
+          !!opts.json,
+          result,
+          `wrote ${result.files.join(', ')} (${result.rowsChanged} rows changed, ${result.changes} changes)`,
+        );
+      }),
+    );
+
+  program
+    .command('train')
+    .description('cross-validated training: an out-of-sample prediction for every image')
+    .requiredOption('--db <file>', 'store file')
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .addOption(
+      new Option('--mode <mode>', 'quick: frozen features + small head; full: a CNN per fold')
+        .choices(trainMode.options)
+        .default('quick'),
+    )
+    .option('--folds <k>', 'cross-validation folds (2–10)', positiveInt, 5)
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend (full mode)')
+        .choices(backendChoice.options)
+        .default('auto'),
+    )
+    .option('--epochs <n>', 'epochs (default: per mode)', positiveInt)
+    .option('--json', 'print one JSON object on stdout')
+    .action(
+      (opts: {
+        db: string;
+        dataset?: number;
+        mode: TrainMode;
+        folds: number;
+        backend: BackendChoice;
+        epochs?: number;
+        json?: boolean;
+      }) =>
+        withCore(opts.db, async (core) => {
+          const datasetId = pickDataset(core, opts.dataset);
+          const parsed = trainSettings.safeParse({
+            mode: opts.mode,
+            folds: opts.folds,
+            backend: opts.backend,
+            epochs: opts.epochs,
+          });
+          if (!parsed.success)
+            throw new CliError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+          const progress = createProgressPrinter('train');
+          const { jobId, runId } = await core.api['train.start']({ datasetId, settings: parsed.data });
+          const onSigint = (): void => void core.api['jobs.cancel']({ jobId });
+          process.once('SIGINT', onSigint);
+          const unsubscribe = core.jobs.onProgress((job) => {
+            if (job.id === jobId) progress(job.phase, job.done, job.total);
+          });
+          try {
+            await core.jobs.wait(jobId);
+          } catch (error) {
+            if (core.jobs.list().find((j) => j.id === jobId)?.state === 'cancelled')
+              throw new CliError('training cancelled');
+            throw error;
+          } finally {
+            unsubscribe();
+            progress.finish();
+            process.off('SIGINT', onSigint);
+          }
+          const run = await core.api['runs.get']({ runId });
+          const metrics = Object.fromEntries(
+            Object.entries(run.summary).map(([task, m]) => [
+              task,
+              { accuracy: round(m.accuracy), macro_f1: round(m.macroF1) },
+            ]),
+          );
+          print(
+            !!opts.json,
+            { run: run.id, backend: run.backend, mode: run.mode, seconds: round(run.seconds ?? 0), metrics },
+            `run ${run.id} (${run.mode}, ${run.backend}) in ${(run.seconds ?? 0).toFixed(1)} s\n` +
+              Object.entries(metrics)
+                .map(
+                  ([task, m]) =>
+                    `  ${task.padEnd(8)} accuracy ${m.accuracy.toFixed(4)}  macro F1 ${m.macro_f1.toFixed(4)}`,
+                )
+                .join('\n'),
+          );
+        }),
+    );
+
+  program
+    .command('suspects')
+    .description('labels the latest training run says are likely wrong, most suspicious first')
+    .requiredOption('--db <file>', 'store file')
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .option('--run <id>', 'training run (default: the latest finished one)', positiveInt)
+    .option('--top <n>', 'how many suspects', positiveInt)
+    .option('--json', 'print one JSON object on stdout')
+    .action((opts: { db: string; dataset?: number; run?: number; top?: number; json?: boolean }) =>
+      withCore(opts.db, async (core) => {
+        const datasetId = pickDataset(core, opts.dataset);
+        const queue = await core.api['review.suspects']({
+          datasetId,
+          offset: 0,
+          runId: opts.run,
+          limit: Math.min(opts.top ?? 5000, 5000),
+        });
+        const suspects = queue.items.map((s) => ({
+          path: s.path,
+          subject: s.subject,
+          level: s.level,
+          field: s.field,
+          given: s.given,
+          suggested: s.suggested,
+          score: Math.round(s.score * 1e4) / 1e4,
+        }));
+        print(
+          !!opts.json,
+          { run: queue.runId, suspects },
+          suspects
+            .map(
+              (s) =>
+                `${s.score.toFixed(3)}  ${s.level.padEnd(7)} ${s.field.padEnd(6)} ${s.given} → ${s.suggested}  ${s.path}`,
+            )
+            .join('\n') || 'no suspects',
+        );
       }),
     );
 
@@ -219,26 +366,42 @@ export function buildProgram(): Command {
     .description('serve the Loupe UI to a browser; prints the URL (with its token) as the first line')
     .requiredOption('--db <file>', 'store file (created if missing)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port (0 picks a free one)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
-      return n;
-    }, 0)
+    .option(
+      '--port <port>',
+      'port (0 picks a free one)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+        return n;
+      },
+      0,
+    )
     .action(async (opts: { db: string; host: string; port: number }) => {
       const core = openCore(opts.db);
       const here = dirname(fileURLToPath(import.meta.url));
-      const running = await startServer({ core, host: opts.host, port: opts.port, rendererDir: defaultRendererDir(here) });
+      const running = await startServer({
+        core,
+        host: opts.host,
+        port: opts.port,
+        rendererDir: defaultRendererDir(here),
+      });
       process.stdout.write(`${running.url}\n`);
       if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
-        process.stderr.write(`warning: listening on ${opts.host}; anyone who can reach it and has the token can edit labels\n`);
+        process.stderr.write(
+          `warning: listening on ${opts.host}; anyone who can reach it and has the token can edit labels\n`,
+        );
       }
       const stop = (): void => {
-        void running.close().then(() => core.close()).then(() => process.exit(0));
+        void running
+          .close()
+          .then(() => core.close())
+          .then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
 
+  addRankCommand(program);
   return program;
 }
 

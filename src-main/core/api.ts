@@ -1,14 +1,7 @@
 // The service behind every door. It is typed as the contract, so a method missing here is a compile error.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  ApiEvent,
-  ApiEventName,
-  ApiEvents,
-  AppInfo,
-  ImportResult,
-  LoupeApi,
-} from '../shared/api-contract';
+import type { ApiEvent, ApiEventName, ApiEvents, AppInfo, ImportResult, LoupeApi } from '../shared/api-contract';
 import { openDatabase, type Db, type OpenOptions } from './db/open-database';
 import {
   getDatasetRecord,
@@ -27,6 +20,11 @@ import { exportDataset } from './export/export-dataset';
 import { JobRunner } from './jobs/job-runner';
 import { cachePathsFor, type CachePaths } from './cache-paths';
 import { makeMaskDataset } from './datasets/synthetic-mask-dataset';
+import { closeInterruptedRuns, createRun, getRun, listRuns } from './train/run-store';
+import { runTraining } from './train/training-job';
+import { listBackends } from './train/tf-backend';
+import { computeSuspects } from './review/suspects';
+import { acceptSuspect, keepSuspect } from './review/review-actions';
 
 export const LOUPE_VERSION = '0.1.0';
 
@@ -53,6 +51,7 @@ export interface CoreOptions extends OpenOptions {
 
 export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
   const db = openDatabase(dbPath, options);
+  if (!options.readonly) closeInterruptedRuns(db);
   const cache = cachePathsFor(dbPath);
   const jobs = new JobRunner();
   const host: CoreHost = options.host ?? { door: 'browser' };
@@ -117,6 +116,42 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
       return Promise.resolve(result);
     },
     'export.run': ({ datasetId, outDir }) => Promise.resolve(exportDataset(db, datasetId, outDir)),
+    'train.start': ({ datasetId, settings }) => {
+      getDatasetRecord(db, datasetId);
+      const runId = createRun(db, datasetId, settings.mode, settings.backend, settings);
+      const title = `${settings.mode === 'quick' ? 'Quick' : 'Full'} training`;
+      const jobId = jobs.start('train', title, async (ctx) => {
+        emit('runs.changed', { datasetId, runId });
+        try {
+          await runTraining(db, cache, datasetId, runId, settings, ctx, {
+            onProgress: (progress) => emit('train.progress', { ...progress, jobId }),
+            onBackend: () => emit('runs.changed', { datasetId, runId }),
+          });
+          return getRun(db, runId);
+        } finally {
+          emit('runs.changed', { datasetId, runId });
+        }
+      });
+      return Promise.resolve({ jobId, runId });
+    },
+    'train.backends': () => Promise.resolve(listBackends()),
+    'runs.list': ({ datasetId }) => Promise.resolve(listRuns(db, datasetId)),
+    'runs.get': ({ runId }) => Promise.resolve(getRun(db, runId)),
+    'review.suspects': ({ datasetId, runId, kind, offset, limit }) => {
+      const queue = computeSuspects(db, datasetId, { runId });
+      const items = kind ? queue.items.filter((s) => s.kind === kind) : queue.items;
+      return Promise.resolve({ runId: queue.runId, total: items.length, items: items.slice(offset, offset + limit) });
+    },
+    'review.accept': ({ datasetId, key }) => {
+      const result = acceptSuspect(db, datasetId, key);
+      if (result.actionId !== null) emit('labels.changed', { datasetId, actionId: result.actionId, reason: 'set' });
+      return Promise.resolve(result);
+    },
+    'review.keep': ({ datasetId, key }) => {
+      const verified = keepSuspect(db, datasetId, key);
+      emit('labels.changed', { datasetId, actionId: null, reason: 'review' });
+      return Promise.resolve({ verified });
+    },
     'jobs.list': () => Promise.resolve(jobs.list()),
     'jobs.cancel': ({ jobId }) => Promise.resolve({ cancelled: jobs.cancel(jobId) }),
   };

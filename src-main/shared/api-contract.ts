@@ -21,6 +21,11 @@ export const imageFilter = z
     review: reviewStatus.optional(),
     subjectId: id.optional(),
     pathContains: z.string().max(500).optional(),
+    /** With `task`: only images of a run's confusion-matrix cell (given → predicted). */
+    runId: z.number().int().positive().optional(),
+    task: z.string().max(20).optional(),
+    given: z.number().int().min(0).optional(),
+    predicted: z.number().int().min(0).optional(),
   })
   .strict();
 export type ImageFilter = z.infer<typeof imageFilter>;
@@ -33,6 +38,26 @@ export const labelTarget = z.union([
   z.object({ subjectId: id }).strict(),
 ]);
 export type LabelTarget = z.infer<typeof labelTarget>;
+
+export const trainMode = z.enum(['quick', 'full']);
+export type TrainMode = z.infer<typeof trainMode>;
+export const backendChoice = z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']);
+export type BackendChoice = z.infer<typeof backendChoice>;
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+export const trainSettings = z
+  .object({
+    mode: trainMode.default('quick'),
+    folds: z.number().int().min(2).max(10).default(5),
+    backend: backendChoice.default('auto'),
+    /** Full mode: passes over the training folds; quick mode: head epochs. */
+    epochs: z.number().int().min(1).max(200).optional(),
+    /** Margin around a face box, as a fraction of its size, when boxes exist. */
+    cropMargin: z.number().min(0).max(2).default(0.25),
+    seed: z.number().int().min(0).default(1),
+  })
+  .strict();
+export type TrainSettings = z.infer<typeof trainSettings>;
 
 export const apiArgSchemas = {
   'app.info': z.object({}).strict(),
@@ -70,6 +95,21 @@ export const apiArgSchemas = {
   'history.undo': z.object({ datasetId: id }).strict(),
   'history.redo': z.object({ datasetId: id }).strict(),
   'export.run': z.object({ datasetId: id, outDir: z.string().min(1).max(4096) }).strict(),
+  'train.start': z.object({ datasetId: id, settings: trainSettings.prefault({}) }).strict(),
+  'train.backends': z.object({}).strict(),
+  'runs.list': z.object({ datasetId: id }).strict(),
+  'runs.get': z.object({ runId: id }).strict(),
+  'review.suspects': z
+    .object({
+      datasetId: id,
+      runId: id.optional(),
+      kind: z.enum(['image-label', 'person-gender', 'person-age', 'swap']).optional(),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(5000).default(500),
+    })
+    .strict(),
+  'review.accept': z.object({ datasetId: id, key: z.string().min(1).max(100) }).strict(),
+  'review.keep': z.object({ datasetId: id, key: z.string().min(1).max(100) }).strict(),
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
 } as const;
@@ -228,7 +268,92 @@ export interface ExportResult {
   changes: number;
 }
 
-export type JobKind = 'import' | 'export' | 'demo';
+/** Per task ('mask', 'gender', 'age', 'class' for the competition layout; 'label' otherwise). */
+export interface TaskMetrics {
+  classNames: string[];
+  accuracy: number;
+  macroF1: number;
+  perClass: { name: string; precision: number; recall: number; f1: number; support: number }[];
+  /** Rows: given label; columns: predicted. */
+  confusion: number[][];
+  folds: { accuracy: number; macroF1: number }[];
+}
+
+export interface RunSummary {
+  id: number;
+  datasetId: number;
+  mode: TrainMode | 'external';
+  backend: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  error: string | null;
+  startedAt: string;
+  seconds: number | null;
+  settings: TrainSettings;
+  /** accuracy and macro F1 per task. */
+  summary: Record<string, { accuracy: number; macroF1: number }>;
+}
+
+export interface RunDetail extends RunSummary {
+  tasks: Record<string, TaskMetrics>;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  available: boolean;
+  note: string;
+}
+
+export interface TrainStarted {
+  jobId: string;
+  runId: number;
+}
+
+export interface TrainProgress {
+  jobId: string;
+  runId: number;
+  phase: 'features' | 'tensors' | 'training' | 'saving';
+  task: string | null;
+  fold: number;
+  folds: number;
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  /** Macro F1 on the held-out fold after this epoch, where measured. */
+  macroF1: number | null;
+  etaSeconds: number | null;
+}
+
+export type SuspectKind = 'image-label' | 'person-gender' | 'person-age' | 'swap';
+
+/** One label the model says is likely wrong, with the fix it suggests. */
+export interface Suspect {
+  /** Stable id: `image:<id>:<field>`, `subject:<id>:<field>` or `subject:<id>:swap`. */
+  key: string;
+  kind: SuspectKind;
+  level: 'image' | 'subject';
+  field: string;
+  /** The image path, or the person's key (the competition `path` column). */
+  path: string;
+  subject: string | null;
+  subjectId: number | null;
+  /** The photos to show: the image itself, or all of the person's photos (for a swap, the two swapped). */
+  imageIds: number[];
+  given: string;
+  suggested: string;
+  /** The value `labels.set` would take for the suggestion (null for a swap). */
+  suggestedValue: number | null;
+  /** Higher is more suspicious, in [0, 1]. */
+  score: number;
+  evidence: { classNames: string[]; probs: number[]; age: number | null };
+}
+
+export interface SuspectQueue {
+  runId: number;
+  total: number;
+  items: Suspect[];
+}
+
+export type JobKind = 'import' | 'export' | 'demo' | 'train';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobSnapshot {
@@ -267,6 +392,13 @@ export interface ApiResults {
   'history.undo': UndoResult;
   'history.redo': UndoResult;
   'export.run': ExportResult;
+  'train.start': TrainStarted;
+  'train.backends': BackendInfo[];
+  'runs.list': RunSummary[];
+  'runs.get': RunDetail;
+  'review.suspects': SuspectQueue;
+  'review.accept': LabelSetResult;
+  'review.keep': { verified: boolean };
   'jobs.list': JobSnapshot[];
   'jobs.cancel': { cancelled: boolean };
 }
@@ -289,6 +421,8 @@ export interface ApiEvents {
   'job.progress': JobSnapshot;
   'labels.changed': { datasetId: number; actionId: number | null; reason: 'set' | 'undo' | 'redo' | 'review' };
   'datasets.changed': { datasetId: number | null };
+  'train.progress': TrainProgress;
+  'runs.changed': { datasetId: number; runId: number };
 }
 export type ApiEventName = keyof ApiEvents;
 export type ApiEvent = { [E in ApiEventName]: { name: E; payload: ApiEvents[E] } }[ApiEventName];

@@ -213,6 +213,18 @@ function filterSql(datasetId: number, filter: ImageFilter): { where: string; par
     clauses.push('r.status = ?');
     params.push(filter.review);
   }
+  if (filter.runId !== undefined && filter.task !== undefined) {
+    // A confusion-matrix cell: the images of one run and task with this given and predicted class.
+    clauses.push(
+      `i.id IN (SELECT image_id FROM run_predictions WHERE run_id = ? AND task = ?` +
+        (filter.given !== undefined ? ' AND given = ?' : '') +
+        (filter.predicted !== undefined ? ' AND predicted = ?' : '') +
+        ')',
+    );
+    params.push(filter.runId, filter.task);
+    if (filter.given !== undefined) params.push(filter.given);
+    if (filter.predicted !== undefined) params.push(filter.predicted);
+  }
   if (filter.pathContains) {
     clauses.push(`instr(i.rel_path, ?) > 0`);
     params.push(filter.pathContains);

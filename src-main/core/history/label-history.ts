@@ -182,29 +182,71 @@ export function setLabel(db: Db, req: SetLabelRequest): LabelSetResult {
       }
     }
     if (planned.length === 0) return { actionId: null, imagesChanged: 0, changes: [] };
-    const at = now();
-    // A new action makes the undone ones unreachable, as in any editor.
-    db.prepare(`UPDATE label_actions SET state = 'discarded' WHERE dataset_id = ? AND state = 'undone'`).run(
-      req.datasetId,
-    );
     const description = req.description ?? describe(db, info, req.field, req.value, planned);
-    const actionId = Number(
-      db
-        .prepare(
-          `INSERT INTO label_actions (dataset_id, source, description, state, created_at) VALUES (?, ?, ?, 'applied', ?)`,
-        )
-        .run(req.datasetId, req.source ?? 'user', description, at).lastInsertRowid,
-    );
-    const insert = db.prepare(
-      `INSERT INTO label_history (action_id, entity, entity_id, field, old_value, new_value, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    let imagesChanged = 0;
-    for (const change of planned) {
-      insert.run(actionId, change.entity, change.entityId, change.field, change.oldValue, change.newValue, at);
-      imagesChanged += writeValue(db, change, at);
+    return commitAction(db, req.datasetId, planned, req.source ?? 'user', description);
+  })();
+}
+
+/** Records and applies planned changes as one action; callers hold the transaction. */
+function commitAction(
+  db: Db,
+  datasetId: number,
+  planned: ChangeRow[],
+  source: Source,
+  description: string,
+): LabelSetResult {
+  const at = now();
+  // A new action makes the undone ones unreachable, as in any editor.
+  db.prepare(`UPDATE label_actions SET state = 'discarded' WHERE dataset_id = ? AND state = 'undone'`).run(datasetId);
+  const actionId = Number(
+    db
+      .prepare(
+        `INSERT INTO label_actions (dataset_id, source, description, state, created_at) VALUES (?, ?, ?, 'applied', ?)`,
+      )
+      .run(datasetId, source, description, at).lastInsertRowid,
+  );
+  const insert = db.prepare(
+    `INSERT INTO label_history (action_id, entity, entity_id, field, old_value, new_value, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  let imagesChanged = 0;
+  for (const change of planned) {
+    insert.run(actionId, change.entity, change.entityId, change.field, change.oldValue, change.newValue, at);
+    imagesChanged += writeValue(db, change, at);
+  }
+  return { actionId, imagesChanged, changes: planned.map((c) => toDto(db, c)) };
+}
+
+export interface ImageFieldChange {
+  imageId: number;
+  field: 'mask' | 'label';
+  value: number;
+}
+
+/**
+ * Several image-level changes as one undoable action — e.g. swapping a person's `incorrect_mask` and `normal`
+ * photos, which is one fix to a reviewer and must undo as one.
+ */
+export function setImageLabels(
+  db: Db,
+  datasetId: number,
+  changes: ImageFieldChange[],
+  source: Source,
+  description: string,
+): LabelSetResult {
+  const info = datasetInfo(db, datasetId);
+  for (const c of changes) validateValue(info, c.field, c.value);
+  return db.transaction((): LabelSetResult => {
+    const planned: ChangeRow[] = [];
+    for (const c of changes) {
+      const belongs = db.prepare('SELECT 1 FROM images WHERE id = ? AND dataset_id = ?').get(c.imageId, datasetId);
+      if (!belongs) throw new ApiFailure('not-found', `no image ${c.imageId} in dataset ${datasetId}`);
+      const old = currentValue(db, 'image', c.imageId, c.field);
+      if (old !== c.value)
+        planned.push({ entity: 'image', entityId: c.imageId, field: c.field, oldValue: old, newValue: c.value });
     }
-    return { actionId, imagesChanged, changes: planned.map((c) => toDto(db, c)) };
+    if (planned.length === 0) return { actionId: null, imagesChanged: 0, changes: [] };
+    return commitAction(db, datasetId, planned, source, description);
   })();
 }
 

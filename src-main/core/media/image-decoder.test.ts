@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MediaError, probeAndThumbnail, readPngSize, writeGrayscalePng } from './image-decoder';
+import { decodeForModel, MediaError, probeAndThumbnail, readPngSize, writeGrayscalePng } from './image-decoder';
 import { contentTypeFor, isImageFileName } from './image-types';
 
 let dir: string;
@@ -137,5 +137,22 @@ describe('image types', () => {
     expect(contentTypeFor('notes.txt')).toBe('application/octet-stream');
     expect(isImageFileName('mask1.JPG')).toBe(true);
     expect(isImageFileName('photo.bmp')).toBe(false);
+  });
+});
+
+describe('decodeForModel', () => {
+  it('crops the upright image and resizes to the exact model input', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'loupe-model-input-'));
+    // Left half red, right half blue, 40×20.
+    const pixels = Buffer.alloc(40 * 20 * 3);
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) pixels.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
+    const file = join(dir, 'halves.png');
+    await sharp(pixels, { raw: { width: 40, height: 20, channels: 3 } }).png().toFile(file);
+    const right = await decodeForModel(file, { width: 8, height: 8, channels: 3, crop: { x: 20, y: 0, w: 20, h: 20 } });
+    expect(right).toHaveLength(8 * 8 * 3);
+    expect([right[0], right[1], right[2]]).toEqual([0, 0, 255]);
+    const gray = await decodeForModel(file, { width: 4, height: 2, channels: 1 });
+    expect(gray).toHaveLength(8);
+    expect(gray[0]).toBeGreaterThan(gray[3]!);
   });
 });

@@ -137,3 +137,46 @@ function reasonForSharpError(err: unknown): string {
   if (/pixel limit/i.test(message)) return `image too large (exceeds ${MAX_INPUT_PIXELS / 1e6} megapixels)`;
   return 'truncated or corrupt image data';
 }
+
+export interface ModelInputOptions {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** Region to keep, in displayed (EXIF-upright) pixels; clipped to the image. Whole image when absent. */
+  crop?: { x: number; y: number; w: number; h: number };
+}
+
+/**
+ * Decodes an image into the pixels a model reads: upright, cropped, resized to exactly width × height
+ * (stretching, so every crop fills the input), row-major HWC bytes.
+ */
+export async function decodeForModel(absPath: string, options: ModelInputOptions): Promise<Uint8Array> {
+  const bytes = await readImageFile(absPath);
+  try {
+    let pipeline = sharp(bytes, DECODE_OPTIONS).autoOrient();
+    if (options.crop) {
+      // Decode once to upright pixels, then crop those: extract() on the file itself would crop before rotating.
+      const upright = await pipeline.raw().toBuffer({ resolveWithObject: true });
+      const { width, height, channels } = upright.info;
+      const left = Math.max(0, Math.min(width - 1, Math.round(options.crop.x)));
+      const top = Math.max(0, Math.min(height - 1, Math.round(options.crop.y)));
+      const w = Math.max(1, Math.min(width - left, Math.round(options.crop.w)));
+      const h = Math.max(1, Math.min(height - top, Math.round(options.crop.h)));
+      pipeline = sharp(upright.data, { raw: { width, height, channels } }).extract({ left, top, width: w, height: h });
+    }
+    pipeline = pipeline.resize({ width: options.width, height: options.height, fit: 'fill' });
+    pipeline = options.channels === 1 ? pipeline.grayscale() : pipeline.removeAlpha();
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    const pixels = options.width * options.height;
+    if (info.channels === options.channels) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    // Grayscale sources can come back with one channel when three were asked for (and RGB with three for one).
+    const out = new Uint8Array(pixels * options.channels);
+    for (let i = 0; i < pixels; i++) {
+      if (options.channels === 3) out.fill(data[i * info.channels]!, i * 3, i * 3 + 3);
+      else out[i] = data[i * info.channels]!;
+    }
+    return out;
+  } catch (err) {
+    throw err instanceof MediaError ? err : new MediaError(reasonForSharpError(err), { cause: err });
+  }
+}

@@ -1,10 +1,12 @@
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, DatabaseTooNewError } from '../open-database';
 import { migrations } from '.';
 
 describe('migration 001', () => {
   it('creates the tables and sets user_version', () => {
-    const db = openDatabase(':memory:');
+    const db = new Database(':memory:');
+    migrate(db, migrations.filter((m) => m.version === 1));
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map(
       (r) => r.name,

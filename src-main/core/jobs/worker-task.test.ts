@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { runWorkerTask, workerUrl } from './worker-task';
+
+const url = workerUrl(new URL('../test-support/x.ts', import.meta.url).href, 'echo-worker');
+
+describe('runWorkerTask', () => {
+  it('relays progress and returns the result', async () => {
+    const progress: unknown[] = [];
+    const result = await runWorkerTask(url, { mode: 'echo', value: 21 }, { onProgress: (p) => progress.push(p) });
+    expect(result).toEqual({ doubled: 42 });
+    expect(progress).toEqual([{ step: 1 }]);
+  });
+
+  it('rejects with the worker error message', async () => {
+    await expect(runWorkerTask(url, { mode: 'fail', value: 1 }, {})).rejects.toThrow('bad input: value must be even');
+  });
+
+  it('stops a busy worker within a second of cancel', async () => {
+    const controller = new AbortController();
+    const run = runWorkerTask(url, { mode: 'spin', value: 1 }, {
+      signal: controller.signal,
+      onProgress: () => setTimeout(() => controller.abort(new Error('cancelled by test')), 50),
+    });
+    const started = Date.now();
+    await expect(run).rejects.toThrow('cancelled by test');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

@@ -1,0 +1,56 @@
+// Runs one task in a worker thread: CPU-heavy work (feature extraction, training) stays off the thread that
+// answers the UI. Cancelling terminates the worker at once — nothing it computed is written by then, because only
+// the caller writes, after the result arrives.
+import { Worker } from 'node:worker_threads';
+
+export interface WorkerMessage<P, R> {
+  type: 'progress' | 'result' | 'error';
+  progress?: P;
+  result?: R;
+  error?: string;
+}
+
+/**
+ * A worker module next to `fromUrl` (the caller's import.meta.url): `name.ts` when running from source (tsx,
+ * vitest), `name.js` when bundled (electron-vite emits the worker as its own entry).
+ */
+export function workerUrl(fromUrl: string, name: string): URL {
+  return new URL(`./${name}${fromUrl.endsWith('.ts') ? '.ts' : '.js'}`, fromUrl);
+}
+
+export function runWorkerTask<Req, P, R>(
+  url: URL,
+  request: Req,
+  options: { signal?: AbortSignal; onProgress?: (progress: P) => void; transfer?: ArrayBuffer[] },
+): Promise<R> {
+  options.signal?.throwIfAborted();
+  const fromSource = url.pathname.endsWith('.ts');
+  const worker = fromSource
+    ? new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), { workerData: { entry: url.href } })
+    : new Worker(url);
+  return new Promise<R>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = (): void => {
+      const reason: unknown = options.signal?.reason;
+      finish(() => reject(reason instanceof Error ? reason : new Error('cancelled')));
+      void worker.terminate();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (message: WorkerMessage<P, R>) => {
+      if (message.type === 'progress' && message.progress !== undefined) options.onProgress?.(message.progress);
+      else if (message.type === 'result') finish(() => resolve(message.result as R));
+      else if (message.type === 'error') finish(() => reject(new Error(message.error ?? 'worker failed')));
+    });
+    worker.on('error', (error) => finish(() => reject(error)));
+    worker.on('exit', (code) => finish(() => reject(new Error(`worker stopped (exit code ${code})`))));
+    worker.postMessage(request, options.transfer ?? []);
+  }).finally(() => {
+    void worker.terminate();
+  });
+}

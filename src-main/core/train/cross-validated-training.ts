@@ -1,0 +1,319 @@
+// One cross-validated run: every image gets probabilities from a model that never saw it (nor, for the
+// competition layout, any other photo of the same person). Runs inside the training worker; it reads image files
+// and its own caches but never the store — the caller writes the results.
+import type { TaskMetrics, TrainSettings } from '../../shared/api-contract';
+import { MASK_CLASS_NAMES } from '../../shared/label-schema';
+import { classificationReport, argmaxRows } from './classification-metrics';
+import { assignFolds, foldSplit } from './cross-validation-folds';
+import { predictProbs, trainCnn } from './cnn-model';
+import { fitDigitFeatures } from './digit-features';
+import { predictHead, trainHead, type HeadOptions } from './softmax-head';
+import { loadOrBuildTensors, tensorCacheKey, type TensorInput, type TensorShape } from './tensor-cache';
+import { initBackend, type BackendName } from './tf-backend';
+import type { TrainingData } from './training-data';
+import { cropForTraining } from './training-crops';
+
+export interface TrainingRequest {
+  data: TrainingData;
+  /** Displayed width and height of each image, for crops. */
+  sizes: { width: Int32Array; height: Int32Array };
+  settings: TrainSettings;
+  cacheDir: string;
+}
+
+export interface TrainingStep {
+  phase: 'tensors' | 'features' | 'training' | 'saving';
+  task: string | null;
+  fold: number;
+  folds: number;
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  macroF1: number | null;
+  done: number;
+  total: number;
+}
+
+export interface TrainingOutcome {
+  backend: BackendName | 'js';
+  folds: Int32Array;
+  /** Per task: row-major n × k out-of-fold probabilities, rows in `data` order. */
+  predictions: { task: string; k: number; probs: Float32Array; given: Int32Array }[];
+  metrics: Record<string, TaskMetrics>;
+  /** Images that could not be decoded (predicted from blank pixels), with the reason. */
+  unreadable: { imageId: number; reason: string }[];
+}
+
+/** Quick mode's head: one hidden layer, early stopping on a tenth of the training folds. */
+const HEAD: HeadOptions = {
+  hidden: 256,
+  epochs: 30,
+  learningRate: 2e-3,
+  l2: 1e-4,
+  validationFraction: 0.1,
+  patience: 4,
+};
+
+function inputShape(data: TrainingData, mode: TrainSettings['mode']): TensorShape {
+  if (data.kind === 'mask')
+    return mode === 'full' ? { width: 64, height: 64, channels: 3 } : { width: 48, height: 48, channels: 1 };
+  return { width: 28, height: 28, channels: 1 };
+}
+
+export async function trainCrossValidated(
+  request: TrainingRequest,
+  onStep: (step: TrainingStep) => void,
+  signal?: AbortSignal,
+): Promise<TrainingOutcome> {
+  const { data, settings } = request;
+  const n = data.imageIds.length;
+  const k = settings.folds;
+  const folds = assignFolds(data.stratify, data.groups, k, settings.seed);
+  const shape = inputShape(data, settings.mode);
+  const inputs: TensorInput[] = Array.from(data.imageIds, (imageId, i) => ({
+    imageId,
+    path: data.paths[i]!,
+    fileSize: data.fileSizes[i]!,
+    fileMtime: data.fileMtimes[i]!,
+    crop: cropForTraining(
+      data.kind,
+      data.boxes[i] ?? null,
+      request.sizes.width[i]!,
+      request.sizes.height[i]!,
+      settings.cropMargin,
+    ),
+  }));
+  const key = tensorCacheKey(data.datasetId, shape, `margin=${settings.cropMargin}`);
+  const tensors = await loadOrBuildTensors(`${request.cacheDir}/tensors`, key, shape, inputs, {
+    signal,
+    onProgress: (done, total) => onStep({ ...idle('tensors', k), done, total }),
+  });
+  signal?.throwIfAborted();
+
+  // One model per fold predicts every task: quick mode trains a head per task on frozen features; full mode one
+  // CNN on the class (competition layout) whose probabilities are summed into each task's.
+  const taskProbs = data.tasks.map((t) => new Float32Array(n * t.classNames.length));
+  let backend: TrainingOutcome['backend'] = 'js';
+  if (settings.mode === 'quick') {
+    onStep({ ...idle('features', k), done: 0, total: n });
+    const { features, model } = await fitDigitFeatures(tensors.pixels, n, shape.width, shape.height, {
+      signal,
+      onProgress: (_phase, done, total) => onStep({ ...idle('features', k), done, total }),
+    });
+    const dim = model.dim;
+    for (let fold = 0; fold < k; fold++) {
+      const { trainIdx, testIdx } = foldSplit(folds, fold);
+      for (const [t, task] of data.tasks.entries()) {
+        const classes = task.classNames.length;
+        const head = await trainHead(features, dim, task.labels, classes, trainIdx, {
+          ...HEAD,
+          epochs: settings.epochs ?? HEAD.epochs,
+          seed: settings.seed + fold,
+          signal,
+          onEpoch: (p) =>
+            onStep({
+              phase: 'training',
+              task: task.name,
+              fold,
+              folds: k,
+              epoch: p.epoch,
+              epochs: p.epochs,
+              loss: p.loss,
+              macroF1: null,
+              done: fold * data.tasks.length + t,
+              total: k * data.tasks.length,
+            }),
+        });
+        const probs = predictHead(head, features, testIdx);
+        testIdx.forEach((row, r) => taskProbs[t]!.set(probs.subarray(r * classes, (r + 1) * classes), row * classes));
+        const held = Int32Array.from(testIdx, (row) => task.labels[row]!);
+        const f1 = classificationReport(held, argmaxRows(probs, classes), classes).macroF1;
+        onStep({
+          phase: 'training',
+          task: task.name,
+          fold,
+          folds: k,
+          epoch: head.epochsRun,
+          epochs: head.epochsRun,
+          loss: null,
+          macroF1: f1,
+          done: fold * data.tasks.length + t + 1,
+          total: k * data.tasks.length,
+        });
+      }
+    }
+  } else {
+    const { tf, name } = await initBackend(settings.backend);
+    backend = name;
+    const target = data.stratify;
+    const classes = data.kind === 'mask' ? MASK_CLASS_NAMES.length : data.tasks[0]!.classNames.length;
+    const pixelsPerImage = shape.width * shape.height * shape.channels;
+    const toFloat = (idx: Int32Array): Float32Array => {
+      const xs = new Float32Array(idx.length * pixelsPerImage);
+      idx.forEach((row, r) => {
+        const src = tensors.pixels.subarray(row * pixelsPerImage, (row + 1) * pixelsPerImage);
+        for (let j = 0; j < pixelsPerImage; j++) xs[r * pixelsPerImage + j] = src[j]! / 255;
+      });
+      return xs;
+    };
+    for (let fold = 0; fold < k; fold++) {
+      const split = foldSplit(folds, fold);
+      const trainIdx = split.trainIdx.filter((row) => target[row]! >= 0);
+      const epochs = settings.epochs ?? (data.kind === 'mask' ? 8 : 4);
+      const model = await trainCnn(
+        tf,
+        {
+          xs: toFloat(trainIdx),
+          ys: Int32Array.from(trainIdx, (row) => target[row]!),
+          n: trainIdx.length,
+          h: shape.height,
+          w: shape.width,
+          c: shape.channels,
+          k: classes,
+        },
+        {
+          epochs,
+          batchSize: 64,
+          lr: 2e-3,
+          // Faces may be mirrored; digits may not. The 60+ classes are small: weigh classes inversely to size.
+          augment:
+            data.kind === 'mask' ? { flipHorizontal: true, brightness: 0.1, contrast: 0.1, shift: 3 } : { shift: 2 },
+          classWeights: data.kind === 'mask' ? 'balanced' : undefined,
+          seed: settings.seed + fold,
+          signal,
+          onBatch: (p) =>
+            onStep({
+              phase: 'training',
+              task: null,
+              fold,
+              folds: k,
+              epoch: p.epoch,
+              epochs: p.epochs,
+              loss: p.loss,
+              macroF1: null,
+              done: fold * epochs + p.epoch,
+              total: k * epochs,
+            }),
+        },
+      );
+      const probs = predictProbs(tf, model, toFloat(split.testIdx));
+      model.dispose();
+      spreadClassProbs(data, probs, classes, split.testIdx, taskProbs);
+      const held = Int32Array.from(split.testIdx, (row) => target[row]!);
+      const f1 = classificationReport(held, argmaxRows(probs, classes), classes).macroF1;
+      onStep({
+        phase: 'training',
+        task: null,
+        fold,
+        folds: k,
+        epoch: epochs,
+        epochs,
+        loss: null,
+        macroF1: f1,
+        done: (fold + 1) * epochs,
+        total: k * epochs,
+      });
+    }
+  }
+
+  onStep({ ...idle('saving', k), done: 0, total: 1 });
+  const predictions: TrainingOutcome['predictions'] = data.tasks.map((task, t) => ({
+    task: task.name,
+    k: task.classNames.length,
+    probs: taskProbs[t]!,
+    given: task.labels,
+  }));
+  if (data.kind === 'mask') predictions.push(classTask(data, taskProbs));
+  const metrics: Record<string, TaskMetrics> = {};
+  for (const p of predictions) {
+    const names = p.task === 'class' ? [...MASK_CLASS_NAMES] : data.tasks.find((t) => t.name === p.task)!.classNames;
+    metrics[p.task] = taskMetrics(names, p.given, p.probs, folds, k);
+  }
+  return { backend, folds, predictions, metrics, unreadable: tensors.failed };
+}
+
+function idle(phase: TrainingStep['phase'], folds: number): Omit<TrainingStep, 'done' | 'total'> {
+  return { phase, task: null, fold: 0, folds, epoch: 0, epochs: 0, loss: null, macroF1: null };
+}
+
+/** Full mode, competition layout: the 18-class probabilities summed into mask, gender and age. */
+function spreadClassProbs(
+  data: TrainingData,
+  probs: Float32Array,
+  classes: number,
+  rows: Int32Array,
+  taskProbs: Float32Array[],
+): void {
+  rows.forEach((row, r) => {
+    const p = probs.subarray(r * classes, (r + 1) * classes);
+    if (data.kind !== 'mask') {
+      taskProbs[0]!.set(p, row * classes);
+      return;
+    }
+    for (let c = 0; c < classes; c++) {
+      const mask = Math.floor(c / 6);
+      const gender = Math.floor((c % 6) / 3);
+      const age = c % 3;
+      const add = (t: number, index: number): void => {
+        taskProbs[t]![index] = taskProbs[t]![index]! + p[c]!;
+      };
+      add(0, row * 3 + mask);
+      add(1, row * 2 + gender);
+      add(2, row * 3 + age);
+    }
+  });
+}
+
+/** The 18 classes from the three tasks' probabilities, taken as independent. */
+function classTask(data: TrainingData, taskProbs: Float32Array[]): TrainingOutcome['predictions'][number] {
+  const n = data.imageIds.length;
+  const probs = new Float32Array(n * 18);
+  const given = new Int32Array(n);
+  const [mask, gender, age] = data.tasks;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 18; c++) {
+      probs[i * 18 + c] =
+        taskProbs[0]![i * 3 + Math.floor(c / 6)]! *
+        taskProbs[1]![i * 2 + Math.floor((c % 6) / 3)]! *
+        taskProbs[2]![i * 3 + (c % 3)]!;
+    }
+    const m = mask!.labels[i]!;
+    const g = gender!.labels[i]!;
+    const a = age!.labels[i]!;
+    given[i] = m < 0 || g < 0 || a < 0 ? -1 : m * 6 + g * 3 + a;
+  }
+  return { task: 'class', k: 18, probs, given };
+}
+
+function taskMetrics(
+  classNames: string[],
+  given: Int32Array,
+  probs: Float32Array,
+  folds: Int32Array,
+  k: number,
+): TaskMetrics {
+  const classes = classNames.length;
+  const predicted = argmaxRows(probs, classes);
+  const report = classificationReport(given, predicted, classes);
+  const perFold = Array.from({ length: k }, (_, fold) => {
+    const idx = foldSplit(folds, fold).testIdx;
+    const r = classificationReport(given, predicted, classes, idx);
+    return { accuracy: r.accuracy, macroF1: r.macroF1 };
+  });
+  return {
+    classNames,
+    accuracy: report.accuracy,
+    macroF1: report.macroF1,
+    perClass: report.perClass.map((c, i) => ({
+      name: classNames[i]!,
+      precision: c.precision,
+      recall: c.recall,
+      f1: c.f1,
+      support: c.support,
+    })),
+    confusion: Array.from({ length: classes }, (_, row) =>
+      Array.from(report.confusion.subarray(row * classes, (row + 1) * classes)),
+    ),
+    folds: perFold,
+  };
+}

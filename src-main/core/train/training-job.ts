@@ -1,0 +1,113 @@
+// A training run as a job on the main thread: read the data from the store, train in a worker, write the run.
+// Cancelling terminates the worker at once; the run is then closed as cancelled with no predictions.
+import type { Db } from '../db/open-database';
+import type { TrainProgress, TrainSettings } from '../../shared/api-contract';
+import type { CachePaths } from '../cache-paths';
+import type { JobContext } from '../jobs/job-runner';
+import { runWorkerTask, workerUrl } from '../jobs/worker-task';
+import type { TrainingOutcome, TrainingRequest, TrainingStep } from './cross-validated-training';
+import { collectTrainingData } from './training-data';
+import { completeRun, endRun, setRunBackend } from './run-store';
+import { ApiFailure } from '../api-failure';
+
+export interface TrainingJobHooks {
+  onProgress?: (progress: Omit<TrainProgress, 'jobId'>) => void;
+  onBackend?: (backend: string) => void;
+}
+
+export async function runTraining(
+  db: Db,
+  cache: CachePaths,
+  datasetId: number,
+  runId: number,
+  settings: TrainSettings,
+  ctx: Pick<JobContext, 'signal' | 'progress'>,
+  hooks: TrainingJobHooks = {},
+): Promise<TrainingOutcome> {
+  const started = performance.now();
+  try {
+    const data = collectTrainingData(db, datasetId);
+    if (data.imageIds.length < settings.folds * 2) {
+      throw new ApiFailure(
+        'invalid-argument',
+        `${data.imageIds.length} images are too few for ${settings.folds}-fold cross-validation`,
+      );
+    }
+    const sizes = db.prepare('SELECT width, height FROM images WHERE dataset_id = ? ORDER BY id').all(datasetId) as {
+      width: number;
+      height: number;
+    }[];
+    const request: TrainingRequest = {
+      data,
+      sizes: { width: Int32Array.from(sizes, (s) => s.width), height: Int32Array.from(sizes, (s) => s.height) },
+      settings,
+      cacheDir: cache.root,
+    };
+    if (settings.mode === 'quick') {
+      setRunBackend(db, runId, 'js');
+      hooks.onBackend?.('js');
+    }
+    let backendReported = settings.mode === 'quick';
+    const startedTraining = { at: 0, done: 0 };
+    const outcome = await runWorkerTask<TrainingRequest, TrainingStep, TrainingOutcome>(
+      workerUrl(import.meta.url, 'train-worker'),
+      request,
+      {
+        signal: ctx.signal,
+        onProgress: (step) => {
+          ctx.progress(
+            step.phase === 'training' && step.task ? `training ${step.task}` : step.phase,
+            step.done,
+            step.total,
+          );
+          if (step.phase === 'training' && !backendReported) {
+            backendReported = true;
+            hooks.onBackend?.(settings.backend);
+          }
+          if (step.phase === 'training' && startedTraining.at === 0)
+            Object.assign(startedTraining, { at: performance.now(), done: step.done });
+          const elapsed = (performance.now() - startedTraining.at) / 1000;
+          const rate = step.done > startedTraining.done ? elapsed / (step.done - startedTraining.done) : null;
+          hooks.onProgress?.({
+            runId,
+            phase: step.phase,
+            task: step.task,
+            // One-based for people: "fold 1 of 5".
+            fold: step.fold + 1,
+            folds: step.folds,
+            epoch: step.epoch,
+            epochs: step.epochs,
+            loss: step.loss,
+            macroF1: step.macroF1,
+            etaSeconds: step.phase === 'training' && rate !== null ? Math.round(rate * (step.total - step.done)) : null,
+          });
+        },
+      },
+    );
+    if (outcome.backend !== 'js') setRunBackend(db, runId, outcome.backend);
+    completeRun(
+      db,
+      runId,
+      (performance.now() - started) / 1000,
+      outcome.metrics,
+      outcome.predictions.map((p) => ({
+        task: p.task,
+        imageIds: data.imageIds,
+        given: p.given,
+        folds: outcome.folds,
+        probs: p.probs,
+        k: p.k,
+      })),
+    );
+    return outcome;
+  } catch (error) {
+    const cancelled = ctx.signal.aborted;
+    endRun(
+      db,
+      runId,
+      cancelled ? 'cancelled' : 'failed',
+      cancelled ? null : error instanceof Error ? error.message : String(error),
+    );
+    throw error;
+  }
+}
