@@ -35,7 +35,14 @@ interface Transport {
   mediaUrl(kind: MediaKind, imageId: number): string;
 }
 
-const EVENT_NAMES: readonly ApiEventName[] = ['job.progress', 'labels.changed', 'datasets.changed'];
+// `satisfies` makes a new event in the contract a compile error here until it is listed.
+const EVENT_NAMES = Object.keys({
+  'job.progress': true,
+  'labels.changed': true,
+  'datasets.changed': true,
+  'train.progress': true,
+  'runs.changed': true,
+} satisfies Record<ApiEventName, true>) as readonly ApiEventName[];
 
 export function isApiEvent(value: unknown): value is ApiEvent {
   if (typeof value !== 'object' || value === null) return false;

@@ -114,6 +114,14 @@ export function shortcutGroups(kind: DatasetKind | null, labelNames: readonly st
         { keys: ['Enter'], description: 'Open the selected photo' },
       ],
     },
+    {
+      title: 'Training view',
+      items: [
+        { keys: ['←', '→'], description: 'Switch task (on the task tabs)' },
+        { keys: ['←', '→', '↑', '↓', 'Home', 'End'], description: 'Move between confusion-matrix cells' },
+        { keys: ['Enter'], description: 'Open a cell’s images in the gallery' },
+      ],
+    },
   ];
   if (kind === 'mask') {
     groups.push({

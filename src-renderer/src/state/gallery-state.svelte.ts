@@ -3,6 +3,7 @@
 import type { ImageFilter, ImageRow, ImageSort } from '../../../src-main/shared/api-contract';
 import { api } from '../lib/api';
 import { PagedList } from '../lib/paged-list';
+import type { ConfusionCell } from '../lib/training';
 import { toasts } from './toast-state.svelte';
 
 const PAGE_SIZE = 200;
@@ -10,10 +11,21 @@ const PAGE_SIZE = 200;
 /** Reads a reactive value only to depend on it. */
 function depend(_value: unknown): void {}
 
+function cellOf(filter: ImageFilter): ConfusionCell | null {
+  const { runId, task, given, predicted } = filter;
+  if (runId === undefined || task === undefined || given === undefined || predicted === undefined) return null;
+  return { runId, task, given, predicted };
+}
+
+function sameCell(a: ConfusionCell | null, b: ConfusionCell): boolean {
+  return a !== null && a.runId === b.runId && a.task === b.task && a.given === b.given && a.predicted === b.predicted;
+}
+
 export class GalleryState {
   #datasetId = $state<number | null>(null);
   #filter = $state.raw<ImageFilter>({});
   #sort = $state<ImageSort>('path');
+  #cell = $derived(cellOf(this.#filter));
   #selected = $state(0);
   /** Bumped whenever the page cache changes; the cache itself is not reactive. */
   #version = $state(0);
@@ -31,6 +43,11 @@ export class GalleryState {
 
   get filter(): ImageFilter {
     return this.#filter;
+  }
+
+  /** The confusion-matrix cell the filter narrows to, if any. */
+  get cell(): ConfusionCell | null {
+    return this.#cell;
   }
 
   get sort(): ImageSort {
@@ -74,6 +91,23 @@ export class GalleryState {
   setFilter(filter: ImageFilter): void {
     this.#filter = filter;
     this.#restart();
+  }
+
+  /**
+   * Show one confusion-matrix cell: its images alone, so the count matches the cell. A no-op when the filter
+   * already narrows to that cell, so filters added on top of it survive coming back from an image.
+   */
+  showCell(cell: ConfusionCell): void {
+    if (sameCell(this.#cell, cell)) return;
+    const { runId, task, given, predicted } = cell;
+    this.setFilter({ runId, task, given, predicted });
+  }
+
+  /** Drop the confusion-cell part of the filter, keeping the rest. */
+  clearCell(): void {
+    if (!this.#cell) return;
+    const { runId: _r, task: _t, given: _g, predicted: _p, ...rest } = this.#filter;
+    this.setFilter(rest);
   }
 
   setSort(sort: ImageSort): void {
