@@ -323,6 +323,48 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('image-list')
+    .description('write images.csv: the row order external out-of-sample probabilities must follow')
+    .requiredOption('--db <file>', 'store file')
+    .requiredOption('--out <file>', 'CSV file to write')
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .option('--json', 'print one JSON object on stdout')
+    .action((opts: { db: string; out: string; dataset?: number; json?: boolean }) =>
+      withCore(opts.db, async (core) => {
+        const datasetId = pickDataset(core, opts.dataset);
+        const result = await core.api['review.exportImageList']({ datasetId, outPath: opts.out });
+        print(!!opts.json, result, `wrote ${result.rows} rows to ${result.path}`);
+      }),
+    );
+
+  program
+    .command('import-predictions')
+    .description('store out-of-sample probabilities computed elsewhere (.npy or .csv, rows as in image-list) as a run')
+    .requiredOption('--db <file>', 'store file')
+    .requiredOption('--pred-probs <file>', '.npy or .csv, n × k')
+    .addOption(
+      new Option(
+        '--task <task>',
+        'competition layout: the single task the columns are for (default: 18 classes)',
+      ).choices(['mask', 'gender', 'age']),
+    )
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .option('--json', 'print one JSON object on stdout')
+    .action(
+      (opts: { db: string; predProbs: string; task?: 'mask' | 'gender' | 'age'; dataset?: number; json?: boolean }) =>
+        withCore(opts.db, async (core) => {
+          if (!existsSync(opts.predProbs)) throw new CliError(`nothing at ${opts.predProbs}`);
+          const datasetId = pickDataset(core, opts.dataset);
+          const result = await core.api['review.importPredictions']({
+            datasetId,
+            path: opts.predProbs,
+            task: opts.task,
+          });
+          print(!!opts.json, result, `stored run ${result.runId}: ${result.rows} rows for ${result.tasks.join(', ')}`);
+        }),
+    );
+
+  program
     .command('suspects')
     .description('labels the latest training run says are likely wrong, most suspicious first')
     .requiredOption('--db <file>', 'store file')

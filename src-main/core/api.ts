@@ -25,6 +25,7 @@ import { runTraining } from './train/training-job';
 import { listBackends } from './train/tf-backend';
 import { computeSuspects } from './review/suspects';
 import { acceptSuspect, keepSuspect } from './review/review-actions';
+import { exportImageList, importPredictions } from './review/external-predictions';
 
 export const LOUPE_VERSION = '0.1.0';
 
@@ -151,6 +152,12 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
       const verified = keepSuspect(db, datasetId, key);
       emit('labels.changed', { datasetId, actionId: null, reason: 'review' });
       return Promise.resolve({ verified });
+    },
+    'review.exportImageList': ({ datasetId, outPath }) => Promise.resolve(exportImageList(db, datasetId, outPath)),
+    'review.importPredictions': async ({ datasetId, path, task }) => {
+      const result = await importPredictions(db, datasetId, path, task);
+      emit('runs.changed', { datasetId, runId: result.runId });
+      return result;
     },
     'jobs.list': () => Promise.resolve(jobs.list()),
     'jobs.cancel': ({ jobId }) => Promise.resolve({ cancelled: jobs.cancel(jobId) }),

@@ -110,6 +110,10 @@ export const apiArgSchemas = {
     .strict(),
   'review.accept': z.object({ datasetId: id, key: z.string().min(1).max(100) }).strict(),
   'review.keep': z.object({ datasetId: id, key: z.string().min(1).max(100) }).strict(),
+  'review.exportImageList': z.object({ datasetId: id, outPath: z.string().min(1).max(4096) }).strict(),
+  'review.importPredictions': z
+    .object({ datasetId: id, path: z.string().min(1).max(4096), task: z.enum(['mask', 'gender', 'age']).optional() })
+    .strict(),
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
 } as const;
@@ -399,6 +403,8 @@ export interface ApiResults {
   'review.suspects': SuspectQueue;
   'review.accept': LabelSetResult;
   'review.keep': { verified: boolean };
+  'review.exportImageList': { path: string; rows: number };
+  'review.importPredictions': { runId: number; rows: number; tasks: string[] };
   'jobs.list': JobSnapshot[];
   'jobs.cancel': { cancelled: boolean };
 }

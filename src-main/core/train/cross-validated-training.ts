@@ -285,7 +285,7 @@ function classTask(data: TrainingData, taskProbs: Float32Array[]): TrainingOutco
   return { task: 'class', k: 18, probs, given };
 }
 
-function taskMetrics(
+export function taskMetrics(
   classNames: string[],
   given: Int32Array,
   probs: Float32Array,
