@@ -83,8 +83,8 @@ export function assignFolds(
       }
       const evaluation = classCount > 0 ? total / classCount : 0;
       // Ties (within rounding) go to the smaller fold, as in scikit-learn.
-      const tie = Math.abs(evaluation - bestEval) <= 1e-8 + 1e-5 * Math.abs(bestEval);
-      if (evaluation < bestEval && !tie) {
+      const tie = f > 0 && Math.abs(evaluation - bestEval) <= 1e-8 + 1e-5 * Math.abs(bestEval);
+      if (f === 0 || (evaluation < bestEval && !tie)) {
         best = f;
         bestEval = evaluation;
       } else if (tie && foldSize[f]! < foldSize[best]!) {
