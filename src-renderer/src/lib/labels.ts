@@ -3,10 +3,12 @@ import type { DatasetSummary, ImageRow, ImportResult, LabelChangeDto } from '../
 import {
   AGE_GROUP_VALUES,
   GENDER_VALUES,
+  MASK_SLOTS,
   MASK_VALUES,
   ageGroupOf,
   valueNamesForField,
   type LabelField,
+  type MaskSlot,
 } from '../../../src-main/shared/label-schema';
 
 const numberFormat = new Intl.NumberFormat('en-US');
@@ -99,6 +101,16 @@ export function isImportResult(value: unknown): value is ImportResult {
     typeof result.subjects === 'number' &&
     Array.isArray(result.problems)
   );
+}
+
+function slotOrder(slot: string | null): number {
+  const index = MASK_SLOTS.indexOf(slot as MaskSlot);
+  return index < 0 ? MASK_SLOTS.length : index;
+}
+
+/** A person's photos in slot order (mask1…mask5, incorrect_mask, normal), then by path. */
+export function sortBySlot<T extends { slot: string | null; path: string }>(photos: readonly T[]): T[] {
+  return [...photos].sort((a, b) => slotOrder(a.slot) - slotOrder(b.slot) || a.path.localeCompare(b.path));
 }
 
 export function formatTime(iso: string): string {

@@ -7,6 +7,7 @@ describe('route', () => {
       { view: 'datasets' },
       { view: 'overview', datasetId: 3 },
       { view: 'gallery', datasetId: 3 },
+      { view: 'review', datasetId: 3 },
       { view: 'history', datasetId: 3 },
       { view: 'training', datasetId: 3 },
       { view: 'gallery', datasetId: 3, cell: { runId: 5, task: 'gender', given: 0, predicted: 1 } },

@@ -1,7 +1,7 @@
 // The view lives in the URL hash, so a reload or a second window lands on the same screen.
 import type { ConfusionCell } from './training';
 
-export type DatasetView = 'overview' | 'gallery' | 'history' | 'training';
+export type DatasetView = 'overview' | 'review' | 'gallery' | 'history' | 'training';
 
 export type Route =
   | { view: 'datasets' }
@@ -53,7 +53,7 @@ export function parseRoute(hash: string): Route {
     const cell = parseCell(query);
     return cell ? { view, datasetId, cell } : { view, datasetId };
   }
-  if (view === 'history' || view === 'overview' || view === 'training') return { view, datasetId };
+  if (view === 'history' || view === 'overview' || view === 'review' || view === 'training') return { view, datasetId };
   if (view === 'image' && id !== null) return { view, datasetId, imageId: id };
   if (view === 'person' && id !== null) return { view, datasetId, subjectId: id };
   return { view: 'overview', datasetId };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globalCommand, labelCommand, reviewCommand, shortcutGroups, type KeyInput } from './shortcuts';
+import { globalCommand, labelCommand, queueCommand, reviewCommand, shortcutGroups, type KeyInput } from './shortcuts';
 
 function key(k: string, mods: Partial<KeyInput> = {}): KeyInput {
   return { key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods };
@@ -36,6 +36,34 @@ describe('shortcuts', () => {
     expect(reviewCommand(key('v'))).toBe('verified');
     expect(reviewCommand(key('x'))).toBe('flagged');
     expect(reviewCommand(key('q'))).toBeNull();
+  });
+
+  it('resolves review-queue keys without clashing with relabel or global keys', () => {
+    expect(queueCommand(key('Enter'))).toBe('accept');
+    expect(queueCommand(key('k'))).toBe('keep');
+    expect(queueCommand(key('j'))).toBe('next');
+    expect(queueCommand(key('ArrowDown'))).toBe('next');
+    expect(queueCommand(key('J', { shiftKey: true }))).toBe('previous');
+    expect(queueCommand(key('ArrowUp'))).toBe('previous');
+    expect(queueCommand(key('r'))).toBe('retrain');
+    expect(queueCommand(key('p'))).toBe('open');
+    expect(queueCommand(key('Enter', { ctrlKey: true }))).toBeNull();
+    expect(queueCommand(key('z', { ctrlKey: true }))).toBeNull();
+    expect(queueCommand(key('K', { shiftKey: true }))).toBeNull();
+    for (const k of ['Enter', 'k', 'j', 'r', 'p']) {
+      expect(labelCommand(key(k), 'mask', 0)).toBeNull();
+      expect(labelCommand(key(k), 'idx', 10)).toBeNull();
+      expect(globalCommand(key(k))).toBeNull();
+    }
+    // `A` stays "adult" in the review view too.
+    expect(queueCommand(key('a'))).toBeNull();
+    expect(labelCommand(key('a'), 'mask', 0)).toEqual({ field: 'age', value: 1 });
+  });
+
+  it('lists the review-queue keys', () => {
+    const review = shortcutGroups('mask', []).find((g) => g.title === 'Review queue');
+    const keys = review?.items.flatMap((i) => i.keys) ?? [];
+    for (const k of ['Enter', 'K', 'J', '↓', 'Shift+J', '↑', 'R', 'P']) expect(keys).toContain(k);
   });
 
   it('lists the relabel keys of the dataset kind', () => {

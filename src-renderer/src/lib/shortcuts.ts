@@ -62,6 +62,26 @@ export function labelCommand(input: KeyInput, kind: DatasetKind, labelCount: num
   return null;
 }
 
+/**
+ * The review queue's keys. Accept is Enter alone: `A` already means "adult" in the relabel scheme, and keeping
+ * one meaning per key across views matters more than a mnemonic. K keeps, J/↓ and Shift+J/↑ move.
+ */
+export type QueueCommand = 'accept' | 'keep' | 'next' | 'previous' | 'retrain' | 'open';
+
+export function queueCommand(input: KeyInput): QueueCommand | null {
+  if (!plain(input)) return null;
+  if (input.key === 'ArrowDown') return 'next';
+  if (input.key === 'ArrowUp') return 'previous';
+  const key = input.key.toLowerCase();
+  if (key === 'j') return input.shiftKey ? 'previous' : 'next';
+  if (input.shiftKey) return null;
+  if (input.key === 'Enter') return 'accept';
+  if (key === 'k') return 'keep';
+  if (key === 'r') return 'retrain';
+  if (key === 'p') return 'open';
+  return null;
+}
+
 export function reviewCommand(input: KeyInput): ReviewStatus | null {
   if (!plain(input) || input.shiftKey) return null;
   return REVIEW_KEYS[input.key.toLowerCase()] ?? null;
@@ -86,6 +106,21 @@ export function shortcutGroups(kind: DatasetKind | null, labelNames: readonly st
         { keys: ['Ctrl+Z'], description: 'Undo the last label change' },
         { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], description: 'Redo' },
         { keys: ['Esc'], description: 'Close dialog / back to the gallery' },
+      ],
+    },
+    {
+      title: 'Review queue',
+      items: [
+        { keys: ['Enter'], description: 'Accept the suggested fix (one undoable action)' },
+        { keys: ['K'], description: 'Keep the label: mark it verified, never flagged again' },
+        { keys: ['J', '↓'], description: 'Next suspect' },
+        { keys: ['Shift+J', '↑'], description: 'Previous suspect' },
+        { keys: ['R'], description: 'Retrain (quick) and re-rank the queue' },
+        { keys: ['P'], description: 'Open the suspect’s person (or photo)' },
+        {
+          keys: kind === 'mask' ? ['1', '2', '3', 'M', 'F', 'Y', 'A', 'S'] : ['0', '…', '9'],
+          description: 'Pick another label for the suspect’s field (the relabel keys below)',
+        },
       ],
     },
     {
@@ -125,7 +160,7 @@ export function shortcutGroups(kind: DatasetKind | null, labelNames: readonly st
   ];
   if (kind === 'mask') {
     groups.push({
-      title: 'Relabel (image and person views)',
+      title: 'Relabel (image, person and review views)',
       items: [
         ...MASK_KEYS.map((key, i) => ({ keys: [key], description: `Mask: ${MASK_VALUES[i]} (this photo)` })),
         ...GENDER_KEYS.map((key, i) => ({
@@ -140,7 +175,7 @@ export function shortcutGroups(kind: DatasetKind | null, labelNames: readonly st
     });
   } else if (kind !== null) {
     groups.push({
-      title: 'Relabel (image view)',
+      title: 'Relabel (image and review views)',
       items: labelNames.slice(0, 10).map((name, i) => ({ keys: [String(i)], description: `Label: ${name}` })),
     });
   }

@@ -121,9 +121,9 @@ export class DatasetState {
     this.#labelsChanged();
   }
 
-  /** After an undo/redo issued from this window. */
-  noteOwnUndo(reason: 'undo' | 'redo', actionId: number | null): void {
-    this.#ownEvents.add(`${reason}:${actionId}`);
+  /** After a label action issued from this window by another path than `setLabel` (undo, redo, a suggestion). */
+  noteOwnChange(reason: 'set' | 'undo' | 'redo' | 'review', actionId: number | null): void {
+    if (actionId !== null) this.#ownEvents.add(`${reason}:${actionId}`);
     this.#labelsChanged();
   }
 

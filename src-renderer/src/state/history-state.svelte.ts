@@ -51,7 +51,7 @@ export class HistoryState {
         toasts.info(kind === 'undo' ? 'Nothing to undo' : 'Nothing to redo');
         return;
       }
-      datasets.noteOwnUndo(kind, action.actionId);
+      datasets.noteOwnChange(kind, action.actionId);
       toasts.info(`${kind === 'undo' ? 'Undone' : 'Redone'}: ${action.description}`);
     } finally {
       this.#busy = false;

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import type { Suspect } from '../../../src-main/shared/api-contract';
+import {
+  borderlineAge,
+  changeText,
+  countsTotal,
+  decisionOf,
+  evidenceRows,
+  pageOffset,
+  progressText,
+  reconcileProgress,
+  recordDecision,
+  relabelOutcome,
+  reviewedCount,
+  settleIndex,
+  startProgress,
+  suspectTitle,
+} from './review-queue';
+
+function suspect(over: Partial<Suspect> = {}): Suspect {
+  return {
+    key: 'subject:4:gender',
+    kind: 'person-gender',
+    level: 'subject',
+    field: 'gender',
+    path: '000004_male_Asian_33',
+    subject: '000004_male_Asian_33',
+    subjectId: 4,
+    imageIds: [22, 23],
+    given: 'male',
+    suggested: 'female',
+    suggestedValue: 1,
+    score: 0.9,
+    evidence: { classNames: ['male', 'female'], probs: [0.1, 0.9], age: 33 },
+    ...over,
+  };
+}
+
+describe('review progress', () => {
+  it('counts what the user decided, once per suspect', () => {
+    let progress = startProgress(3, 10);
+    progress = recordDecision(progress, { key: 'a', given: 'wear' });
+    progress = recordDecision(progress, { key: 'b', given: null });
+    progress = recordDecision(progress, { key: 'a', given: 'not wear' });
+    expect(progress.decided).toEqual([
+      { key: 'b', given: null },
+      { key: 'a', given: 'not wear' },
+    ]);
+    expect(reviewedCount(progress)).toBe(2);
+    expect(progressText(reviewedCount(progress), progress.baseline)).toBe('2 of 10 reviewed');
+  });
+
+  it('records the label a decision leaves', () => {
+    const s = suspect();
+    expect(decisionOf(s, 'accept')).toEqual({ key: s.key, given: 'female' });
+    expect(decisionOf(s, 'keep')).toEqual({ key: s.key, given: null });
+    expect(decisionOf(s, { value: 0 })).toEqual({ key: s.key, given: 'male' });
+    expect(decisionOf(suspect({ kind: 'swap' }), 'accept').given).toBeNull();
+  });
+
+  it('drops decisions that an undo took back, and names the latest to show again', () => {
+    let progress = startProgress(1, 5);
+    progress = recordDecision(progress, { key: 'a', given: 'female' });
+    progress = recordDecision(progress, { key: 'b', given: null });
+    progress = recordDecision(progress, { key: 'c', given: 'wear' });
+    const listed = [
+      { key: 'x', given: 'male' },
+      { key: 'a', given: 'male' },
+      { key: 'b', given: 'incorrect' },
+    ];
+    const result = reconcileProgress(progress, listed);
+    expect(result.progress.decided).toEqual([{ key: 'c', given: 'wear' }]);
+    expect(result.undone).toBe('b');
+  });
+
+  it('keeps a decision the model still doubts', () => {
+    // Relabelled to a third value: the suspect stays listed with the label the user chose.
+    const progress = recordDecision(startProgress(1, 5), { key: 'a', given: 'not wear' });
+    const result = reconcileProgress(progress, [{ key: 'a', given: 'not wear' }]);
+    expect(result.progress).toBe(progress);
+    expect(result.undone).toBeNull();
+  });
+
+  it('never counts more than the baseline', () => {
+    let progress = startProgress(1, 1);
+    progress = recordDecision(progress, { key: 'a', given: null });
+    progress = recordDecision(progress, { key: 'b', given: null });
+    expect(reviewedCount(progress)).toBe(1);
+  });
+
+  it('adds up kind counts', () => {
+    expect(countsTotal({ 'image-label': 3, 'person-gender': 1, 'person-age': 2, swap: 1 })).toBe(7);
+  });
+});
+
+describe('queue position', () => {
+  it('pages by index', () => {
+    expect(pageOffset(0, 50)).toBe(0);
+    expect(pageOffset(49, 50)).toBe(0);
+    expect(pageOffset(50, 50)).toBe(50);
+    expect(pageOffset(-3, 50)).toBe(0);
+  });
+
+  it('moves to the next suspect when the current one drops out', () => {
+    expect(
+      settleIndex({ index: 2, total: 9, offset: 0, keys: ['a', 'b', 'd', 'e'], currentKey: 'c', undoneKey: null }),
+    ).toBe(2);
+  });
+
+  it('keeps the current suspect when others move around it', () => {
+    expect(
+      settleIndex({ index: 52, total: 90, offset: 50, keys: ['p', 'c', 'q'], currentKey: 'c', undoneKey: null }),
+    ).toBe(51);
+  });
+
+  it('brings an undone suspect back as current', () => {
+    expect(
+      settleIndex({ index: 3, total: 10, offset: 0, keys: ['a', 'u', 'b', 'c'], currentKey: 'c', undoneKey: 'u' }),
+    ).toBe(1);
+  });
+
+  it('clamps to the end of a shrunken queue', () => {
+    expect(settleIndex({ index: 7, total: 5, offset: 0, keys: [], currentKey: 'z', undoneKey: null })).toBe(4);
+    expect(settleIndex({ index: 7, total: 0, offset: 0, keys: [], currentKey: null, undoneKey: null })).toBe(0);
+  });
+});
+
+describe('suspect reading', () => {
+  it('maps a picked value to accept, keep or relabel', () => {
+    const s = suspect();
+    expect(relabelOutcome(s, 1)).toBe('accept');
+    expect(relabelOutcome(s, 0)).toBe('keep');
+    const age = suspect({
+      kind: 'person-age',
+      field: 'age',
+      given: '30-59',
+      suggested: '<30',
+      suggestedValue: 0,
+      evidence: { classNames: ['<30', '30-59', '>=60'], probs: [0.7, 0.2, 0.1], age: 31 },
+    });
+    expect(relabelOutcome(age, 2)).toBe('relabel');
+    expect(relabelOutcome(age, 1)).toBe('keep');
+  });
+
+  it('marks the given and suggested values in the evidence', () => {
+    expect(evidenceRows(suspect())).toEqual([
+      { name: 'male', prob: 0.1, given: true, suggested: false },
+      { name: 'female', prob: 0.9, given: false, suggested: true },
+    ]);
+    expect(
+      evidenceRows(suspect({ kind: 'swap', evidence: { classNames: ['a', 'b', 'c'], probs: [], age: 40 } })),
+    ).toEqual([]);
+  });
+
+  it('calls ages near 30 and 60 borderline', () => {
+    expect(borderlineAge(29)).toBe(true);
+    expect(borderlineAge(30)).toBe(true);
+    expect(borderlineAge(59)).toBe(true);
+    expect(borderlineAge(61)).toBe(true);
+    expect(borderlineAge(45)).toBe(false);
+    expect(borderlineAge(18)).toBe(false);
+    expect(borderlineAge(null)).toBe(false);
+  });
+
+  it('reads a swap as the exchange it proposes', () => {
+    expect(changeText(suspect())).toBe('male → female');
+    expect(changeText(suspect({ kind: 'swap' }))).toBe('incorrect_mask ↔ normal');
+  });
+
+  it('titles a suspect by what it doubts', () => {
+    expect(suspectTitle(suspect())).toBe('Gender of person 000004_male_Asian_33');
+    expect(suspectTitle(suspect({ kind: 'swap' }))).toBe('Swapped photos of person 000004_male_Asian_33');
+    expect(suspectTitle(suspect({ kind: 'image-label', field: 'mask', path: 'images/1/normal.jpg' }))).toBe(
+      'Mask of images/1/normal.jpg',
+    );
+  });
+});
