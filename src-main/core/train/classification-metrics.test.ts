@@ -8,11 +8,13 @@ describe('classification metrics', () => {
   const predicted = new Int32Array([0, 0, 1, 1, 2, 2, 2, 0, 2, 3]);
 
   it('counts a confusion matrix with given labels as rows', () => {
-    expect(Array.from(confusionMatrix(given, predicted, 4))).toEqual([
-      2, 1, 0, 0, // given 0
-      0, 1, 1, 0, // given 1
-      1, 0, 3, 0, // given 2
-      0, 0, 0, 1, // given 3
+    const confusion = confusionMatrix(given, predicted, 4);
+    const rows = [0, 1, 2, 3].map((g) => Array.from(confusion.subarray(g * 4, g * 4 + 4)));
+    expect(rows).toEqual([
+      [2, 1, 0, 0],
+      [0, 1, 1, 0],
+      [1, 0, 3, 0],
+      [0, 0, 0, 1],
     ]);
   });
 
@@ -39,7 +41,7 @@ describe('classification metrics', () => {
     // A class that is only predicted counts with F1 = 0: given 0 0 1 1, predicted 0 2 1 1.
     const g = new Int32Array([0, 0, 1, 1]);
     const p = new Int32Array([0, 2, 1, 1]);
-    // class 0: P 1, R 1/2, F1 2/3; class 1: P 2/3... no: predicted 1 twice, both right → P 1, R 1, F1 1; class 2: 0.
+    // class 0: P 1, R 1/2, F1 2/3; class 1: P 1, R 1, F1 1; class 2: nothing given, F1 0.
     expect(macroF1(g, p, 3)).toBeCloseTo((2 / 3 + 1 + 0) / 3);
   });
 

@@ -6,7 +6,7 @@ import { MASK_CLASS_NAMES } from '../../shared/label-schema';
 import { classificationReport, argmaxRows } from './classification-metrics';
 import { assignFolds, foldSplit } from './cross-validation-folds';
 import { predictProbs, trainCnn } from './cnn-model';
-import { fitDigitFeatures } from './digit-features';
+import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
 import { predictHead, trainHead, type HeadOptions } from './softmax-head';
 import { loadOrBuildTensors, tensorCacheKey, type TensorInput, type TensorShape } from './tensor-cache';
 import { initBackend, type BackendName } from './tf-backend';
@@ -44,8 +44,8 @@ export interface TrainingOutcome {
   unreadable: { imageId: number; reason: string }[];
 }
 
-/** Quick mode's head: one hidden layer, early stopping on a tenth of the training folds. */
-const HEAD: HeadOptions = {
+/** Quick mode's head on face crops: one hidden layer, early stopping on a tenth of the training folds. */
+const FACE_HEAD: HeadOptions = {
   hidden: 256,
   epochs: 30,
   learningRate: 2e-3,
@@ -107,11 +107,12 @@ export async function trainCrossValidated(
       const { trainIdx, testIdx } = foldSplit(folds, fold);
       for (const [t, task] of data.tasks.entries()) {
         const classes = task.classNames.length;
-        const head = await trainHead(features, dim, task.labels, classes, trainIdx, {
-          ...HEAD,
-          epochs: settings.epochs ?? HEAD.epochs,
+        const headOptions: HeadOptions =
           // Three in four competition photos wear a mask and few people are 60+: weigh classes by rarity.
-          classWeights: data.kind === 'mask' ? 'balanced' : 'none',
+          data.kind === 'mask' ? { ...FACE_HEAD, classWeights: 'balanced' } : DIGIT_HEAD_OPTIONS;
+        const head = await trainHead(features, dim, task.labels, classes, trainIdx, {
+          ...headOptions,
+          epochs: settings.epochs ?? headOptions.epochs,
           seed: settings.seed + fold,
           signal,
           onEpoch: (p) =>

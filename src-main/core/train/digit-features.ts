@@ -7,7 +7,7 @@
 //
 // Everything here is fitted without labels — whitening, centroids, PCA — so fitting on all images of a dataset,
 // held-out folds included, leaks nothing into out-of-sample predictions. The work is plain TypeScript: feature
-// extraction is inference only, and at ~2 ms an image it needs no tensor backend.
+// extraction is inference only, and at ~3 ms an image it needs no tensor backend.
 
 export interface DigitFeatureOptions {
   /** Side of the square patches. */
@@ -108,7 +108,8 @@ export async function fitDigitFeatures(
   const sampleCount = samples.length / pp;
   if (sampleCount < o.centroids) throw new Error(`only ${sampleCount} non-flat patches for ${o.centroids} centroids`);
   const patchMean = new Float32Array(pp);
-  for (let s = 0; s < sampleCount; s++) for (let k = 0; k < pp; k++) patchMean[k]! += samples[s * pp + k]! / sampleCount;
+  for (let s = 0; s < sampleCount; s++)
+    for (let k = 0; k < pp; k++) patchMean[k]! += samples[s * pp + k]! / sampleCount;
   const whitening = zcaMatrix(samples, sampleCount, pp, patchMean);
   const whitened = new Float32Array(samples.length);
   const u = new Float32Array(pp);

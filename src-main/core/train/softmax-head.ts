@@ -59,7 +59,8 @@ export interface SoftmaxHead {
 
 /**
  * Quick mode on cached face features: a linear head, few epochs at a higher step size. 18,900 × 704-d vectors ×
- * 18 classes train all 5 folds in about 10 s on the project's 2-core machine (bench/mnist-cv-bench.ts).
+ * 18 classes: ~0.3 s an epoch per fold on one core of the project's machine, so all 5 folds in ~9–10 s, or half
+ * that with two folds at a time in workers (bench/mnist-cv-bench.ts).
  */
 export const QUICK_HEAD_OPTIONS: HeadOptions = { hidden: 0, epochs: 6, learningRate: 3e-3, l2: 1e-4 };
 
@@ -186,8 +187,9 @@ export async function trainHead(
             for (let j = 0; j < hidden; j++) gh[go + j]! += g * head.w2[wo + j]!;
           }
           const go = r * hidden;
-          for (let j = 0; j < hidden; j++) if (h[go + j] === 0) gh[go + j] = 0;
-          else gh[go + j]! /= keep;
+          for (let j = 0; j < hidden; j++)
+            if (h[go + j] === 0) gh[go + j] = 0;
+            else gh[go + j]! /= keep;
         }
         accumulateOuter(gh, xb, b, hidden, dim, grads[0]!, grads[1]!, active);
       }
