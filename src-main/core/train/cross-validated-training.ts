@@ -7,11 +7,12 @@ import { classificationReport, argmaxRows } from './classification-metrics';
 import { assignFolds, foldSplit } from './cross-validation-folds';
 import { predictProbs, trainCnn } from './cnn-model';
 import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
-import { predictHead, trainHead, type HeadOptions } from './softmax-head';
+import { predictHead, QUICK_HEAD_OPTIONS, trainHead, type HeadOptions } from './softmax-head';
 import { loadOrBuildTensors, tensorCacheKey, type TensorInput, type TensorShape } from './tensor-cache';
 import { initBackend, type BackendName } from './tf-backend';
 import type { TrainingData } from './training-data';
 import { cropForTraining } from './training-crops';
+import { FACE_FEATURE_DIM, loadFaceFeatureExtractor } from './face-features';
 
 export interface TrainingRequest {
   data: TrainingData;
@@ -19,6 +20,8 @@ export interface TrainingRequest {
   sizes: { width: Int32Array; height: Int32Array };
   settings: TrainSettings;
   cacheDir: string;
+  /** Competition layout, quick mode: face-model vectors already in the store (n × FACE_FEATURE_DIM; `have` marks them). */
+  faceCache?: { vectors: Float32Array; have: Uint8Array };
 }
 
 export interface TrainingStep {
@@ -42,17 +45,15 @@ export interface TrainingOutcome {
   metrics: Record<string, TaskMetrics>;
   /** Images that could not be decoded (predicted from blank pixels), with the reason. */
   unreadable: { imageId: number; reason: string }[];
+  /** Face-model vectors computed by this run, for the store's feature cache (row indices into `data`). */
+  newFaceFeatures: { indices: Int32Array; vectors: Float32Array } | null;
 }
 
-/** Quick mode's head on face crops: one hidden layer, early stopping on a tenth of the training folds. */
-const FACE_HEAD: HeadOptions = {
-  hidden: 256,
-  epochs: 30,
-  learningRate: 2e-3,
-  l2: 1e-4,
-  validationFraction: 0.1,
-  patience: 4,
-};
+/**
+ * Quick mode's head on face photos: linear on the face-model + colour vector, so that retraining after fixes takes
+ * seconds (the features carry the work; an MLP added little here and cost several times the time).
+ */
+const FACE_HEAD: HeadOptions = { ...QUICK_HEAD_OPTIONS, epochs: 15, classWeights: 'balanced' };
 
 function inputShape(data: TrainingData, mode: TrainSettings['mode']): TensorShape {
   if (data.kind === 'mask')
@@ -94,11 +95,21 @@ export async function trainCrossValidated(
   // CNN on the class (competition layout) whose probabilities are summed into each task's.
   const taskProbs = data.tasks.map((t) => new Float32Array(n * t.classNames.length));
   let backend: TrainingOutcome['backend'] = 'js';
+  let newFaceFeatures: TrainingOutcome['newFaceFeatures'] = null;
   if (settings.mode === 'quick') {
     onStep({ ...idle('features', k), done: 0, total: n });
     const { features, dim } =
       data.kind === 'mask'
-        ? colourLayoutFeatures(tensors.pixels, n, shape)
+        ? await faceFeatures(
+            request,
+            tensors.pixels,
+            shape,
+            (done) => onStep({ ...idle('features', k), done, total: n }),
+            signal,
+          ).then((face) => {
+            newFaceFeatures = face.computed;
+            return face;
+          })
         : await fitDigitFeatures(tensors.pixels, n, shape.width, shape.height, {
             signal,
             onProgress: (_phase, done, total) => onStep({ ...idle('features', k), done, total }),
@@ -109,7 +120,7 @@ export async function trainCrossValidated(
         const classes = task.classNames.length;
         const headOptions: HeadOptions =
           // Three in four competition photos wear a mask and few people are 60+: weigh classes by rarity.
-          data.kind === 'mask' ? { ...FACE_HEAD, classWeights: 'balanced' } : DIGIT_HEAD_OPTIONS;
+          data.kind === 'mask' ? FACE_HEAD : DIGIT_HEAD_OPTIONS;
         const head = await trainHead(features, dim, task.labels, classes, trainIdx, {
           ...headOptions,
           epochs: settings.epochs ?? headOptions.epochs,
@@ -235,7 +246,71 @@ export async function trainCrossValidated(
     const names = p.task === 'class' ? [...MASK_CLASS_NAMES] : data.tasks.find((t) => t.name === p.task)!.classNames;
     metrics[p.task] = taskMetrics(names, p.given, p.probs, folds, k);
   }
-  return { backend, folds, predictions, metrics, unreadable: tensors.failed };
+  return { backend, folds, predictions, metrics, unreadable: tensors.failed, newFaceFeatures };
+}
+
+/**
+ * Quick-mode features for face photos: the pretrained face model's vector (age/gender and recognition nets, from
+ * the store's cache where present) joined with the crop's colour layout.
+ */
+async function faceFeatures(
+  request: TrainingRequest,
+  pixels: Uint8Array,
+  shape: TensorShape,
+  onDone: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<{ features: Float32Array; dim: number; computed: TrainingOutcome['newFaceFeatures'] }> {
+  const { data } = request;
+  const n = data.imageIds.length;
+  const face = new Float32Array(n * FACE_FEATURE_DIM);
+  const missing: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (request.faceCache?.have[i])
+      face.set(
+        request.faceCache.vectors.subarray(i * FACE_FEATURE_DIM, (i + 1) * FACE_FEATURE_DIM),
+        i * FACE_FEATURE_DIM,
+      );
+    else missing.push(i);
+  }
+  let computed: TrainingOutcome['newFaceFeatures'] = null;
+  if (missing.length > 0) {
+    const extractor = await loadFaceFeatureExtractor();
+    const done: number[] = [];
+    try {
+      for (const i of missing) {
+        signal?.throwIfAborted();
+        const box = data.boxes[i];
+        try {
+          const vector = await extractor.fromFile(
+            data.paths[i]!,
+            request.sizes.width[i]!,
+            request.sizes.height[i]!,
+            box ? { x: box[0], y: box[1], w: box[2], h: box[3] } : null,
+          );
+          face.set(vector, i * FACE_FEATURE_DIM);
+          done.push(i);
+        } catch {
+          // Unreadable images are reported through the tensor cache's failures; their vector stays zero.
+        }
+        onDone(n - missing.length + done.length);
+      }
+    } finally {
+      extractor.dispose();
+    }
+    const vectors = new Float32Array(done.length * FACE_FEATURE_DIM);
+    done.forEach((i, r) =>
+      vectors.set(face.subarray(i * FACE_FEATURE_DIM, (i + 1) * FACE_FEATURE_DIM), r * FACE_FEATURE_DIM),
+    );
+    computed = { indices: Int32Array.from(done), vectors };
+  }
+  const layout = colourLayoutFeatures(pixels, n, shape);
+  const dim = FACE_FEATURE_DIM + layout.dim;
+  const features = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    features.set(face.subarray(i * FACE_FEATURE_DIM, (i + 1) * FACE_FEATURE_DIM), i * dim);
+    features.set(layout.features.subarray(i * layout.dim, (i + 1) * layout.dim), i * dim + FACE_FEATURE_DIM);
+  }
+  return { features, dim, computed };
 }
 
 /**

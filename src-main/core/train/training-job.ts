@@ -6,7 +6,8 @@ import type { CachePaths } from '../cache-paths';
 import type { JobContext } from '../jobs/job-runner';
 import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import type { TrainingOutcome, TrainingRequest, TrainingStep } from './cross-validated-training';
-import { collectTrainingData } from './training-data';
+import { collectTrainingData, type TrainingData } from './training-data';
+import { FACE_FEATURE_DIM } from './face-features';
 import { completeRun, endRun, setRunBackend } from './run-store';
 import { ApiFailure } from '../api-failure';
 
@@ -42,6 +43,7 @@ export async function runTraining(
       sizes: { width: Int32Array.from(sizes, (s) => s.width), height: Int32Array.from(sizes, (s) => s.height) },
       settings,
       cacheDir: cache.root,
+      ...(data.kind === 'mask' && settings.mode === 'quick' ? { faceCache: readFaceCache(db, data) } : {}),
     };
     if (settings.mode === 'quick') {
       setRunBackend(db, runId, 'js');
@@ -85,6 +87,7 @@ export async function runTraining(
       },
     );
     if (outcome.backend !== 'js') setRunBackend(db, runId, outcome.backend);
+    if (outcome.newFaceFeatures) writeFaceCache(db, data, outcome.newFaceFeatures);
     completeRun(
       db,
       runId,
@@ -110,4 +113,53 @@ export async function runTraining(
     );
     throw error;
   }
+}
+
+/** The face model's input depends on the face box, so the box is part of the cache key. */
+function faceExtractorKey(box: TrainingData['boxes'][number]): string {
+  return `face-v1:${box ? box.map((v) => Math.round(v)).join(',') : 'default'}`;
+}
+
+function readFaceCache(db: Db, data: TrainingData): NonNullable<TrainingRequest['faceCache']> {
+  const n = data.imageIds.length;
+  const vectors = new Float32Array(n * FACE_FEATURE_DIM);
+  const have = new Uint8Array(n);
+  const read = db.prepare(
+    'SELECT vector FROM feature_cache WHERE image_id = ? AND extractor = ? AND file_size = ? AND file_mtime_ms = ?',
+  );
+  for (let i = 0; i < n; i++) {
+    const row = read.get(
+      data.imageIds[i],
+      faceExtractorKey(data.boxes[i] ?? null),
+      data.fileSizes[i],
+      data.fileMtimes[i],
+    ) as { vector: Buffer } | undefined;
+    if (!row || row.vector.byteLength !== FACE_FEATURE_DIM * 4) continue;
+    vectors.set(
+      new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)),
+      i * FACE_FEATURE_DIM,
+    );
+    have[i] = 1;
+  }
+  return { vectors, have };
+}
+
+function writeFaceCache(db: Db, data: TrainingData, computed: { indices: Int32Array; vectors: Float32Array }): void {
+  const write = db.prepare(
+    `INSERT INTO feature_cache (image_id, extractor, file_size, file_mtime_ms, vector) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(image_id, extractor) DO UPDATE SET file_size = excluded.file_size,
+       file_mtime_ms = excluded.file_mtime_ms, vector = excluded.vector`,
+  );
+  db.transaction(() => {
+    computed.indices.forEach((i, r) => {
+      const v = computed.vectors.subarray(r * FACE_FEATURE_DIM, (r + 1) * FACE_FEATURE_DIM);
+      write.run(
+        data.imageIds[i],
+        faceExtractorKey(data.boxes[i] ?? null),
+        data.fileSizes[i],
+        data.fileMtimes[i],
+        Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+      );
+    });
+  })();
 }
