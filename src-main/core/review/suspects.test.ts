@@ -121,6 +121,15 @@ describe('computeSuspects', () => {
     expect(() => acceptSuspect(db, datasetId, photo.key)).toThrow(/not in the review queue/);
   });
 
+  it('a kept swap is not flagged again, neither as a pair nor photo by photo', () => {
+    const { db, datasetId } = setup();
+    const swap = computeSuspects(db, datasetId).items.find((s) => s.kind === 'swap')!;
+    keepSuspect(db, datasetId, swap.key);
+    const after = computeSuspects(db, datasetId).items;
+    expect(after.map((s) => s.kind)).not.toContain('swap');
+    for (const imageId of swap.imageIds) expect(after.flatMap((s) => s.imageIds)).not.toContain(imageId);
+  });
+
   it('says so when there is no trained model yet', () => {
     const { db, datasetId } = seedMaskStore(people(3));
     expect(() => computeSuspects(db, datasetId)).toThrow(/train a model first/);

@@ -164,8 +164,9 @@ export function computeSuspects(db: Db, datasetId: number, options: SuspectOptio
     // Swaps first: a swapped pair also looks like two wrong photos, which the swap explains as one fix.
     for (const swap of findSwaps(mask, images, current(mask, (img) => img.mask))) {
       const subject = subjects.get(swap.subjectId);
-      if (!subject || verified.has(`subject:${swap.subjectId}:swap`)) continue;
+      // Kept or listed, the pair is judged as a pair: its two photos are not also flagged one by one.
       swapped.add(swap.incorrectImage).add(swap.normalImage);
+      if (!subject || verified.has(`subject:${swap.subjectId}:swap`)) continue;
       items.push({
         key: `subject:${swap.subjectId}:swap`,
         kind: 'swap',
