@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { MASK_SLOTS, ageGroupOf, type MaskSlot } from '../../shared/label-schema';
 import { runPool } from '../jobs/run-pool';
 import { writeSvgAsImage } from '../media/image-decoder';
+import { mulberry32 } from '../seeded-random';
 
 export interface MaskDatasetOptions {
   persons: number;
@@ -89,7 +90,11 @@ export async function makeMaskDataset(dir: string, opts: MaskDatasetOptions): Pr
   );
   await runPool(photos, DRAW_CONCURRENCY, undefined, async ({ person, slot, random: jitter }) => {
     const drawn =
-      person.swapMask && slot === 'incorrect_mask' ? 'normal' : person.swapMask && slot === 'normal' ? 'incorrect_mask' : slot;
+      person.swapMask && slot === 'incorrect_mask'
+        ? 'normal'
+        : person.swapMask && slot === 'normal'
+          ? 'incorrect_mask'
+          : slot;
     const file = join(dir, 'images', person.path, `${slot}${person.ext[slot]}`);
     await writeSvgAsImage(faceSvg(person, drawn, jitter, width, height), file, quality);
   });
@@ -213,13 +218,3 @@ function maskShape(slot: MaskSlot, random: () => number): string {
 }
 
 /** A small seeded PRNG: the same seed draws the same dataset on every machine. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -19,6 +19,7 @@ import {
   type PredProbs,
 } from './confident-learning';
 import { labelsFromNpy, predProbsFromNpy, readNpy } from './pred-probs-io';
+import { mulberry32 } from '../seeded-random';
 
 const matrix = (rows: number[][]): PredProbs => ({
   data: Float64Array.from(rows.flat()),
@@ -286,17 +287,6 @@ describe('cleanlab details', () => {
 // A seeded synthetic set (240 examples, 4 classes, ~20% flipped labels, a model right ~85% of the time) and the
 // ranked issues cleanlab's own numpy code returns for it, transcribed at dev time (argsort made stable). It runs
 // everywhere, so every filter and option is checked against cleanlab even where the benchmark data is absent.
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Unnormalised scores (the ranker renormalises), drawn in the same order as the Python generator. */
 function synthetic(

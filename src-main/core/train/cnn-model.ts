@@ -4,6 +4,7 @@
 // rather than model.fit, so that augmentation, class weights, focal loss and cancellation sit in one place.
 import type * as TF from '@tensorflow/tfjs';
 import type { LayersModel, Scalar, Sequential, Tensor, Tensor1D, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs';
+import { mulberry32 } from '../seeded-random';
 
 type Tf = typeof TF;
 
@@ -256,15 +257,4 @@ function shuffled(n: number, random: () => number): Int32Array {
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

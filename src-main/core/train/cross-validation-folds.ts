@@ -2,6 +2,7 @@
 // sees another photo of the person it predicts (that would leak identity, age and gender into the "held-out"
 // prediction). The greedy algorithm is scikit-learn's StratifiedGroupKFold: groups, most skewed first, each go to
 // the fold whose per-class shares stay closest to equal.
+import { mulberry32 } from '../seeded-random';
 
 export const DEFAULT_FOLDS = 5;
 
@@ -128,15 +129,4 @@ function std(values: ArrayLike<number>): number {
   let sq = 0;
   for (let i = 0; i < n; i++) sq += (values[i]! - mean) ** 2;
   return Math.sqrt(sq / n);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

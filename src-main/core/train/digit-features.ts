@@ -8,6 +8,7 @@
 // Everything here is fitted without labels — whitening, centroids, PCA — so fitting on all images of a dataset,
 // held-out folds included, leaks nothing into out-of-sample predictions. The work is plain TypeScript: feature
 // extraction is inference only, and at ~3 ms an image it needs no tensor backend.
+import { mulberry32 } from '../seeded-random';
 
 export interface DigitFeatureOptions {
   /** Side of the square patches. */
@@ -682,15 +683,4 @@ function sampleIndices(n: number, wanted: number, random: () => number): Int32Ar
     all[j] = t;
   }
   return all.slice(0, wanted).sort();
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -2,6 +2,7 @@
 // (an MLP) when `hidden` > 0. Plain TypeScript on Float32Arrays, mini-batch Adam. It is the whole of "quick
 // mode" training once features are cached, so the loops are written for V8: row-major weights read along
 // contiguous rows, four accumulators per dot product, and ReLU zeros skipped in the backward pass.
+import { mulberry32 } from '../seeded-random';
 
 export type Standardize = 'feature' | 'global' | 'none';
 
@@ -543,15 +544,4 @@ function shuffle(values: Int32Array, random: () => number): void {
     values[i] = values[j]!;
     values[j] = t;
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -23,7 +23,11 @@ export function cropForTraining(
 ): Crop | null {
   if (box) {
     const [x, y, w, h] = box;
-    return clip({ x: x - w * margin, y: y - h * margin, w: w * (1 + 2 * margin), h: h * (1 + 2 * margin) }, width, height);
+    return clip(
+      { x: x - w * margin, y: y - h * margin, w: w * (1 + 2 * margin), h: h * (1 + 2 * margin) },
+      width,
+      height,
+    );
   }
   if (kind === 'mask' && width > 0 && height > 0) return defaultFaceRegion(width, height);
   return null;

@@ -47,7 +47,9 @@ describe('training runs', () => {
       ),
     ).toBe(0);
     expect(count(`SELECT COUNT(DISTINCT fold) AS n FROM run_predictions WHERE run_id = ?`, runId)).toBe(4);
-    const probs = core.db.prepare(`SELECT probs FROM run_predictions WHERE run_id = ? AND task = 'gender' LIMIT 1`).get(runId) as {
+    const probs = core.db
+      .prepare(`SELECT probs FROM run_predictions WHERE run_id = ? AND task = 'gender' LIMIT 1`)
+      .get(runId) as {
       probs: Buffer;
     };
     const row = new Float32Array(probs.probs.buffer.slice(probs.probs.byteOffset, probs.probs.byteOffset + 8));
