@@ -76,14 +76,21 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
     const item = (await queue(page)).find((s) => s.key === key);
     expect(item, `suspect ${key} is in the server's queue`).toBeDefined();
     await page.locator('body').focus();
-    await page.keyboard.press(planted.has(item!.path) ? 'Enter' : 'k');
-    decided.push(key);
+    const isPlanted = found.some((s) => s.kind === item!.kind && s.path === item!.path);
+    await page.keyboard.press(isPlanted ? 'Enter' : 'k');
+    decided.push(`${key} ${item!.kind} ${isPlanted ? 'accept' : 'keep'}`);
     await expect
-      .poll(async () => ((await page.getByTestId('suspect').count()) === 0 ? null : await page.getByTestId('suspect').getAttribute('data-key')))
+      .poll(
+        async () =>
+          (await page.getByTestId('suspect').count()) === 0
+            ? null
+            : await page.getByTestId('suspect').getAttribute('data-key'),
+        { message: `the queue moves on after ${decided.join(', ')}` },
+      )
       .not.toBe(key);
   }
   await expect(page.getByTestId('review-progress')).toHaveText(/reviewed/);
-  expect(decided.filter((key) => found.some((s) => s.key === key))).toHaveLength(4);
+  expect(decided.filter((d) => d.endsWith('accept'))).toHaveLength(4);
   expect(await queue(page)).toEqual([]);
 
   // Retrain: metrics before and after, and the queue is re-ranked without what was fixed or kept.
@@ -124,6 +131,11 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
       ? { incorrect: 'not wear', 'not wear': 'incorrect', wear: 'wear' }[slotMask]
       : slotMask;
     const expectedGender = flipped.has(person.path) ? flip(person.gender) : person.gender;
-    expect([row.path, row.mask, row.gender, row.age]).toEqual([row.path, expectedMask, expectedGender, String(person.age)]);
+    expect([row.path, row.mask, row.gender, row.age]).toEqual([
+      row.path,
+      expectedMask,
+      expectedGender,
+      String(person.age),
+    ]);
   }
 });
