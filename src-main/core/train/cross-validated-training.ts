@@ -53,7 +53,7 @@ export interface TrainingOutcome {
  * Quick mode's head on face photos: linear on the face-model + colour vector, so that retraining after fixes takes
  * seconds (the features carry the work; an MLP added little here and cost several times the time).
  */
-const FACE_HEAD: HeadOptions = { ...QUICK_HEAD_OPTIONS, epochs: 10, classWeights: 'balanced' };
+export const QUICK_FACE_HEAD: HeadOptions = { ...QUICK_HEAD_OPTIONS, epochs: 10, classWeights: 'balanced' };
 
 function inputShape(data: TrainingData, mode: TrainSettings['mode']): TensorShape {
   if (data.kind === 'mask')
@@ -120,7 +120,7 @@ export async function trainCrossValidated(
         const classes = task.classNames.length;
         const headOptions: HeadOptions =
           // Three in four competition photos wear a mask and few people are 60+: weigh classes by rarity.
-          data.kind === 'mask' ? FACE_HEAD : DIGIT_HEAD_OPTIONS;
+          data.kind === 'mask' ? QUICK_FACE_HEAD : DIGIT_HEAD_OPTIONS;
         const head = await trainHead(features, dim, task.labels, classes, trainIdx, {
           ...headOptions,
           epochs: settings.epochs ?? headOptions.epochs,
@@ -315,6 +315,7 @@ async function faceFeatures(
 
 /** Cells per side of the colour layout: 8×8×3 values keep quick retraining fast on 18,900 photos. */
 const LAYOUT_GRID = 8;
+export const QUICK_LAYOUT_DIM = LAYOUT_GRID * LAYOUT_GRID * 3;
 
 /**
  * Quick-mode features for face crops: the crop averaged down to a coarse colour layout. Masks, hair and greying
