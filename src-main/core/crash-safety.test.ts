@@ -342,3 +342,42 @@ describe('SIGKILL during an export', () => {
     }
   });
 });
+
+describe('SIGKILL during training', () => {
+  it('closes the interrupted run as failed with no predictions, and the next run completes', async () => {
+    const dir = join(work, 'train');
+    await makeMaskDataset(join(dir, 'ds'), { persons: 12, seed: 9, width: 64, height: 80 });
+    const dbPath = join(dir, 'loupe.db');
+    const db = openDatabase(dbPath);
+    await importDataset(db, cachePathsFor(dbPath), join(dir, 'ds'), 'mask');
+    db.close();
+
+    const killed = await runAndKill(
+      spawnTs(CLI, ['train', '--db', dbPath, '--epochs', '200']),
+      afterDelay((out) => out.stderr.includes('train: training'), 200),
+    );
+    expect(killed.signal).toBe('SIGKILL');
+    const before = new Database(dbPath, { readonly: true });
+    expect(before.prepare(`SELECT state FROM training_runs`).all()).toEqual([{ state: 'running' }]);
+    before.close();
+
+    // Opening the store again (as the app or CLI does) closes the interrupted run.
+    const after = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawnTs(CLI, ['train', '--db', dbPath, '--epochs', '2', '--folds', '3', '--json']);
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.once('close', (code) => resolve({ code, stdout }));
+    });
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ run: 2, mode: 'quick' });
+    const check = openDatabase(dbPath);
+    expectIntact(check);
+    expect(check.prepare('SELECT id, state, error FROM training_runs ORDER BY id').all()).toEqual([
+      { id: 1, state: 'failed', error: expect.stringMatching(/^interrupted/) as unknown },
+      { id: 2, state: 'done', error: null },
+    ]);
+    expect(check.prepare('SELECT COUNT(*) AS n FROM run_predictions WHERE run_id = 1').get()).toEqual({ n: 0 });
+    expect(check.prepare('SELECT COUNT(*) AS n FROM run_predictions WHERE run_id = 2').get()).toEqual({ n: 84 * 4 });
+    check.close();
+  }, 120_000);
+});
