@@ -2,7 +2,7 @@
 // (persons with flipped gender, persons whose incorrect/normal photos are swapped) → train → open the queue →
 // accept the planted suggestions and keep the rest, by keyboard → retrain → export. The exported files must have
 // exactly the planted errors fixed.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -138,4 +138,31 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
       String(person.age),
     ]);
   }
+});
+
+test('predictions from another trainer are imported and ranked', async ({ page }) => {
+  await page.goto(server.url);
+  await page.getByRole('button', { name: /^Open loupe-e2e-review-/ }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Training' }).click();
+  const card = page.getByTestId('external-predictions');
+  const listPath = join(server.workDir, 'images.csv');
+  await card.getByLabel(/Image list file/).fill(listPath);
+  await card.getByRole('button', { name: 'Export image list' }).click();
+  await expect(card.getByTestId('external-result')).toContainText('Wrote 420 rows');
+
+  // A confident external model that agrees with every label but one photo's.
+  const rows = parse<Record<string, string>>(readFileSync(listPath), { columns: true });
+  const odd = rows.findIndex((r) => r.path!.endsWith('/mask3.jpg'));
+  const probs = rows.map((r, i) => {
+    const label = Number(r.label);
+    const target = i === odd ? (label + 6) % 18 : label;
+    return Array.from({ length: 18 }, (_, c) => (c === target ? 0.83 : 0.01)).join(',');
+  });
+  const probsPath = join(server.workDir, 'probs.csv');
+  writeFileSync(probsPath, probs.join('\n') + '\n');
+  await card.getByLabel('Predictions file (.npy or .csv)').fill(probsPath);
+  await card.getByRole('button', { name: 'Import predictions' }).click();
+  await expect(card.getByTestId('external-result')).toContainText('420 rows for mask, gender, age, class');
+  const items = await queue(page);
+  expect(items[0]).toMatchObject({ kind: 'image-label', path: rows[odd]!.path });
 });
