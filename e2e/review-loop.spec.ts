@@ -72,9 +72,16 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
   const decided: string[] = [];
   // Fixing labels moves confident learning's per-class thresholds, so a few new suspects may surface on the way.
   for (let step = 0; step < 3 * items.length && (await page.getByTestId('suspect').count()) > 0; step++) {
-    const key = (await page.getByTestId('suspect').getAttribute('data-key'))!;
-    const item = (await queue(page)).find((s) => s.key === key);
-    expect(item, `suspect ${key} is in the server's queue`).toBeDefined();
+    // The card can lag the server by one refresh under load: wait until it shows a suspect the server still has.
+    let item: QueueItem | undefined;
+    await expect
+      .poll(async () => {
+        const shown = await page.getByTestId('suspect').getAttribute('data-key');
+        item = (await queue(page)).find((s) => s.key === shown);
+        return item !== undefined;
+      })
+      .toBe(true);
+    const key = item!.key;
     await page.locator('body').focus();
     const isPlanted = found.some((s) => s.kind === item!.kind && s.path === item!.path);
     await page.keyboard.press(isPlanted ? 'Enter' : 'k');
@@ -141,8 +148,11 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
 });
 
 test('predictions from another trainer are imported and ranked', async ({ page }) => {
+  // Import again (adding nothing when the first test already did): this test must also stand alone.
   await page.goto(server.url);
-  await page.getByRole('button', { name: /^Open loupe-e2e-review-/ }).click();
+  await page.getByLabel('Dataset folder').fill(dataDir);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByTestId('import-result')).toBeVisible({ timeout: 60_000 });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Training' }).click();
   const card = page.getByTestId('external-predictions');
   const listPath = join(server.workDir, 'images.csv');
