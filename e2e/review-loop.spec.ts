@@ -83,6 +83,8 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
       .toBe(true);
     const key = item!.key;
     await page.locator('body').focus();
+    // A key pressed while the previous decision is still being saved is ignored by design: wait for it.
+    await expect(page.getByTestId('keep-label')).toBeEnabled();
     const isPlanted = found.some((s) => s.kind === item!.kind && s.path === item!.path);
     await page.keyboard.press(isPlanted ? 'Enter' : 'k');
     decided.push(`${key} ${item!.kind} ${isPlanted ? 'accept' : 'keep'}`);
@@ -92,7 +94,7 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
           (await page.getByTestId('suspect').count()) === 0
             ? null
             : await page.getByTestId('suspect').getAttribute('data-key'),
-        { message: `the queue moves on after ${decided.join(', ')}` },
+        { message: `the queue moves on after ${decided.join(', ')}`, timeout: 30_000 },
       )
       .not.toBe(key);
   }
