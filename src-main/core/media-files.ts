@@ -1,26 +1,13 @@
 // The doors (Electron protocol, HTTP server) serve images by id only. The path comes from the store and must
 // still resolve, after following symlinks, inside the dataset's root (or Loupe's own thumbnail cache).
-import { realpathSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { contentTypeFor } from './media/image-types';
+import { isInside, realPathOrNull } from './fs/contained-path';
 import type { Db } from './db/open-database';
 import { imageLocation } from './db/dataset-queries';
 import type { CachePaths } from './cache-paths';
 
 export type MediaKind = 'thumb' | 'image';
-
-function within(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-function real(path: string): string | null {
-  try {
-    return realpathSync(path);
-  } catch {
-    return null;
-  }
-}
 
 /** The file to send for `/media/<kind>/<id>`, or null when it does not exist or lies outside where it may. */
 export function resolveMediaFile(
@@ -35,9 +22,9 @@ export function resolveMediaFile(
     kind === 'thumb' && location.thumb
       ? [location.thumb, cache.root]
       : [join(location.root, location.relPath), location.root];
-  const resolvedFile = real(file);
-  const resolvedRoot = real(allowedRoot);
-  if (!resolvedFile || !resolvedRoot || !within(resolvedFile, resolvedRoot)) return null;
+  const resolvedFile = realPathOrNull(file);
+  const resolvedRoot = realPathOrNull(allowedRoot);
+  if (!resolvedFile || !resolvedRoot || !isInside(resolvedRoot, resolvedFile)) return null;
   return { path: resolvedFile, contentType: contentTypeFor(resolvedFile) };
 }
 

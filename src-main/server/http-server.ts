@@ -3,10 +3,11 @@
 import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { LoupeCore } from '../core/api';
 import { dispatch } from '../core/api-dispatch';
+import { isInside, realPathOrNull } from '../core/fs/contained-path';
 import { parseMediaPath, resolveMediaFile } from '../core/media-files';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../shared/content-security-policy';
 
@@ -58,19 +59,6 @@ function requestToken(req: IncomingMessage, url: URL): string | null {
   return null;
 }
 
-function realOrNull(path: string): string | null {
-  try {
-    return realpathSync(path);
-  } catch {
-    return null;
-  }
-}
-
-function isWithin(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
@@ -96,7 +84,9 @@ function sendFile(res: ServerResponse, path: string, type: string, cache: string
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { core } = options;
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const rendererRoot = existsSync(options.rendererDir) ? realpathSync(options.rendererDir) : resolve(options.rendererDir);
+  const rendererRoot = existsSync(options.rendererDir)
+    ? realpathSync(options.rendererDir)
+    : resolve(options.rendererDir);
   const eventStreams = new Set<ServerResponse>();
   const unsubscribe = core.on((event) => {
     const frame = `data: ${JSON.stringify(event)}\n\n`;
@@ -112,8 +102,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     // Resolved after following links, so a link inside the renderer folder cannot reach a file outside it.
-    const file = realOrNull(resolve(rendererRoot, `.${decoded}`));
-    if (!file || !isWithin(file, rendererRoot) || !statSync(file).isFile()) {
+    const file = realPathOrNull(resolve(rendererRoot, `.${decoded}`));
+    if (!file || !isInside(rendererRoot, file) || !statSync(file).isFile()) {
       send(res, 404, 'not found');
       return;
     }
@@ -137,7 +127,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const { pathname } = url;
     if (pathname.startsWith('/api/')) {
       if (pathname === '/api/events' && req.method === 'GET') {
-        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream',
+          'Cache-Control': 'no-cache',
+          Connection: 'keep-alive',
+        });
         res.write(': connected\n\n');
         eventStreams.add(res);
         req.on('close', () => eventStreams.delete(res));
@@ -157,7 +151,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
       const envelope = await dispatch(core.api, pathname.slice('/api/'.length), args);
-      const status = envelope.ok ? 200 : envelope.error.code === 'internal' ? 500 : envelope.error.code === 'not-found' ? 404 : 400;
+      const status = envelope.ok
+        ? 200
+        : envelope.error.code === 'internal'
+          ? 500
+          : envelope.error.code === 'not-found'
+            ? 404
+            : 400;
       send(res, status, JSON.stringify(envelope), 'application/json');
       return;
     }
@@ -207,6 +207,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 /** The built renderer, wherever this module runs from (tsx in the repo, or the bundled app). */
 export function defaultRendererDir(fromDir: string): string {
-  const candidates = [join(fromDir, '../../out/renderer'), join(fromDir, '../renderer'), join(process.cwd(), 'out/renderer')];
+  const candidates = [
+    join(fromDir, '../../out/renderer'),
+    join(fromDir, '../renderer'),
+    join(process.cwd(), 'out/renderer'),
+  ];
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
 }

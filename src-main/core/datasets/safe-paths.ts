@@ -5,7 +5,10 @@ import type { Stats } from 'node:fs';
 import type { ImportProblem } from '../../shared/api-contract';
 import { isImageFileName } from '../media/image-types';
 import { naturalCompare } from './natural-order';
-import { isAbsolute, join, posix, relative, sep } from 'node:path';
+import { isInside } from '../fs/contained-path';
+
+export { isInside };
+import { join, posix } from 'node:path';
 
 export type PathCheck = { ok: true; relPath: string } | { ok: false; reason: string };
 
@@ -25,11 +28,6 @@ export function checkWrittenPath(written: string): PathCheck {
     return { ok: false, reason: `path "${written}" uses ".." to leave its folder` };
   }
   return { ok: true, relPath: posix.normalize(path).replace(/\/$/, '') };
-}
-
-export function isInside(realRoot: string, realPath: string): boolean {
-  const rel = relative(realRoot, realPath);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 export type Resolved =

@@ -1,8 +1,9 @@
 // Export writes corrected labels to a folder the user picks, never into the dataset itself. Every file is
 // written to a temporary name and renamed, so a reader never sees half a file.
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { writeFileAtomicSync } from '../fs/atomic-write';
-import { join, relative, resolve, isAbsolute } from 'node:path';
+import { isInside, realPathOrNull } from '../fs/contained-path';
+import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/open-database';
@@ -18,28 +19,18 @@ import { getDatasetRecord, type DatasetRecord } from '../db/dataset-queries';
 import { appliedChanges } from '../history/label-history';
 import { ApiFailure } from '../api-failure';
 
-function realOrResolved(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
-  }
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 function csv(rows: (string | number | null)[][]): string {
   return stringify(rows, { record_delimiter: '\n' });
 }
 
 export function exportDataset(db: Db, datasetId: number, outDir: string): ExportResult {
   const record = getDatasetRecord(db, datasetId);
-  const target = realOrResolved(outDir);
-  if (isInside(target, realOrResolved(record.root))) {
-    throw new ApiFailure('invalid-argument', `refusing to export into the dataset folder ${record.root}; pick another folder`);
+  const target = realPathOrNull(outDir) ?? resolve(outDir);
+  if (isInside(realPathOrNull(record.root) ?? resolve(record.root), target)) {
+    throw new ApiFailure(
+      'invalid-argument',
+      `refusing to export into the dataset folder ${record.root}; pick another folder`,
+    );
   }
   // Build everything before writing anything, so a failure leaves the folder as it was.
   const files: [string, string][] = [];
@@ -82,8 +73,7 @@ function valueName(record: DatasetRecord, field: LabelField, value: number | nul
 /** train.csv in its original schema: untouched rows byte for byte, gender and age rewritten where corrected. */
 function trainCsv(db: Db, record: DatasetRecord): { content: string; rowsChanged: number } | null {
   const table = db.prepare('SELECT * FROM source_tables WHERE dataset_id = ?').get(record.id) as
-    | { header: string; newline: string; final_newline: number; bom: number }
-    | undefined;
+    { header: string; newline: string; final_newline: number; bom: number } | undefined;
   if (!table) return null;
   const columns = parse(table.header)[0] ?? [];
   const genderCol = columns.indexOf('gender');
