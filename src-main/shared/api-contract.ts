@@ -30,6 +30,27 @@ export const imageFilter = z
   .strict();
 export type ImageFilter = z.infer<typeof imageFilter>;
 
+/** A face box in image pixels: top-left corner, width and height. */
+export const boxRect = z
+  .object({
+    x: z.number().min(0).max(1e6),
+    y: z.number().min(0).max(1e6),
+    w: z.number().gt(0).max(1e6),
+    h: z.number().gt(0).max(1e6),
+  })
+  .strict();
+export type BoxRect = z.infer<typeof boxRect>;
+
+export const detectSettings = z
+  .object({
+    /** Detections scoring below this are dropped. */
+    minScore: z.number().min(0.05).max(0.99).default(0.4),
+    /** Look again at images a detector already looked at (manual boxes are still never touched). */
+    redetect: z.boolean().default(false),
+  })
+  .strict();
+export type DetectSettings = z.infer<typeof detectSettings>;
+
 export const imageSort = z.enum(['path', 'class', 'age', 'recent-change']);
 export type ImageSort = z.infer<typeof imageSort>;
 
@@ -91,6 +112,13 @@ export const apiArgSchemas = {
       value: z.number().int().min(0).max(1_000_000),
     })
     .strict(),
+  'boxes.add': z.object({ imageId: id, box: boxRect }).strict(),
+  'boxes.update': z.object({ boxId: id, box: boxRect }).strict(),
+  'boxes.delete': z.object({ boxId: id }).strict(),
+  /** Boxes from a CSV (`path` plus `x,y,w,h` or `x1,y1,x2,y2`) onto an imported dataset, as one undoable action. */
+  'boxes.import': z.object({ datasetId: id, path: z.string().min(1).max(4096) }).strict(),
+  'detect.start': z.object({ datasetId: id, settings: detectSettings.prefault({}) }).strict(),
+  'detect.summary': z.object({ datasetId: id }).strict(),
   'history.list': z.object({ datasetId: id, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
   'history.undo': z.object({ datasetId: id }).strict(),
   'history.redo': z.object({ datasetId: id }).strict(),
@@ -182,6 +210,49 @@ export interface BoxDto {
   score: number | null;
 }
 
+/** What a face detector found in one image; `faces: 0` is "no face found". */
+export interface FaceDetectionDto {
+  detector: string;
+  faces: number;
+  bestScore: number | null;
+  detectedAt: string;
+}
+
+export interface BoxEditResult {
+  actionId: number | null;
+  imageId: number;
+  /** The box after the edit; null after a delete. */
+  box: BoxDto | null;
+}
+
+export interface BoxImportResult {
+  actionId: number | null;
+  images: number;
+  boxes: number;
+  problems: ImportProblem[];
+}
+
+export interface DetectSummary {
+  datasetId: number;
+  images: number;
+  /** Images a detector has looked at. */
+  looked: number;
+  /** Of those, images where it found at least one face. */
+  withFace: number;
+  noFace: number;
+  boxes: { detected: number; manual: number; imported: number };
+}
+
+/** What `detect` reports when it ends (also the CLI's `--json`). */
+export interface DetectResult {
+  images: number;
+  faces: number;
+  no_face: number;
+  /** Images skipped because a person drew or edited their boxes, or a detector already looked. */
+  skipped: number;
+  seconds: number;
+}
+
 export interface ImageRow {
   id: number;
   path: string;
@@ -202,6 +273,8 @@ export interface ImageRow {
 export interface ImageDetail extends ImageRow {
   datasetId: number;
   boxes: BoxDto[];
+  /** Null until a face detector looks at the image. */
+  faceDetection: FaceDetectionDto | null;
 }
 
 export interface SubjectDetail {
@@ -357,7 +430,7 @@ export interface SuspectQueue {
   items: Suspect[];
 }
 
-export type JobKind = 'import' | 'export' | 'demo' | 'train';
+export type JobKind = 'import' | 'export' | 'demo' | 'train' | 'detect';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobSnapshot {
@@ -392,6 +465,12 @@ export interface ApiResults {
   'images.setReview': ImageRow;
   'subjects.get': SubjectDetail;
   'labels.set': LabelSetResult;
+  'boxes.add': BoxEditResult;
+  'boxes.update': BoxEditResult;
+  'boxes.delete': BoxEditResult;
+  'boxes.import': BoxImportResult;
+  'detect.start': JobStarted;
+  'detect.summary': DetectSummary;
   'history.list': HistoryEntry[];
   'history.undo': UndoResult;
   'history.redo': UndoResult;
@@ -429,6 +508,8 @@ export interface ApiEvents {
   'datasets.changed': { datasetId: number | null };
   'train.progress': TrainProgress;
   'runs.changed': { datasetId: number; runId: number };
+  /** Boxes changed on these images (null: on many, reload what is shown). */
+  'boxes.changed': { datasetId: number; imageIds: number[] | null };
 }
 export type ApiEventName = keyof ApiEvents;
 export type ApiEvent = { [E in ApiEventName]: { name: E; payload: ApiEvents[E] } }[ApiEventName];

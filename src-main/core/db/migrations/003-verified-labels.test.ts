@@ -8,7 +8,7 @@ describe('migration 003', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.filter((m) => m.version <= 2));
-    migrate(db);
+    migrate(db, migrations.filter((m) => m.version <= 3));
     expect(db.pragma('user_version', { simple: true })).toBe(3);
     db.prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('d', 'mask', '/r', '/r', 'now')`).run();
     const verify = db.prepare(
