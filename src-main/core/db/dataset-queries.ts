@@ -2,6 +2,7 @@
 import type { Db } from './open-database';
 import type {
   BoxDto,
+  FaceDetectionDto,
   CountRow,
   DatasetOverview,
   DatasetSummary,
@@ -255,12 +256,22 @@ function boxesOf(db: Db, imageId: number): BoxDto[] {
     .all(imageId) as BoxDto[];
 }
 
+function faceDetectionOf(db: Db, imageId: number): FaceDetectionDto | null {
+  return (
+    (db
+      .prepare(
+        `SELECT detector, faces, best_score AS bestScore, detected_at AS detectedAt FROM face_detections WHERE image_id = ?`,
+      )
+      .get(imageId) as FaceDetectionDto | undefined) ?? null
+  );
+}
+
 export function getImage(db: Db, imageId: number): ImageDetail {
   const row = db.prepare(`SELECT ${IMAGE_COLUMNS}, i.dataset_id AS datasetId FROM ${IMAGE_FROM} WHERE i.id = ?`).get(
     imageId,
   ) as (ImageRow & { datasetId: number }) | undefined;
   if (!row) throw new ApiFailure('not-found', `no image ${imageId}`);
-  return { ...row, boxes: boxesOf(db, imageId) };
+  return { ...row, boxes: boxesOf(db, imageId), faceDetection: faceDetectionOf(db, imageId) };
 }
 
 const SLOT_ORDER = `CASE i.slot WHEN 'incorrect_mask' THEN 6 WHEN 'normal' THEN 7 ELSE 0 END, i.rel_path`;
@@ -277,7 +288,7 @@ export function getSubject(db: Db, subjectId: number): SubjectDetail {
     db
       .prepare(`SELECT ${IMAGE_COLUMNS}, i.dataset_id AS datasetId FROM ${IMAGE_FROM} WHERE i.subject_id = ? ORDER BY ${SLOT_ORDER}`)
       .all(subjectId) as (ImageRow & { datasetId: number })[]
-  ).map((img) => ({ ...img, boxes: boxesOf(db, img.id) }));
+  ).map((img) => ({ ...img, boxes: boxesOf(db, img.id), faceDetection: faceDetectionOf(db, img.id) }));
   return { ...row, attributes: JSON.parse(row.attributes) as Record<string, string>, images };
 }
 
@@ -290,7 +301,7 @@ export function setReview(db: Db, imageId: number, status: ReviewStatus): ImageR
        ON CONFLICT(image_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
     ).run(imageId, image.datasetId, status, new Date().toISOString());
   }
-  const { datasetId: _d, boxes: _b, ...row } = getImage(db, imageId);
+  const { datasetId: _d, boxes: _b, faceDetection: _f, ...row } = getImage(db, imageId);
   return row;
 }
 
