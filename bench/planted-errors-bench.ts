@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     t = performance.now();
     const { jobId, runId } = await core.api['train.start']({
       datasetId,
-      settings: { mode: 'quick', folds: 5, backend: 'auto', cropMargin: 0.25, seed: 1 },
+      settings: { mode: 'quick', folds: 5, backend: 'auto', crop: 'face-box', cropMargin: 0.25, seed: 1 },
     });
     await core.jobs.wait(jobId);
     const run = await core.api['runs.get']({ runId });

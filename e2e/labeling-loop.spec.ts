@@ -107,7 +107,13 @@ test('import → gallery → person → relabel → undo → redo → export', a
   await dialog.getByLabel('Output folder').fill(outDir);
   await dialog.getByRole('button', { name: 'Export', exact: true }).click();
   await expect(dialog.getByTestId('export-result')).toBeVisible();
-  expect(readdirSync(outDir).sort()).toEqual(['changes.csv', 'labels.csv', 'train.csv']);
+  expect(readdirSync(outDir).sort()).toEqual([
+    'boxes.coco.json',
+    'boxes.csv',
+    'changes.csv',
+    'labels.csv',
+    'train.csv',
+  ]);
 
   // train.csv: same rows in the same order; only the corrected person's row differs, in its gender.
   const original = readFileSync(join(dataDir, 'train.csv'), 'utf8').split('\n');

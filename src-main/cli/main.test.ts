@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -96,5 +96,47 @@ describe('loupe CLI', () => {
     expect((await loupe('history', '--db', db, '--json')).stdout).toBe(before);
     const format = await loupe('import', source, '--db', db, '--format', 'zip');
     expect(format.code).not.toBe(0);
+  });
+
+  it('imports face boxes from a CSV as one undoable action, reporting bad rows and refusing bad files', async () => {
+    const db = newDb();
+    await loupe('import', source, '--db', db);
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-cli-boxes-'));
+    const person = made.persons[0]!.path;
+    const csv = join(dir, 'faces.csv');
+    writeFileSync(
+      csv,
+      `path,x,y,w,h\n${person}/mask1.jpg,1,2,20,30\n${person}/mask1.jpg,30,2,20,30\n${person}/x.jpg,1,1,5,5\n`,
+    );
+    const imported = await loupe('import-boxes', csv, '--db', db, '--json');
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({
+      images: 1,
+      boxes: 2,
+      problems: [{ path: 'faces.csv:4', reason: `no image "${person}/x.jpg" in this dataset` }],
+    });
+    const history = JSON.parse((await loupe('history', '--db', db, '--json')).stdout) as {
+      history: { description: string; boxChanges: number }[];
+    };
+    expect(history.history[0]).toMatchObject({
+      description: '2 boxes on 1 image imported from faces.csv',
+      boxChanges: 2,
+    });
+    const undone = await loupe('undo', '--db', db);
+    expect(undone.stdout).toBe('undo: 2 boxes on 1 image imported from faces.csv\n');
+    const out = join(dir, 'export');
+    expect((await loupe('export', '--db', db, '--out', out)).code).toBe(0);
+
+    const allBad = join(dir, 'bad.csv');
+    writeFileSync(allBad, `path,x,y,w,h\n${person}/mask1.jpg,1,2,0,30\n`);
+    for (const args of [[allBad], [join(dir, 'missing.csv')], [join(dir, 'export', 'train.csv')]]) {
+      const bad = await loupe('import-boxes', ...args, '--db', db);
+      expect(bad.code, args.join(' ')).not.toBe(0);
+      expect(bad.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+    expect((await loupe('import-boxes', allBad, '--db', db)).stderr).toMatch(
+      /^loupe: no row of .*bad\.csv could be used/,
+    );
+    expect((await loupe('history', '--db', db, '--json')).stdout).toContain('"state":"undone"');
   });
 });

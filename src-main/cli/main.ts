@@ -7,11 +7,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   backendChoice,
   importFormat,
+  trainCrop,
   trainMode,
   trainSettings,
   type BackendChoice,
   type ImportFormat,
   type LabelTarget,
+  type TrainCrop,
   type TrainMode,
 } from '../shared/api-contract';
 import { openCore, type LoupeCore } from '../core/api';
@@ -59,6 +61,16 @@ async function withCore<T>(db: string, fn: (core: LoupeCore) => Promise<T> | T):
 }
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+const cropMargin = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2)
+    throw new InvalidArgumentError('must be a number from 0 to 2 (a fraction of the box size)');
+  return n;
+};
+
+/** A settings field as the CLI option that sets it: cropMargin → crop-margin. */
+const kebab = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -227,8 +239,41 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('import-boxes')
+    .description('face boxes from a CSV (path plus x,y,w,h or x1,y1,x2,y2) as one undoable action')
+    .argument('<csv>', 'CSV file; paths as in the dataset (relative to its folder), one row per box')
+    .requiredOption('--db <file>', 'store file')
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .option('--json', 'print one JSON object on stdout')
+    .action((csv: string, opts: { db: string; dataset?: number; json?: boolean }) =>
+      withCore(opts.db, async (core) => {
+        if (!existsSync(csv)) throw new CliError(`nothing at ${csv}`);
+        const datasetId = pickDataset(core, opts.dataset);
+        const result = await core.api['boxes.import']({ datasetId, path: csv });
+        const outcome =
+          result.actionId === null
+            ? `nothing changed: ${result.images} image(s) already had these ${result.boxes} imported box(es)`
+            : `imported ${result.boxes} box(es) on ${result.images} image(s) (action ${result.actionId}, undo with \`loupe undo\`)`;
+        print(
+          !!opts.json,
+          result,
+          `${outcome}; ${result.problems.length} problems` +
+            result.problems.map((p) => `\n  ${p.path}: ${p.reason}`).join(''),
+        );
+        // Every row refused is bad input, not an import: say so in the exit code too.
+        if (result.images === 0 && result.problems.length > 0) {
+          const first = result.problems[0]!;
+          throw new CliError(`no row of ${csv} could be used (first problem: ${first.path}: ${first.reason})`);
+        }
+      }),
+    );
+
+  program
     .command('export')
-    .description('write train.csv (competition layout), labels.csv and changes.csv to a folder')
+    .description(
+      'write train.csv (competition layout), labels.csv (with each image’s face box), changes.csv, and the face ' +
+        'boxes as boxes.csv and boxes.coco.json to a folder',
+    )
     .requiredOption('--db <file>', 'store file')
     .requiredOption('--out <dir>', 'output folder (created if missing; never the dataset folder)')
     .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
@@ -262,6 +307,15 @@ export function buildProgram(): Command {
         .default('auto'),
     )
     .option('--epochs <n>', 'epochs (default: per mode)', positiveInt)
+    .addOption(
+      new Option(
+        '--crop <mode>',
+        'face-box: the face box grown by the margin (the default face region where there is none); whole-image',
+      )
+        .choices(trainCrop.options)
+        .default('face-box'),
+    )
+    .option('--crop-margin <m>', 'margin around a face box, as a fraction of its size (0–2)', cropMargin, 0.25)
     .option('--json', 'print one JSON object on stdout')
     .action(
       (opts: {
@@ -271,6 +325,8 @@ export function buildProgram(): Command {
         folds: number;
         backend: BackendChoice;
         epochs?: number;
+        crop: TrainCrop;
+        cropMargin: number;
         json?: boolean;
       }) =>
         withCore(opts.db, async (core) => {
@@ -280,9 +336,15 @@ export function buildProgram(): Command {
             folds: opts.folds,
             backend: opts.backend,
             epochs: opts.epochs,
+            crop: opts.crop,
+            cropMargin: opts.cropMargin,
           });
           if (!parsed.success)
-            throw new CliError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+            throw new CliError(
+              parsed.error.issues
+                .map((i) => `--${i.path.map((p) => kebab(String(p))).join('.')}: ${i.message}`)
+                .join('; '),
+            );
           const progress = createProgressPrinter('train');
           const { jobId, runId } = await core.api['train.start']({ datasetId, settings: parsed.data });
           const onSigint = (): void => void core.api['jobs.cancel']({ jobId });
@@ -308,10 +370,30 @@ export function buildProgram(): Command {
               { accuracy: round(m.accuracy), macro_f1: round(m.macroF1) },
             ]),
           );
+          const crops = run.crops && {
+            box: run.crops.box,
+            no_face: run.crops.noFace,
+            no_box: run.crops.noBox,
+            whole: run.crops.whole,
+          };
           print(
             !!opts.json,
-            { run: run.id, backend: run.backend, mode: run.mode, seconds: round(run.seconds ?? 0), metrics },
+            {
+              run: run.id,
+              backend: run.backend,
+              mode: run.mode,
+              seconds: round(run.seconds ?? 0),
+              crop: run.settings.crop,
+              crop_margin: run.settings.cropMargin,
+              crops,
+              metrics,
+            },
             `run ${run.id} (${run.mode}, ${run.backend}) in ${(run.seconds ?? 0).toFixed(1)} s\n` +
+              (crops
+                ? `  crops    ${crops.box} on a face box (margin ${run.settings.cropMargin}), ` +
+                  `${crops.no_face + crops.no_box} on the default face region ` +
+                  `(${crops.no_face} no face found, ${crops.no_box} without a box), ${crops.whole} whole photos\n`
+                : '') +
               Object.entries(metrics)
                 .map(
                   ([task, m]) =>

@@ -15,6 +15,11 @@ import {
   summarize,
 } from './db/dataset-queries';
 import { listHistory, redo, setLabel, undo } from './history/label-history';
+import { addBox, deleteBox, updateBox } from './boxes/box-edits';
+import { importBoxesCsv } from './boxes/box-csv-import';
+import { imagesOfBoxAction } from './boxes/box-history';
+import { runDetection } from './detect/face-detection-job';
+import { detectSummary } from './detect/face-detection-store';
 import { importDataset } from './import/import-job';
 import { exportDataset } from './export/export-dataset';
 import { JobRunner } from './jobs/job-runner';
@@ -28,6 +33,10 @@ import { acceptSuspect, keepSuspect } from './review/review-actions';
 import { exportImageList, importPredictions } from './review/external-predictions';
 
 export const LOUPE_VERSION = '0.1.0';
+/** Above this many images a 'boxes.changed' event says "many" (null) rather than listing them. */
+const BOX_EVENT_IMAGES = 500;
+/** How often a running face detection tells open views to reload boxes. */
+const DETECT_EVENT_MS = 2000;
 
 export interface CoreHost {
   door: AppInfo['door'];
@@ -62,6 +71,17 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     for (const l of listeners) l(event);
   };
   const unsubscribeJobs = jobs.onProgress((snapshot) => emit('job.progress', snapshot));
+  // Box actions sit on the label undo stack: 'labels.changed' refreshes history panels, 'boxes.changed' the images.
+  const emitBoxAction = (
+    datasetId: number,
+    actionId: number,
+    reason: ApiEvents['labels.changed']['reason'],
+    imageIds?: number[],
+  ): void => {
+    const ids = imageIds ?? imagesOfBoxAction(db, actionId);
+    emit('boxes.changed', { datasetId, imageIds: ids.length > BOX_EVENT_IMAGES ? null : ids });
+    emit('labels.changed', { datasetId, actionId, reason });
+  };
 
   const startImport = (path: string, format: Parameters<typeof importDataset>[3], title: string): string =>
     jobs.start('import', title, async (ctx): Promise<ImportResult> => {
@@ -105,16 +125,58 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
       if (result.actionId !== null) emit('labels.changed', { datasetId, actionId: result.actionId, reason: 'set' });
       return Promise.resolve(result);
     },
-    'history.list': ({ datasetId, limit }) => Promise.resolve(listHistory(db, datasetId, limit)),
-    'history.undo': ({ datasetId }) => {
-      const result = undo(db, datasetId);
-      if (result.action) emit('labels.changed', { datasetId, actionId: result.action.actionId, reason: 'undo' });
+    'boxes.add': ({ imageId, box }) => {
+      const result = addBox(db, imageId, box);
+      if (result.actionId !== null) emitBoxAction(result.datasetId, result.actionId, 'set', [imageId]);
       return Promise.resolve(result);
     },
-    'history.redo': ({ datasetId }) => {
-      const result = redo(db, datasetId);
-      if (result.action) emit('labels.changed', { datasetId, actionId: result.action.actionId, reason: 'redo' });
+    'boxes.update': ({ boxId, box }) => {
+      const result = updateBox(db, boxId, box);
+      if (result.actionId !== null) emitBoxAction(result.datasetId, result.actionId, 'set', [result.imageId]);
       return Promise.resolve(result);
+    },
+    'boxes.delete': ({ boxId }) => {
+      const result = deleteBox(db, boxId);
+      if (result.actionId !== null) emitBoxAction(result.datasetId, result.actionId, 'set', [result.imageId]);
+      return Promise.resolve(result);
+    },
+    'boxes.import': async ({ datasetId, path }) => {
+      const result = await importBoxesCsv(db, datasetId, path);
+      if (result.actionId !== null) emitBoxAction(datasetId, result.actionId, 'set');
+      return result;
+    },
+    'detect.start': ({ datasetId, settings }) => {
+      getDatasetRecord(db, datasetId);
+      const jobId = jobs.start('detect', 'Detect faces', async (ctx) => {
+        // Many images change: say so now and then (for open views), and once at the end, however it ends.
+        let lastEmit = 0;
+        try {
+          return await runDetection(db, datasetId, settings, ctx, {
+            onWritten: () => {
+              if (Date.now() - lastEmit < DETECT_EVENT_MS) return;
+              lastEmit = Date.now();
+              emit('boxes.changed', { datasetId, imageIds: null });
+            },
+          });
+        } finally {
+          emit('boxes.changed', { datasetId, imageIds: null });
+        }
+      });
+      return Promise.resolve({ jobId });
+    },
+    'detect.summary': ({ datasetId }) => Promise.resolve(detectSummary(db, datasetId)),
+    'history.list': ({ datasetId, limit }) => Promise.resolve(listHistory(db, datasetId, limit)),
+    'history.undo': ({ datasetId }) => {
+      const { action } = undo(db, datasetId);
+      if (action?.boxChanges) emitBoxAction(datasetId, action.actionId, 'undo');
+      else if (action) emit('labels.changed', { datasetId, actionId: action.actionId, reason: 'undo' });
+      return Promise.resolve({ action });
+    },
+    'history.redo': ({ datasetId }) => {
+      const { action } = redo(db, datasetId);
+      if (action?.boxChanges) emitBoxAction(datasetId, action.actionId, 'redo');
+      else if (action) emit('labels.changed', { datasetId, actionId: action.actionId, reason: 'redo' });
+      return Promise.resolve({ action });
     },
     'export.run': ({ datasetId, outDir }) => Promise.resolve(exportDataset(db, datasetId, outDir)),
     'train.start': ({ datasetId, settings }) => {

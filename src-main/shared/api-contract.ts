@@ -21,6 +21,11 @@ export const imageFilter = z
     review: reviewStatus.optional(),
     subjectId: id.optional(),
     pathContains: z.string().max(500).optional(),
+    /**
+     * Face boxes: 'any' — at least one box; 'none' — no box, and a face detector looked and found no face (the
+     * trainer uses the default region); 'unchecked' — no box and no detector has looked yet.
+     */
+    face: z.enum(['any', 'none', 'unchecked']).optional(),
     /** With `task`: only images of a run's confusion-matrix cell (given → predicted). */
     runId: z.number().int().positive().optional(),
     task: z.string().max(20).optional(),
@@ -43,8 +48,11 @@ export type BoxRect = z.infer<typeof boxRect>;
 
 export const detectSettings = z
   .object({
-    /** Detections scoring below this are dropped. */
-    minScore: z.number().min(0.05).max(0.99).default(0.4),
+    /**
+     * Detections scoring below this are dropped. 0.25: on the real test photos with the lower half of each face
+     * painted over, 0.4 found half the faces and 0.25 nine in ten, with no false box on either set.
+     */
+    minScore: z.number().min(0.05).max(0.99).default(0.25),
     /** Look again at images a detector already looked at (manual boxes are still never touched). */
     redetect: z.boolean().default(false),
   })
@@ -66,6 +74,9 @@ export const backendChoice = z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu'])
 export type BackendChoice = z.infer<typeof backendChoice>;
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 
+export const trainCrop = z.enum(['face-box', 'whole-image']);
+export type TrainCrop = z.infer<typeof trainCrop>;
+
 export const trainSettings = z
   .object({
     mode: trainMode.default('quick'),
@@ -73,6 +84,12 @@ export const trainSettings = z
     backend: backendChoice.default('auto'),
     /** Full mode: passes over the training folds; quick mode: head epochs. */
     epochs: z.number().int().min(1).max(200).optional(),
+    /**
+     * What the model sees of each photo. 'face-box': the image's face box grown by `cropMargin` (a person's box
+     * first, else the best detected or imported one); where there is none, the default face region of a portrait,
+     * counted in the run's `crops`. 'whole-image': the whole photo.
+     */
+    crop: trainCrop.default('face-box'),
     /** Margin around a face box, as a fraction of its size, when boxes exist. */
     cropMargin: z.number().min(0).max(2).default(0.25),
     seed: z.number().int().min(0).default(1),
@@ -219,16 +236,22 @@ export interface FaceDetectionDto {
 }
 
 export interface BoxEditResult {
+  /** Null when nothing changed (the box already had that place and size). */
   actionId: number | null;
+  datasetId: number;
   imageId: number;
   /** The box after the edit; null after a delete. */
   box: BoxDto | null;
 }
 
 export interface BoxImportResult {
+  /** Null when no image's imported boxes changed (nothing to undo). */
   actionId: number | null;
+  /** Images the CSV's good rows named. */
   images: number;
+  /** Imported boxes those images now have. */
   boxes: number;
+  /** One per row left out (`file:line` or the path), with why; the other rows still import. */
   problems: ImportProblem[];
 }
 
@@ -245,11 +268,17 @@ export interface DetectSummary {
 
 /** What `detect` reports when it ends (also the CLI's `--json`). */
 export interface DetectResult {
+  /** Images the detector looked at in this run. */
   images: number;
+  /** Faces it found in them. */
   faces: number;
+  /** Of those images, the ones where it found none ("no face found"). */
   no_face: number;
   /** Images skipped because a person drew or edited their boxes, or a detector already looked. */
   skipped: number;
+  /** Images that could not be read; each has a problem below, and is looked at again by the next run. */
+  failed: number;
+  problems: ImportProblem[];
   seconds: number;
 }
 
@@ -268,7 +297,11 @@ export interface ImageRow {
   review: ReviewStatus;
   width: number;
   height: number;
+  /** The box training crops to (a person's box wins, then the best score), for thumbnails; null: none. */
+  box: PrimaryBox | null;
 }
+
+export type PrimaryBox = Pick<BoxDto, 'x' | 'y' | 'w' | 'h' | 'source'>;
 
 export interface ImageDetail extends ImageRow {
   datasetId: number;
@@ -312,6 +345,8 @@ export interface HistoryEntry {
   state: 'applied' | 'undone';
   createdAt: string;
   changes: LabelChangeDto[];
+  /** Boxes the action drew, moved, resized, deleted or imported (box edits have no label `changes`). */
+  boxChanges: number;
 }
 
 export interface LabelSetResult {
@@ -366,8 +401,22 @@ export interface RunSummary {
   startedAt: string;
   seconds: number | null;
   settings: TrainSettings;
+  /** What each image was cropped to; null for runs from before crops were counted and for external predictions. */
+  crops: CropCounts | null;
   /** accuracy and macro F1 per task. */
   summary: Record<string, { accuracy: number; macroF1: number }>;
+}
+
+/** How many images a run trained on each kind of region. */
+export interface CropCounts {
+  /** The face box grown by the margin. */
+  box: number;
+  /** The default face region: a face detector looked and found no face. */
+  noFace: number;
+  /** The default face region: no box, and no detector has said "no face" (never detected, or boxes removed). */
+  noBox: number;
+  /** The whole photo: crop mode 'whole-image', or images without a box in a dataset that is not face photos. */
+  whole: number;
 }
 
 export interface RunDetail extends RunSummary {

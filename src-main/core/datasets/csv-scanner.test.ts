@@ -76,6 +76,40 @@ describe('scanCsv', () => {
     expect(scanned.sourceTable?.rows.map((row) => row.raw)).toEqual(lines.slice(1));
   });
 
+  it('reads boxes written as x1,y1,x2,y2 corners, one row per box', async () => {
+    const lines = [
+      'path,label,X1,Y1,X2,Y2',
+      'img/a.jpg,cat,1,2,31,42',
+      'img/a.jpg,cat,5,6,12,14',
+      'img/b.jpg,dog,,,,',
+      'img/c.png,dog,10,10,5,20',
+    ];
+    await writeFile(join(dir, 'set', 'corners.csv'), lines.join('\n'));
+    const scanned = await scanCsv(join(dir, 'set', 'corners.csv'), opts());
+    expect(scanned.problems).toEqual([
+      {
+        path: 'corners.csv:5',
+        reason:
+          'bad box (10, 10, 5, 20): x2 must be greater than x1 and y2 greater than y1; image kept without this box',
+      },
+    ]);
+    expect(scanned.images.map((image) => [image.relPath, image.boxes])).toEqual([
+      [
+        'img/a.jpg',
+        [
+          { x: 1, y: 2, w: 30, h: 40 },
+          { x: 5, y: 6, w: 7, h: 8 },
+        ],
+      ],
+      ['img/b.jpg', []],
+      ['img/c.png', []],
+    ]);
+    await writeFile(join(dir, 'set', 'bothboxes.csv'), 'path,label,x,y,w,h,x1\nimg/a.jpg,cat,1,2,3,4,1\n');
+    await expect(scanCsv(join(dir, 'set', 'bothboxes.csv'), opts())).rejects.toThrow(
+      'bothboxes.csv has both x,y,w,h and x1,y1,x2,y2 box columns; keep one set',
+    );
+  });
+
   it('reports repeated paths when there are no box columns', async () => {
     await writeFile(join(dir, 'set', 'plain.csv'), 'Path,Label\nimg/a.jpg,cat\nimg/f.jpg,dog\nimg/a.jpg,cat\n');
     const scanned = await scanCsv(join(dir, 'set', 'plain.csv'), opts());

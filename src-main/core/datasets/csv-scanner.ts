@@ -1,16 +1,17 @@
 // A label CSV: `path,label`, optionally `group` (the person or subject an image belongs to) and a box as
-// `x,y,w,h`. Paths are relative to the folder holding the CSV. With box columns, several rows may name one image
-// (one row per box); without them a repeated path is a problem.
+// `x,y,w,h` or `x1,y1,x2,y2` (read by boxes/box-csv-columns, shared with the box import). Paths are relative to
+// the folder holding the CSV. With box columns, several rows may name one image (one row per box); without them a
+// repeated path is a problem.
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { ImportProblem } from '../../shared/api-contract';
 import { runPool } from '../jobs/run-pool';
+import { findBoxColumns, readBoxCells } from '../boxes/box-csv-columns';
 import { findColumns, readCsvTable, requireColumns } from './csv-table';
 import { naturalCompare } from './natural-order';
 import { checkImageFile, checkWrittenPath } from './safe-paths';
 import type { ScanOptions, ScannedBox, ScannedDataset, ScannedImage, ScannedSubject } from './scanned-dataset';
 
-const BOX_COLUMNS = ['x', 'y', 'w', 'h'] as const;
 const FILE_CONCURRENCY = 32;
 
 interface Entry {
@@ -30,9 +31,8 @@ export async function scanCsv(source: string, opts: ScanOptions): Promise<Scanne
   const table = await readCsvTable(csvPath, fileName);
   const col = requireColumns(table.columns, ['path', 'label'], fileName);
   const group = findColumns(table.columns, ['group']).group;
-  const boxColumns = findColumns(table.columns, BOX_COLUMNS);
-  const hasBoxes = BOX_COLUMNS.some((name) => boxColumns[name] !== undefined);
-  const box = hasBoxes ? requireColumns(table.columns, BOX_COLUMNS, fileName) : null;
+  const boxColumns = findBoxColumns(table.columns, fileName);
+  const hasBoxes = boxColumns !== null;
 
   const problems: ImportProblem[] = table.malformed.map(({ line, reason }) => ({
     path: `${fileName}:${line}`,
@@ -57,7 +57,7 @@ export async function scanCsv(source: string, opts: ScanOptions): Promise<Scanne
       rowProblem(line, 'empty label');
       continue;
     }
-    const parsedBox = box ? parseBox(BOX_COLUMNS.map((name) => cell(box[name]))) : null;
+    const parsedBox = boxColumns ? readBoxCells(boxColumns, cell) : null;
     if (typeof parsedBox === 'string') rowProblem(line, `${parsedBox}; image kept without this box`);
     const boxes = parsedBox && typeof parsedBox !== 'string' ? [parsedBox] : [];
 
@@ -122,18 +122,7 @@ export async function scanCsv(source: string, opts: ScanOptions): Promise<Scanne
     subjects: [...subjects.values()],
     images,
     problems,
+    readsBoxes: hasBoxes,
     sourceTable: table.sourceTable,
   };
-}
-
-/** A box from its four cells, null when all are empty (an image without a box), or why it is unusable. */
-function parseBox(cells: string[]): ScannedBox | null | string {
-  if (cells.every((cell) => cell.trim() === '')) return null;
-  const [x, y, w, h] = cells.map((cell) => (cell.trim() === '' ? NaN : Number(cell)));
-  const written = `(${cells.join(', ')})`;
-  if (![x, y, w, h].every(Number.isFinite)) return `bad box ${written}: x, y, w and h must all be numbers`;
-  if ((x as number) < 0 || (y as number) < 0 || (w as number) <= 0 || (h as number) <= 0) {
-    return `bad box ${written}: x and y must be ≥ 0, w and h > 0`;
-  }
-  return { x: x as number, y: y as number, w: w as number, h: h as number };
 }

@@ -58,6 +58,11 @@ export interface ScannedDataset {
   subjects: ScannedSubject[];
   images: ScannedImage[];
   problems: ImportProblem[];
+  /**
+   * The source has box columns. Only then does a re-import replace the boxes it imported before: a layout
+   * without them (the competition's train.csv) must not wipe boxes brought in later by a box CSV.
+   */
+  readsBoxes?: boolean;
   sourceTable: SourceTable | null;
 }
 

@@ -77,6 +77,17 @@ function store(): { db: Db; datasetId: number; imageId: number; subjectId: numbe
       insertLabels.run(id, other, i % 5, i % 5);
     }
   })();
+  // Most photos carry a detected box, some a manual one too, as after a detector run and some editing.
+  const insertBox = db.prepare(
+    `INSERT INTO boxes (image_id, x, y, w, h, source, score) VALUES (?, 60, 90, 250, 260, ?, ?)`,
+  );
+  db.transaction(() => {
+    const ids = db.prepare('SELECT id FROM images WHERE dataset_id = ?').pluck().all(datasetId) as number[];
+    ids.forEach((id, i) => {
+      if (i % 10 !== 0) insertBox.run(id, 'detected', 0.9);
+      if (i % 7 === 0) insertBox.run(id, 'manual', null);
+    });
+  })();
   const { id: imageId, subject_id: subjectId } = db
     .prepare('SELECT id, subject_id FROM images WHERE dataset_id = ? ORDER BY id LIMIT 1 OFFSET 40')
     .get(datasetId) as { id: number; subject_id: number };
@@ -97,6 +108,9 @@ const FILTERS: ImageFilter[] = [
   { subjectId: 1 },
   { pathContains: '00012' },
   { mask: 0, gender: 1, ageGroup: 1, review: 'unreviewed' },
+  { face: 'any' },
+  { face: 'none' },
+  { face: 'unchecked' },
 ];
 const SORTS: ImageSort[] = ['path', 'class', 'age', 'recent-change'];
 
@@ -141,6 +155,25 @@ describe('query plans of what the UI runs', () => {
       .map((s) => ({ sql: s.sql.replace(/\s+/g, ' ').trim(), scans: fullScans(raw, s) }))
       .filter((o) => o.scans.length > 0);
     expect(offenders).toEqual([]);
+    raw.close();
+  });
+
+  it("finds the primary boxes of a gallery page through the boxes index, for the page's rows only", () => {
+    const { db: raw, datasetId } = store();
+    const { db, statements } = recording(raw);
+    const page = queryImages(db, datasetId, {}, 'class', 1000, 50);
+    expect(page.items.filter((item) => item.box !== null).length).toBeGreaterThan(40);
+    const lookup = statements.find((s) => s.sql.includes('FROM boxes'));
+    expect(lookup).toBeDefined();
+    const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${lookup!.sql}`).all(...lookup!.params) as { detail: string }[]).map(
+      (row) => row.detail,
+    );
+    expect(plan).toContainEqual(
+      expect.stringMatching(/^SEARCH boxes USING (COVERING )?INDEX boxes_image \(image_id=\?\)$/),
+    );
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH b USING INTEGER PRIMARY KEY \(rowid=\?\)/));
+    // The page and count queries do not touch boxes: OFFSET-skipped and sorted-away rows cost no box lookups.
+    expect(statements.filter((s) => s.sql.includes('boxes'))).toEqual([lookup]);
     raw.close();
   });
 

@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { setLabel } from '../history/label-history';
 import { personPath, seedMaskStore, SEED_PEOPLE, subjectIdOf, imageIdOf } from '../test-support/seed-store';
 import { exportDataset } from './export-dataset';
+import type { CocoDataset } from './face-box-files';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'loupe-export-'));
 
@@ -34,13 +35,110 @@ describe('exportDataset', () => {
       age: '60',
       class: '11',
       age_group: '>=60',
+      x: '',
+      y: '',
+      w: '',
+      h: '',
+      box_source: '',
     });
     const changes = parse<Record<string, string>>(readFileSync(join(out, 'changes.csv')), { columns: true });
     expect(changes.map((c) => [c.entity, c.key, c.field, c.old, c.new])).toEqual([
       ['person', bob, 'gender', 'male', 'female'],
       ['person', bob, 'age', '22', '60'],
     ]);
-    expect(readdirSync(out).sort()).toEqual(['changes.csv', 'labels.csv', 'train.csv']);
+    expect(readdirSync(out).sort()).toEqual(['boxes.coco.json', 'boxes.csv', 'changes.csv', 'labels.csv', 'train.csv']);
+    expect(result.files.map((f) => basename(f))).toEqual([
+      'train.csv',
+      'labels.csv',
+      'changes.csv',
+      'boxes.csv',
+      'boxes.coco.json',
+    ]);
+  });
+
+  it('writes the primary box into labels.csv and every box into boxes.csv and COCO JSON', () => {
+    const { db, datasetId } = seedMaskStore();
+    const path = (slot: string): string => `images/${personPath(SEED_PEOPLE[0]!)}/${slot}.jpg`;
+    const addBox = db.prepare('INSERT INTO boxes (image_id, x, y, w, h, source, score) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const two = imageIdOf(db, path('mask1'));
+    const detected = Number(addBox.run(two, 100, 120, 150, 190.5, 'detected', 0.93).lastInsertRowid);
+    const manual = Number(addBox.run(two, 90, 110, 160, 200, 'manual', null).lastInsertRowid);
+    const imported = Number(addBox.run(imageIdOf(db, path('mask2')), 5, 6, 7, 8, 'imported', null).lastInsertRowid);
+    db.prepare(
+      `INSERT INTO face_detections (image_id, dataset_id, detector, faces, best_score, detected_at) VALUES (?, ?, 'ssd', 0, NULL, 'now')`,
+    ).run(imageIdOf(db, path('normal')), datasetId);
+    const out = tmp();
+    exportDataset(db, datasetId, out);
+
+    const labels = parse<Record<string, string>>(readFileSync(join(out, 'labels.csv')), { columns: true });
+    const row = (slot: string): Record<string, string> => labels.find((r) => r.path === path(slot))!;
+    // The box a person drew is the image's box, as in training; the detector's stays in boxes.csv.
+    expect(row('mask1')).toMatchObject({ x: '90', y: '110', w: '160', h: '200', box_source: 'manual' });
+    expect(row('mask2')).toMatchObject({ x: '5', y: '6', w: '7', h: '8', box_source: 'imported' });
+    expect(row('normal')).toMatchObject({ x: '', y: '', w: '', h: '', box_source: 'none' });
+    expect(row('mask3')).toMatchObject({ x: '', box_source: '' });
+
+    expect(readFileSync(join(out, 'boxes.csv'), 'utf8')).toBe(
+      'path,x,y,w,h,source,score,primary\n' +
+        `${path('mask1')},90,110,160,200,manual,,1\n` +
+        `${path('mask1')},100,120,150,190.5,detected,0.93,0\n` +
+        `${path('mask2')},5,6,7,8,imported,,1\n`,
+    );
+
+    const coco = JSON.parse(readFileSync(join(out, 'boxes.coco.json'), 'utf8')) as CocoDataset;
+    expect(coco.categories).toEqual([{ id: 1, name: 'face', supercategory: 'face' }]);
+    expect(coco.images).toHaveLength(21);
+    expect(coco.images.find((i) => i.id === two)).toEqual({
+      id: two,
+      file_name: path('mask1'),
+      width: 384,
+      height: 512,
+    });
+    expect(new Set(coco.images.map((i) => i.id)).size).toBe(21);
+    expect(coco.annotations).toEqual([
+      {
+        id: manual,
+        image_id: two,
+        category_id: 1,
+        bbox: [90, 110, 160, 200],
+        area: 32000,
+        iscrowd: 0,
+        source: 'manual',
+      },
+      {
+        id: detected,
+        image_id: two,
+        category_id: 1,
+        bbox: [100, 120, 150, 190.5],
+        area: 28575,
+        iscrowd: 0,
+        score: 0.93,
+        source: 'detected',
+      },
+      {
+        id: imported,
+        image_id: imageIdOf(db, path('mask2')),
+        category_id: 1,
+        bbox: [5, 6, 7, 8],
+        area: 56,
+        iscrowd: 0,
+        source: 'imported',
+      },
+    ]);
+    const imageIds = new Set(coco.images.map((i) => i.id));
+    expect(coco.annotations.every((a) => imageIds.has(a.image_id))).toBe(true);
+  });
+
+  it('replaces files of an earlier export whole and leaves no temporary files', () => {
+    const { db, datasetId } = seedMaskStore();
+    const out = tmp();
+    writeFileSync(join(out, 'boxes.csv'), 'an older export\n');
+    writeFileSync(join(out, 'boxes.csv.0123456789ab.tmp'), 'left by a killed export');
+    writeFileSync(join(out, 'notes.txt'), 'the user’s own file');
+    exportDataset(db, datasetId, out);
+    expect(readFileSync(join(out, 'boxes.csv'), 'utf8')).toBe('path,x,y,w,h,source,score,primary\n');
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('the user’s own file');
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('writes an undone change back as the original row', () => {
@@ -50,7 +148,9 @@ describe('exportDataset', () => {
     setLabel(db, { datasetId, target: { imageId }, field: 'gender', value: 1 });
     const out = tmp();
     expect(exportDataset(db, datasetId, out).rowsChanged).toBe(0);
-    expect(readFileSync(join(out, 'train.csv'), 'utf8').split('\n')[1]).toBe('000001,female,Asian,45,000001_female_Asian_45');
+    expect(readFileSync(join(out, 'train.csv'), 'utf8').split('\n')[1]).toBe(
+      '000001,female,Asian,45,000001_female_Asian_45',
+    );
   });
 
   it('refuses to write into the dataset folder', () => {

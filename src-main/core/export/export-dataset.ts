@@ -1,5 +1,5 @@
-// Export writes corrected labels to a folder the user picks, never into the dataset itself. Every file is
-// written to a temporary name and renamed, so a reader never sees half a file.
+// Export writes corrected labels and face boxes to a folder the user picks, never into the dataset itself. Every
+// file is written to a temporary name and renamed, so a reader never sees half a file.
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomicSync } from '../fs/atomic-write';
 import { isInside, realPathOrNull } from '../fs/contained-path';
@@ -16,6 +16,8 @@ import {
   type LabelField,
 } from '../../shared/label-schema';
 import { getDatasetRecord, type DatasetRecord } from '../db/dataset-queries';
+import { primaryBoxJoin } from '../db/primary-box';
+import { faceBoxFiles } from './face-box-files';
 import { appliedChanges } from '../history/label-history';
 import { ApiFailure } from '../api-failure';
 
@@ -59,6 +61,9 @@ export function exportDataset(db: Db, datasetId: number, outDir: string): Export
       ]),
     ]),
   ]);
+  const boxes = faceBoxFiles(db, datasetId, record.name);
+  files.push(['boxes.csv', csv(boxes.boxesCsv)]);
+  files.push(['boxes.coco.json', `${JSON.stringify(boxes.coco)}\n`]);
   mkdirSync(target, { recursive: true });
   for (const [name, content] of files) writeFileAtomicSync(join(target, name), content);
   return { outDir: target, files: files.map(([name]) => join(target, name)), rowsChanged, changes: changes.length };
@@ -106,24 +111,46 @@ function trainCsv(db: Db, record: DatasetRecord): { content: string; rowsChanged
   return { content: (table.bom ? '\uFEFF' : '') + body, rowsChanged };
 }
 
+/**
+ * The image's primary face box (db/primary-box: the one training crops to — a box a person drew, else the
+ * highest-scoring one) as `x,y,w,h`, and where it came from: `manual`, `detected` or `imported`; `none` where a face
+ * detector looked and found no face; empty where there is no box and no detector has looked.
+ */
+const BOX_HEADER = ['x', 'y', 'w', 'h', 'box_source'];
+const BOX_COLUMNS = `b.x AS bx, b.y AS by, b.w AS bw, b.h AS bh, b.source AS box_source, fd.faces`;
+const BOX_JOINS = `${primaryBoxJoin('i', 'b')} LEFT JOIN face_detections fd ON fd.image_id = i.id`;
+
+interface BoxColumns {
+  bx: number | null;
+  by: number | null;
+  bw: number | null;
+  bh: number | null;
+  box_source: string | null;
+  faces: number | null;
+}
+
+function boxCells(r: BoxColumns): (number | string | null)[] {
+  return [r.bx, r.by, r.bw, r.bh, r.box_source ?? (r.faces === 0 ? 'none' : '')];
+}
+
 function labelsCsv(db: Db, record: DatasetRecord): string {
   if (record.kind === 'mask') {
     const rows = db
       .prepare(
-        `SELECT i.rel_path, l.mask, l.gender, l.age, l.age_group, l.class_index FROM images i
-         JOIN image_labels l ON l.image_id = i.id WHERE i.dataset_id = ? ORDER BY i.rel_path`,
+        `SELECT i.rel_path, l.mask, l.gender, l.age, l.age_group, l.class_index, ${BOX_COLUMNS} FROM images i
+         JOIN image_labels l ON l.image_id = i.id ${BOX_JOINS} WHERE i.dataset_id = ? ORDER BY i.rel_path`,
       )
-      .all(record.id) as {
+      .all(record.id) as ({
       rel_path: string;
       mask: number | null;
       gender: number | null;
       age: number | null;
       age_group: number | null;
       class_index: number | null;
-    }[];
+    } & BoxColumns)[];
     return csv([
       // The competition's five columns first; the age group after them for readers who want it spelled out.
-      ['path', 'mask', 'gender', 'age', 'class', 'age_group'],
+      ['path', 'mask', 'gender', 'age', 'class', 'age_group', ...BOX_HEADER],
       ...rows.map((r) => [
         r.rel_path,
         r.mask === null ? '' : (MASK_VALUES[r.mask] ?? ''),
@@ -131,17 +158,24 @@ function labelsCsv(db: Db, record: DatasetRecord): string {
         r.age,
         r.class_index,
         r.age_group === null ? '' : (AGE_GROUP_VALUES[r.age_group] ?? ''),
+        ...boxCells(r),
       ]),
     ]);
   }
   const rows = db
     .prepare(
-      `SELECT i.rel_path, l.label, s.key AS subject FROM images i JOIN image_labels l ON l.image_id = i.id
-       LEFT JOIN subjects s ON s.id = i.subject_id WHERE i.dataset_id = ? ORDER BY i.rel_path`,
+      `SELECT i.rel_path, l.label, s.key AS subject, ${BOX_COLUMNS} FROM images i JOIN image_labels l ON l.image_id = i.id
+       LEFT JOIN subjects s ON s.id = i.subject_id ${BOX_JOINS} WHERE i.dataset_id = ? ORDER BY i.rel_path`,
     )
-    .all(record.id) as { rel_path: string; label: number | null; subject: string | null }[];
+    .all(record.id) as ({ rel_path: string; label: number | null; subject: string | null } & BoxColumns)[];
   return csv([
-    ['path', 'label', 'class', 'group'],
-    ...rows.map((r) => [r.rel_path, r.label === null ? '' : (record.labelNames[r.label] ?? ''), r.label, r.subject]),
+    ['path', 'label', 'class', 'group', ...BOX_HEADER],
+    ...rows.map((r) => [
+      r.rel_path,
+      r.label === null ? '' : (record.labelNames[r.label] ?? ''),
+      r.label,
+      r.subject,
+      ...boxCells(r),
+    ]),
   ]);
 }

@@ -1,5 +1,6 @@
 // Every label change goes through here: it writes the new value, the denormalised copies the gallery reads,
-// and a history row, in one transaction. Undo and redo replay those rows, so they survive restarts.
+// and a history row, in one transaction. Undo and redo replay those rows, so they survive restarts. Box edits
+// (core/boxes) join the same actions through box_history, so one undo stack covers labels and boxes.
 import type { Db } from '../db/open-database';
 import type { HistoryEntry, LabelChangeDto, LabelSetResult, LabelTarget, UndoResult } from '../../shared/api-contract';
 import {
@@ -12,6 +13,7 @@ import {
   type LabelField,
 } from '../../shared/label-schema';
 import { ApiFailure } from '../api-failure';
+import { boxChangesOf, countBoxChanges, replayBoxChange } from '../boxes/box-history';
 
 type Source = HistoryEntry['source'];
 
@@ -195,16 +197,7 @@ function commitAction(
   source: Source,
   description: string,
 ): LabelSetResult {
-  const at = now();
-  // A new action makes the undone ones unreachable, as in any editor.
-  db.prepare(`UPDATE label_actions SET state = 'discarded' WHERE dataset_id = ? AND state = 'undone'`).run(datasetId);
-  const actionId = Number(
-    db
-      .prepare(
-        `INSERT INTO label_actions (dataset_id, source, description, state, created_at) VALUES (?, ?, ?, 'applied', ?)`,
-      )
-      .run(datasetId, source, description, at).lastInsertRowid,
-  );
+  const { actionId, at } = startAction(db, datasetId, source, description);
   const insert = db.prepare(
     `INSERT INTO label_history (action_id, entity, entity_id, field, old_value, new_value, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -215,6 +208,28 @@ function commitAction(
     imagesChanged += writeValue(db, change, at);
   }
   return { actionId, imagesChanged, changes: planned.map((c) => toDto(db, c)) };
+}
+
+/**
+ * Opens a new applied action for the caller to attach label_history or box_history rows to; callers hold the
+ * transaction. A new action makes the undone ones unreachable, as in any editor.
+ */
+export function startAction(
+  db: Db,
+  datasetId: number,
+  source: Source,
+  description: string,
+): { actionId: number; at: string } {
+  const at = now();
+  db.prepare(`UPDATE label_actions SET state = 'discarded' WHERE dataset_id = ? AND state = 'undone'`).run(datasetId);
+  const actionId = Number(
+    db
+      .prepare(
+        `INSERT INTO label_actions (dataset_id, source, description, state, created_at) VALUES (?, ?, ?, 'applied', ?)`,
+      )
+      .run(datasetId, source, description, at).lastInsertRowid,
+  );
+  return { actionId, at };
 }
 
 export interface ImageFieldChange {
@@ -298,6 +313,7 @@ function toEntry(db: Db, a: ActionRow): HistoryEntry {
     state: a.state,
     createdAt: a.created_at,
     changes: changesOf(db, a.id).map((c) => toDto(db, c)),
+    boxChanges: countBoxChanges(db, a.id),
   };
 }
 
@@ -316,6 +332,7 @@ export function undo(db: Db, datasetId: number): UndoResult {
     for (const c of changesOf(db, action.id).reverse()) {
       writeValue(db, { ...c, newValue: c.oldValue, oldValue: c.newValue }, at);
     }
+    for (const b of boxChangesOf(db, action.id).reverse()) replayBoxChange(db, b, b.new, b.old);
     db.prepare(`UPDATE label_actions SET state = 'undone' WHERE id = ?`).run(action.id);
     return { action: toEntry(db, { ...action, state: 'undone' }) };
   })();
@@ -334,6 +351,7 @@ export function redo(db: Db, datasetId: number): UndoResult {
     if (!action) return { action: null };
     const at = now();
     for (const c of changesOf(db, action.id)) writeValue(db, c, at);
+    for (const b of boxChangesOf(db, action.id)) replayBoxChange(db, b, b.old, b.new);
     db.prepare(`UPDATE label_actions SET state = 'applied' WHERE id = ?`).run(action.id);
     return { action: toEntry(db, { ...action, state: 'applied' }) };
   })();

@@ -8,6 +8,8 @@ import { cachePathsFor } from '../cache-paths';
 import { getSubject, queryImages } from '../db/dataset-queries';
 import { setLabel } from '../history/label-history';
 import { importDataset } from './import-job';
+import { importBoxesCsv } from '../boxes/box-csv-import';
+import { addBox } from '../boxes/box-edits';
 
 let source: string;
 let made: SyntheticMaskDataset;
@@ -59,6 +61,23 @@ describe('importDataset', () => {
     expect(getSubject(db, subjectId).gender).toBe(flipped);
     expect((db.prepare('SELECT COUNT(*) AS n FROM import_problems').get() as { n: number }).n).toBe(1);
     expect((db.prepare('SELECT COUNT(*) AS n FROM source_rows').get() as { n: number }).n).toBe(6);
+  });
+
+  it('re-importing a layout without box columns keeps boxes imported from a box CSV and boxes a person drew', async () => {
+    const { db, cache } = freshStore();
+    const first = await importDataset(db, cache, source, 'mask');
+    const [imported, drawn] = db
+      .prepare('SELECT id, rel_path AS path FROM images WHERE dataset_id = ? ORDER BY id LIMIT 2')
+      .all(first.datasetId) as { id: number; path: string }[];
+    const csvPath = join(mkdtempSync(join(tmpdir(), 'loupe-boxes-')), 'boxes.csv');
+    writeFileSync(csvPath, `path,x,y,w,h\n${imported!.path},10,12,30,40\n`);
+    const boxImport = await importBoxesCsv(db, first.datasetId, csvPath);
+    expect(boxImport.boxes).toBe(1);
+    addBox(db, drawn!.id, { x: 5, y: 6, w: 20, h: 25 });
+    const boxesBefore = db.prepare('SELECT id, image_id, x, y, w, h, source FROM boxes ORDER BY id').all();
+    expect(boxesBefore).toHaveLength(2);
+    await importDataset(db, cache, source, 'mask');
+    expect(db.prepare('SELECT id, image_id, x, y, w, h, source FROM boxes ORDER BY id').all()).toEqual(boxesBefore);
   });
 
   it('stops when cancelled, keeps whole images only, and a second run completes it', async () => {

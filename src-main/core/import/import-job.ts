@@ -10,6 +10,7 @@ import type { Db } from '../db/open-database';
 import type { ImportFormat, ImportProblem, ImportResult } from '../../shared/api-contract';
 import { ageGroupOf } from '../../shared/label-schema';
 import type { ScannedDataset, ScannedImage } from '../datasets/scanned-dataset';
+import { imagesWithBoxHistory } from '../boxes/box-history';
 import { scanDataset } from '../datasets/scan-dataset';
 import { MediaError, probeAndThumbnail } from '../media/image-decoder';
 import { classIndexOf } from '../history/label-history';
@@ -70,12 +71,14 @@ export async function importDataset(
     existing.set(row.rel_path, row);
   }
 
+  // Boxes a person has edited (they are on the undo stack) are never replaced by a re-import.
+  const boxWrites: BoxWrites = { replace: scanned.readsBoxes === true, keep: imagesWithBoxHistory(db, datasetId) };
   const problems: ImportProblem[] = [...scanned.problems];
   const thumbDir = cache.thumbDir(datasetId);
   let pending: Prepared[] = [];
   let added = 0;
   const flush = (): void => {
-    added += writeBatch(db, datasetId, pending, subjectIds, existing);
+    added += writeBatch(db, datasetId, pending, subjectIds, existing, boxWrites);
     pending = [];
   };
   const total = scanned.images.length;
@@ -230,12 +233,20 @@ function upsertSubjects(db: Db, datasetId: number, scanned: ScannedDataset): Map
   })();
 }
 
+interface BoxWrites {
+  /** The source carries boxes, so this import's boxes replace the ones an earlier import of it wrote. */
+  replace: boolean;
+  /** Images whose boxes are on the undo stack: left as they are. */
+  keep: Set<number>;
+}
+
 function writeBatch(
   db: Db,
   datasetId: number,
   batch: Prepared[],
   subjectIds: Map<string, number>,
   existing: Map<string, Existing>,
+  boxWrites: BoxWrites,
 ): number {
   if (batch.length === 0) return 0;
   const insertImage = db.prepare(
@@ -293,8 +304,10 @@ function writeBatch(
         existing.set(image.relPath, { id: imageId, file_size: p.size, file_mtime_ms: p.mtimeMs, thumb: p.thumb, width: p.width, height: p.height });
         added++;
       }
-      deleteImportedBoxes.run(imageId);
-      for (const b of image.boxes) insertBox.run(imageId, b.x, b.y, b.w, b.h);
+      if (boxWrites.replace && !boxWrites.keep.has(imageId)) {
+        deleteImportedBoxes.run(imageId);
+        for (const b of image.boxes) insertBox.run(imageId, b.x, b.y, b.w, b.h);
+      }
     }
     return added;
   })();

@@ -138,6 +138,50 @@ function reasonForSharpError(err: unknown): string {
   return 'truncated or corrupt image data';
 }
 
+/** An image as a face detector reads it. */
+export interface DetectorImage {
+  /** RGB, row-major HWC bytes, `width` × `height`. */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  /** The image's displayed (EXIF-upright) size, the frame boxes are stored in. */
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+/**
+ * Decodes an image upright and scales it so its longer side is `longSide` pixels, keeping its aspect. Small images
+ * are enlarged too: the detector was trained at one input size, and a face it sees smaller than trained is missed.
+ */
+export async function decodeForDetector(absPath: string, longSide: number): Promise<DetectorImage> {
+  const bytes = await readImageFile(absPath);
+  try {
+    const meta = await sharp(bytes, DECODE_OPTIONS).metadata();
+    const { width: sourceWidth, height: sourceHeight } = meta.autoOrient;
+    const scale = longSide / Math.max(sourceWidth, sourceHeight);
+    const width = Math.max(1, Math.round(sourceWidth * scale));
+    const height = Math.max(1, Math.round(sourceHeight * scale));
+    let pipeline = sharp(bytes, DECODE_OPTIONS).autoOrient();
+    if (width !== sourceWidth || height !== sourceHeight) pipeline = pipeline.resize({ width, height, fit: 'fill' });
+    // toColourspace: CMYK and grayscale files come back as three sRGB channels.
+    const { data, info } = await pipeline
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.width !== width || info.height !== height) throw new Error(`decoded ${info.width}×${info.height}`);
+    let pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (info.channels !== 3) {
+      const rgb = new Uint8Array(width * height * 3);
+      for (let i = 0; i < width * height; i++) rgb.fill(pixels[i * info.channels]!, i * 3, i * 3 + 3);
+      pixels = rgb;
+    }
+    return { pixels, width, height, sourceWidth, sourceHeight };
+  } catch (err) {
+    throw err instanceof MediaError ? err : new MediaError(reasonForSharpError(err), { cause: err });
+  }
+}
+
 export interface ModelInputOptions {
   width: number;
   height: number;

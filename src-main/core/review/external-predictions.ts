@@ -82,7 +82,7 @@ export async function importPredictions(
     predictions.push({ task: 'label', k: probs.k, probs: floats, given: t.labels });
   }
   const noFolds = new Int32Array(n).fill(-1);
-  const settings = { mode: 'quick', folds: 2, backend: 'auto', cropMargin: 0, seed: 0 } as const;
+  const settings = { mode: 'quick', folds: 2, backend: 'auto', crop: 'whole-image', cropMargin: 0, seed: 0 } as const;
   const runId = createRun(db, datasetId, 'external', `file: ${path}`, settings);
   const metrics: Record<string, TaskMetrics> = {};
   for (const p of predictions) {

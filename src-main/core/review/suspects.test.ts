@@ -9,7 +9,7 @@ import type { Db } from '../db/open-database';
 import { computeSuspects } from './suspects';
 import { acceptSuspect, keepSuspect } from './review-actions';
 
-const SETTINGS = { mode: 'quick', folds: 5, backend: 'cpu', cropMargin: 0.25, seed: 1 } as const;
+const SETTINGS = { mode: 'quick', folds: 5, backend: 'cpu', crop: 'face-box', cropMargin: 0.25, seed: 1 } as const;
 
 function people(n: number): SeedPerson[] {
   return Array.from({ length: n }, (_, i) => ({

@@ -7,11 +7,12 @@ import { classificationReport, argmaxRows } from './classification-metrics';
 import { assignFolds, foldSplit } from './cross-validation-folds';
 import { predictProbs, trainCnn } from './cnn-model';
 import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
-import { predictHead, QUICK_HEAD_OPTIONS, trainHead, type HeadOptions } from './softmax-head';
+import { QUICK_HEAD_OPTIONS, type HeadOptions } from './softmax-head';
+import { outOfFoldHeadProbs } from './out-of-fold-heads';
 import { loadOrBuildTensors, tensorCacheKey, type TensorInput, type TensorShape } from './tensor-cache';
 import { initBackend, type BackendName } from './tf-backend';
 import type { TrainingData } from './training-data';
-import { cropForTraining } from './training-crops';
+import type { TrainingCropPlan } from './training-crops';
 import { FACE_FEATURE_DIM, loadFaceFeatureExtractor } from './face-features';
 
 export interface TrainingRequest {
@@ -19,6 +20,8 @@ export interface TrainingRequest {
   /** Displayed width and height of each image, for crops. */
   sizes: { width: Int32Array; height: Int32Array };
   settings: TrainSettings;
+  /** What each example is cropped to (planned on the main thread, where the run records it). */
+  crops: TrainingCropPlan;
   cacheDir: string;
   /** Competition layout, quick mode: face-model vectors already in the store (n × FACE_FEATURE_DIM; `have` marks them). */
   faceCache?: { vectors: Float32Array; have: Uint8Array };
@@ -55,8 +58,9 @@ export interface TrainingOutcome {
  */
 export const QUICK_FACE_HEAD: HeadOptions = { ...QUICK_HEAD_OPTIONS, epochs: 10, classWeights: 'balanced' };
 
-function inputShape(data: TrainingData, mode: TrainSettings['mode']): TensorShape {
-  if (data.kind === 'mask')
+/** The tensors a run decodes: quick mode on face photos reads only their 8×8 layout from them (one channel). */
+export function inputShape(kind: TrainingData['kind'], mode: TrainSettings['mode']): TensorShape {
+  if (kind === 'mask')
     return mode === 'full' ? { width: 64, height: 64, channels: 3 } : { width: 48, height: 48, channels: 1 };
   return { width: 28, height: 28, channels: 1 };
 }
@@ -70,21 +74,21 @@ export async function trainCrossValidated(
   const n = data.imageIds.length;
   const k = settings.folds;
   const folds = assignFolds(data.stratify, data.groups, k, settings.seed);
-  const shape = inputShape(data, settings.mode);
+  const shape = inputShape(data.kind, settings.mode);
   const inputs: TensorInput[] = Array.from(data.imageIds, (imageId, i) => ({
     imageId,
     path: data.paths[i]!,
     fileSize: data.fileSizes[i]!,
     fileMtime: data.fileMtimes[i]!,
-    crop: cropForTraining(
-      data.kind,
-      data.boxes[i] ?? null,
-      request.sizes.width[i]!,
-      request.sizes.height[i]!,
-      settings.cropMargin,
-    ),
+    crop: request.crops.tensor[i] ?? null,
   }));
-  const key = tensorCacheKey(data.datasetId, shape, `margin=${settings.cropMargin}`);
+  // Entries also carry their crop, so a changed box is decoded again; the key keeps one file per setting, so
+  // switching between settings does not decode everything each time.
+  const key = tensorCacheKey(
+    data.datasetId,
+    shape,
+    settings.crop === 'whole-image' ? 'whole-image' : `margin=${settings.cropMargin}`,
+  );
   const tensors = await loadOrBuildTensors(`${request.cacheDir}/tensors`, key, shape, inputs, {
     signal,
     onProgress: (done, total) => onStep({ ...idle('tensors', k), done, total }),
@@ -94,7 +98,7 @@ export async function trainCrossValidated(
   // One model per fold predicts every task: quick mode trains a head per task on frozen features; full mode one
   // CNN on the class (competition layout) whose probabilities are summed into each task's.
   const taskProbs = data.tasks.map((t) => new Float32Array(n * t.classNames.length));
-  let backend: TrainingOutcome['backend'] = 'js';
+  let backend: TrainingOutcome['backend'];
   let newFaceFeatures: TrainingOutcome['newFaceFeatures'] = null;
   if (settings.mode === 'quick') {
     onStep({ ...idle('features', k), done: 0, total: n });
@@ -114,50 +118,19 @@ export async function trainCrossValidated(
             signal,
             onProgress: (_phase, done, total) => onStep({ ...idle('features', k), done, total }),
           }).then(({ features, model }) => ({ features, dim: model.dim }));
-    for (let fold = 0; fold < k; fold++) {
-      const { trainIdx, testIdx } = foldSplit(folds, fold);
-      for (const [t, task] of data.tasks.entries()) {
-        const classes = task.classNames.length;
-        const headOptions: HeadOptions =
-          // Three in four competition photos wear a mask and few people are 60+: weigh classes by rarity.
-          data.kind === 'mask' ? QUICK_FACE_HEAD : DIGIT_HEAD_OPTIONS;
-        const head = await trainHead(features, dim, task.labels, classes, trainIdx, {
-          ...headOptions,
-          epochs: settings.epochs ?? headOptions.epochs,
-          seed: settings.seed + fold,
-          signal,
-          onEpoch: (p) =>
-            onStep({
-              phase: 'training',
-              task: task.name,
-              fold,
-              folds: k,
-              epoch: p.epoch,
-              epochs: p.epochs,
-              loss: p.loss,
-              macroF1: null,
-              done: fold * data.tasks.length + t,
-              total: k * data.tasks.length,
-            }),
-        });
-        const probs = predictHead(head, features, testIdx);
-        testIdx.forEach((row, r) => taskProbs[t]!.set(probs.subarray(r * classes, (r + 1) * classes), row * classes));
-        const held = Int32Array.from(testIdx, (row) => task.labels[row]!);
-        const f1 = classificationReport(held, argmaxRows(probs, classes), classes).macroF1;
-        onStep({
-          phase: 'training',
-          task: task.name,
-          fold,
-          folds: k,
-          epoch: head.epochsRun,
-          epochs: head.epochsRun,
-          loss: null,
-          macroF1: f1,
-          done: fold * data.tasks.length + t + 1,
-          total: k * data.tasks.length,
-        });
-      }
-    }
+    // Three in four competition photos wear a mask and few people are 60+: the face head weighs classes by rarity.
+    const headOptions: HeadOptions = data.kind === 'mask' ? QUICK_FACE_HEAD : DIGIT_HEAD_OPTIONS;
+    const probs = await outOfFoldHeadProbs(
+      features,
+      dim,
+      data.tasks.map((task) => ({ name: task.name, numClasses: task.classNames.length, labels: task.labels })),
+      folds,
+      k,
+      { ...headOptions, epochs: settings.epochs ?? headOptions.epochs, seed: settings.seed, signal },
+      (step) => onStep({ phase: 'training', folds: k, ...step }),
+    );
+    probs.forEach((p, t) => taskProbs[t]!.set(p));
+    backend = 'wasm';
   } else {
     const { tf, name } = await initBackend(settings.backend);
     backend = name;
@@ -279,14 +252,8 @@ async function faceFeatures(
     try {
       for (const i of missing) {
         signal?.throwIfAborted();
-        const box = data.boxes[i];
         try {
-          const vector = await extractor.fromFile(
-            data.paths[i]!,
-            request.sizes.width[i]!,
-            request.sizes.height[i]!,
-            box ? { x: box[0], y: box[1], w: box[2], h: box[3] } : null,
-          );
+          const vector = await extractor.fromCrop(data.paths[i]!, request.crops.face[i]!);
           face.set(vector, i * FACE_FEATURE_DIM);
           done.push(i);
         } catch {
@@ -313,15 +280,18 @@ async function faceFeatures(
   return { features, dim, computed };
 }
 
-/** Cells per side of the colour layout: 8×8×3 values keep quick retraining fast on 18,900 photos. */
+/** Cells per side of the colour layout: 8×8 per channel keeps quick retraining fast on 18,900 photos. */
 const LAYOUT_GRID = 8;
-export const QUICK_LAYOUT_DIM = LAYOUT_GRID * LAYOUT_GRID * 3;
 
 /**
  * Quick-mode features for face crops: the crop averaged down to a coarse colour layout. Masks, hair and greying
  * are large colour regions, so this carries the mask, gender and age cues at almost no cost.
  */
-export function colourLayoutFeatures(pixels: Uint8Array, n: number, shape: TensorShape): { features: Float32Array; dim: number } {
+export function colourLayoutFeatures(
+  pixels: Uint8Array,
+  n: number,
+  shape: TensorShape,
+): { features: Float32Array; dim: number } {
   const g = LAYOUT_GRID;
   const cell = Math.floor(shape.width / g);
   const c = shape.channels;

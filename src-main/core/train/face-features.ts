@@ -76,6 +76,8 @@ export interface FaceFeatureExtractor {
   fromPixels(pixels: Uint8Array): Promise<Float32Array>;
   /** Decodes `path`, crops `region` (squared, with a margin) or the default region, and extracts. */
   fromFile(path: string, imageWidth: number, imageHeight: number, region: FaceRegion | null): Promise<Float32Array>;
+  /** Decodes `path`, crops exactly `crop` (resized to 150×150 without keeping its aspect), and extracts. */
+  fromCrop(path: string, crop: FaceRegion): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -123,20 +125,25 @@ export async function loadFaceFeatureExtractor(modelDir: string = faceModelDir()
     return out;
   };
 
+  const fromCrop = async (path: string, crop: FaceRegion): Promise<Float32Array> => {
+    const pixels = await decodeForModel(path, {
+      width: FACE_INPUT_SIZE,
+      height: FACE_INPUT_SIZE,
+      channels: 3,
+      crop: { x: crop.x, y: crop.y, w: crop.w, h: crop.h },
+    });
+    return fromPixels(pixels);
+  };
+
   return {
     dim: FACE_FEATURE_DIM,
     fromPixels,
-    async fromFile(path, imageWidth, imageHeight, region) {
-      const crop = region
-        ? squareFaceRegion(region, imageWidth, imageHeight)
-        : defaultFaceRegion(imageWidth, imageHeight);
-      const pixels = await decodeForModel(path, {
-        width: FACE_INPUT_SIZE,
-        height: FACE_INPUT_SIZE,
-        channels: 3,
-        crop: { x: crop.x, y: crop.y, w: crop.w, h: crop.h },
-      });
-      return fromPixels(pixels);
+    fromCrop,
+    fromFile(path, imageWidth, imageHeight, region) {
+      return fromCrop(
+        path,
+        region ? squareFaceRegion(region, imageWidth, imageHeight) : defaultFaceRegion(imageWidth, imageHeight),
+      );
     },
     dispose() {
       ageGenderNet.dispose();

@@ -1,7 +1,10 @@
 // Training runs and their out-of-fold predictions in the store. A run's predictions are written together with
 // its switch to 'done', so a killed or cancelled run never leaves half its predictions behind.
+//
+// `config` is a JSON object: the run's settings, plus `crops` (what its images were cropped to) once training has
+// planned them — kept beside the settings rather than in a new column, as both describe how the run saw the data.
 import type { Db } from '../db/open-database';
-import type { RunDetail, RunSummary, TaskMetrics, TrainSettings } from '../../shared/api-contract';
+import type { CropCounts, RunDetail, RunSummary, TaskMetrics, TrainSettings } from '../../shared/api-contract';
 import { ApiFailure } from '../api-failure';
 
 export interface TaskPredictions {
@@ -41,6 +44,14 @@ export function createRun(
         `INSERT INTO training_runs (dataset_id, mode, backend, config, state, started_at) VALUES (?, ?, ?, ?, 'running', ?)`,
       )
       .run(datasetId, mode, backend, JSON.stringify(settings), new Date().toISOString()).lastInsertRowid,
+  );
+}
+
+/** Records how many images the run trains on a box, the default face region or the whole photo. */
+export function recordRunCrops(db: Db, runId: number, crops: CropCounts): void {
+  db.prepare(`UPDATE training_runs SET config = json_set(config, '$.crops', json(?)) WHERE id = ?`).run(
+    JSON.stringify(crops),
+    runId,
   );
 }
 
@@ -109,6 +120,7 @@ export function closeInterruptedRuns(db: Db): number {
 
 function toSummary(row: RunRow): RunSummary {
   const metrics = row.metrics ? (JSON.parse(row.metrics) as Record<string, TaskMetrics>) : {};
+  const { crops = null, ...stored } = JSON.parse(row.config) as Partial<TrainSettings> & { crops?: CropCounts };
   return {
     id: row.id,
     datasetId: row.dataset_id,
@@ -118,7 +130,9 @@ function toSummary(row: RunRow): RunSummary {
     error: row.error,
     startedAt: row.started_at,
     seconds: row.seconds,
-    settings: JSON.parse(row.config) as TrainSettings,
+    // Runs from before the crop mode existed cropped to boxes where there were any: 'face-box'.
+    settings: { crop: 'face-box', ...stored } as TrainSettings,
+    crops,
     summary: Object.fromEntries(
       Object.entries(metrics).map(([task, m]) => [task, { accuracy: m.accuracy, macroF1: m.macroF1 }]),
     ),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { argmaxRows } from './classification-metrics';
-import { predictHead, trainHead } from './softmax-head';
-import type { HeadOptions } from './softmax-head';
+import { initBackend } from './tf-backend';
+import { predictHead, trainHead, trainHeads } from './softmax-head';
+import type { HeadOptions, HeadTarget, SoftmaxHead } from './softmax-head';
 
 /** Class c centred at gap · e_c (plus 5 everywhere), uniform noise of width 1: separable when gap > 1. */
 function blobs(
@@ -116,5 +117,146 @@ describe('softmax head', () => {
       },
     });
     await expect(run).rejects.toThrow(/abort/i);
+  });
+
+  it('stops a joint run when aborted and reports each head by its index', async () => {
+    const { features, labels } = blobs(200, 4, 2, 1);
+    const targets = [0, 1].map((f) => ({ labels, numClasses: 2, trainIdx: all(200).filter((i) => i % 2 !== f) }));
+    const controller = new AbortController();
+    const heads: number[] = [];
+    const run = trainHeads(features, 4, targets, {
+      epochs: 50,
+      signal: controller.signal,
+      onEpoch: (p) => {
+        heads.push(p.head);
+        if (p.epoch === 2) controller.abort();
+      },
+    });
+    await expect(run).rejects.toThrow(/abort/i);
+    expect(heads).toEqual([0, 1, 0, 1]);
+  });
+});
+
+/** Rows split into `folds` folds by i mod folds; per fold one head per task, fold-major as cross-validation has them. */
+function foldTargets(tasks: { labels: Int32Array; numClasses: number }[], n: number, folds: number): HeadTarget[] {
+  return Array.from({ length: folds }, (_, f) => all(n).filter((i) => i % folds !== f)).flatMap((trainIdx) =>
+    tasks.map((task) => ({ ...task, trainIdx })),
+  );
+}
+
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+/**
+ * Three tasks over 300 rows of 6 features: two, three and four classes, none of equal size (with equal classes the
+ * first gradient of a linear head's biases is 0, and Adam turns rounding there into full steps); the second task
+ * leaves some rows unlabelled.
+ */
+function threeTasks(): { features: Float32Array; tasks: { labels: Int32Array; numClasses: number }[] } {
+  const { features, labels } = blobs(300, 6, 4, 11, 1.5);
+  const tasks = [2, 3, 4].map((numClasses, t) => ({
+    numClasses,
+    labels: Int32Array.from(labels, (c, i) => (t === 1 && i % 7 === 0 ? -1 : i % 5 === 0 ? 0 : (c + t) % numClasses)),
+  }));
+  return { features, tasks };
+}
+
+describe('heads trained jointly', () => {
+  const folds = 3;
+
+  // With one batch holding all rows, trained alone or together each head takes the very same steps: anything else
+  // (a head seeing another's rows, its own standardisation or class weights folded in wrongly) shows at once.
+  // (Balanced class weights make a linear head's first bias gradient 0 as well, so they are tried on the MLP.)
+  it.each([
+    ['linear', { epochs: 8, learningRate: 0.05, standardize: 'feature' }],
+    ['MLP', { hidden: 5, epochs: 8, learningRate: 0.02, classWeights: 'balanced', standardize: 'global' }],
+  ] as const)('give the %s heads one would train one at a time (full batch)', async (_name, options) => {
+    const { features, tasks } = threeTasks();
+    const targets = foldTargets(tasks, 300, folds);
+    const opts: HeadOptions = { ...options, batchSize: 1000, seed: 5 };
+    const joint = await trainHeads(features, 6, targets, opts);
+    for (const [h, target] of targets.entries()) {
+      // Head h's initial weights come from seed + 1 + h; alone, from seed + 1.
+      const alone = await trainHead(features, 6, target.labels, target.numClasses, target.trainIdx, {
+        ...opts,
+        seed: 5 + h,
+      });
+      expect(
+        maxDifference(predictHead(joint[h]!, features, all(300)), predictHead(alone, features, all(300))),
+      ).toBeLessThan(1e-4);
+    }
+  });
+
+  it('reach the accuracy of heads trained alone with mini-batches', async () => {
+    const { features, labels } = blobs(1500, 20, 4, 3, 1.2);
+    const targets = foldTargets([{ labels, numClasses: 4 }], 1500, 5);
+    const opts: HeadOptions = { epochs: 5, learningRate: 1e-2, classWeights: 'balanced' };
+    const joint = await trainHeads(features, 20, targets, opts);
+    let agree = 0;
+    let correctJoint = 0;
+    let correctAlone = 0;
+    for (const [f, target] of targets.entries()) {
+      const testIdx = all(1500).filter((i) => i % 5 === f);
+      const alone = await trainHead(features, 20, labels, 4, target.trainIdx, opts);
+      const a = argmaxRows(predictHead(joint[f]!, features, testIdx), 4);
+      const b = argmaxRows(predictHead(alone, features, testIdx), 4);
+      testIdx.forEach((i, r) => {
+        agree += a[r] === b[r] ? 1 : 0;
+        correctJoint += a[r] === labels[i] ? 1 : 0;
+        correctAlone += b[r] === labels[i] ? 1 : 0;
+      });
+    }
+    expect(correctAlone / 1500).toBeGreaterThan(0.9);
+    expect(Math.abs(correctJoint - correctAlone) / 1500).toBeLessThan(0.01);
+    expect(agree / 1500).toBeGreaterThan(0.97);
+  });
+
+  it("never let a fold's held-out rows move that fold's heads", async () => {
+    const { features, tasks } = threeTasks();
+    const opts: HeadOptions = { hidden: 4, epochs: 4, batchSize: 16, learningRate: 0.02, classWeights: 'balanced' };
+    const heldOut = all(300).filter((i) => i % folds === 0);
+    const train = (f: Float32Array, t: typeof tasks): Promise<SoftmaxHead[]> =>
+      trainHeads(f, 6, foldTargets(t, 300, folds), opts);
+    const probs = (heads: SoftmaxHead[], f: Float32Array): Float32Array[] =>
+      heads.map((head) => predictHead(head, f, all(300)));
+    const before = probs(await train(features, tasks), features);
+
+    // Fold 0's held-out rows relabelled: its heads (the first three) are exactly as they were, the others are not.
+    const relabelled = tasks.map((task) => ({
+      ...task,
+      labels: Int32Array.from(task.labels, (c, i) => (i % folds === 0 && c >= 0 ? (c + 1) % task.numClasses : c)),
+    }));
+    const afterLabels = probs(await train(features, relabelled), features);
+    for (let h = 0; h < 3; h++) expect(afterLabels[h]).toEqual(before[h]);
+    expect(maxDifference(afterLabels[3]!, before[3]!)).toBeGreaterThan(1e-3);
+
+    // Their features moved as well: the rows are standardised together, so only rounding may differ.
+    const moved = features.slice();
+    for (const i of heldOut) for (let k = 0; k < 6; k++) moved[i * 6 + k]! += 3 * Math.sin(i + k);
+    const afterFeatures = probs(await train(moved, relabelled), features);
+    for (let h = 0; h < 3; h++) expect(maxDifference(afterFeatures[h]!, before[h]!)).toBeLessThan(1e-4);
+    // The same change to one of fold 0's training rows does move its heads.
+    const trained = features.slice();
+    for (let k = 0; k < 6; k++) trained[6 + k]! += 3 * Math.sin(1 + k);
+    const afterTraining = probs(await train(trained, tasks), features);
+    expect(maxDifference(afterTraining[0]!, before[0]!)).toBeGreaterThan(1e-4);
+  });
+
+  it('is deterministic for a seed and leaves no tensors behind', async () => {
+    const { tf } = await initBackend('wasm');
+    const { features, tasks } = threeTasks();
+    const targets = foldTargets(tasks, 300, folds);
+    const opts: HeadOptions = { hidden: 8, epochs: 3, dropout: 0.2, seed: 9 };
+    const first = await trainHeads(features, 6, targets, opts);
+    const tensors = tf.memory().numTensors;
+    const second = await trainHeads(features, 6, targets, opts);
+    expect(tf.memory().numTensors).toBe(tensors);
+    for (let h = 0; h < targets.length; h++) {
+      expect(predictHead(second[h]!, features, all(300))).toEqual(predictHead(first[h]!, features, all(300)));
+    }
   });
 });

@@ -1,7 +1,8 @@
 // What a training run needs from the store, read once on the main thread and handed to the worker as plain
-// arrays: every image of the dataset, its person (the CV group), its face box, and its labels per task.
+// arrays: every image of the dataset, its size, its person (the CV group), its face box, and its labels per task.
 import { join } from 'node:path';
 import type { Db } from '../db/open-database';
+import { primaryBoxJoin } from '../db/primary-box';
 import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES, MASK_CLASS_NAMES } from '../../shared/label-schema';
 import { getDatasetRecord } from '../db/dataset-queries';
 
@@ -17,8 +18,13 @@ export interface TrainingData {
   kind: 'mask' | 'generic';
   imageIds: Int32Array;
   paths: string[];
-  /** Face box per example (x, y, w, h in image pixels), or null. */
+  /** Displayed size of each example (after EXIF orientation), the frame boxes and crops are in. */
+  widths: Int32Array;
+  heights: Int32Array;
+  /** The primary face box per example (x, y, w, h in image pixels; see db/primary-box), or null. */
   boxes: ([number, number, number, number] | null)[];
+  /** 1 where a face detector looked at the example and found no face ("no face found"). */
+  noFaceFound: Uint8Array;
   fileSizes: Float64Array;
   fileMtimes: Float64Array;
   /** Person per example (CV group); examples without a person get a group of their own. */
@@ -35,6 +41,9 @@ interface Row {
   subject_id: number | null;
   file_size: number;
   file_mtime_ms: number;
+  width: number;
+  height: number;
+  faces: number | null;
   mask: number | null;
   gender: number | null;
   age_group: number | null;
@@ -48,14 +57,13 @@ interface Row {
 
 export function collectTrainingData(db: Db, datasetId: number): TrainingData {
   const record = getDatasetRecord(db, datasetId);
-  // The first box of each image: where a person drew one it wins over a detected or imported box.
   const rows = db
     .prepare(
-      `SELECT i.id, i.rel_path, i.subject_id, i.file_size, i.file_mtime_ms, l.mask, l.gender, l.age_group, l.label,
-              l.class_index, b.x AS bx, b.y AS by, b.w AS bw, b.h AS bh
+      `SELECT i.id, i.rel_path, i.subject_id, i.file_size, i.file_mtime_ms, i.width, i.height, fd.faces,
+              l.mask, l.gender, l.age_group, l.label, l.class_index, b.x AS bx, b.y AS by, b.w AS bw, b.h AS bh
        FROM images i JOIN image_labels l ON l.image_id = i.id
-       LEFT JOIN boxes b ON b.id = (SELECT id FROM boxes WHERE image_id = i.id
-                                    ORDER BY source = 'manual' DESC, COALESCE(score, 1) DESC, id LIMIT 1)
+       ${primaryBoxJoin('i', 'b')}
+       LEFT JOIN face_detections fd ON fd.image_id = i.id
        WHERE i.dataset_id = ? ORDER BY i.id`,
     )
     .all(datasetId) as Row[];
@@ -74,7 +82,10 @@ export function collectTrainingData(db: Db, datasetId: number): TrainingData {
     kind: isMask ? 'mask' : 'generic',
     imageIds: Int32Array.from(rows, (r) => r.id),
     paths: rows.map((r) => join(record.root, r.rel_path)),
+    widths: Int32Array.from(rows, (r) => r.width),
+    heights: Int32Array.from(rows, (r) => r.height),
     boxes: rows.map((r) => (r.bx === null ? null : [r.bx, r.by!, r.bw!, r.bh!])),
+    noFaceFound: Uint8Array.from(rows, (r) => (r.faces === 0 ? 1 : 0)),
     fileSizes: Float64Array.from(rows, (r) => r.file_size),
     fileMtimes: Float64Array.from(rows, (r) => r.file_mtime_ms),
     groups: Int32Array.from(rows, (r) => r.subject_id ?? nextLoneGroup--),

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, type LoupeCore } from '../api';
 import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
 import { importDataset } from '../import/import-job';
+import { defaultFaceRegion, squareFaceRegion } from './face-features';
+import { faceExtractorKey } from './training-job';
 
 let core: LoupeCore;
 let datasetId: number;
@@ -26,7 +28,7 @@ describe('training runs', () => {
   it('gives every image exactly one out-of-fold prediction per task, with folds grouped by person', async () => {
     const { jobId, runId } = await core.api['train.start']({
       datasetId,
-      settings: { mode: 'quick', folds: 4, backend: 'auto', epochs: 3, cropMargin: 0.25, seed: 1 },
+      settings: { mode: 'quick', folds: 4, backend: 'auto', epochs: 3, crop: 'face-box', cropMargin: 0.25, seed: 1 },
     });
     await core.jobs.wait(jobId);
     const run = await core.api['runs.get']({ runId });
@@ -61,16 +63,82 @@ describe('training runs', () => {
     const before = readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs] as const);
     const { jobId } = await core.api['train.start']({
       datasetId,
-      settings: { mode: 'quick', folds: 2, backend: 'auto', epochs: 1, cropMargin: 0.25, seed: 2 },
+      settings: { mode: 'quick', folds: 2, backend: 'auto', epochs: 1, crop: 'face-box', cropMargin: 0.25, seed: 2 },
     });
     await core.jobs.wait(jobId);
     expect(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs] as const)).toEqual(before);
   }, 120_000);
 
+  it('records the crop mode and counts; a new margin or crop mode is cropped and featurised afresh', async () => {
+    const ids = (
+      core.db.prepare('SELECT id FROM images WHERE dataset_id = ? ORDER BY id LIMIT 10').all(datasetId) as {
+        id: number;
+      }[]
+    ).map((r) => r.id);
+    const addBox = core.db.prepare(
+      `INSERT INTO boxes (image_id, x, y, w, h, source, score) VALUES (?, 20, 24, 48, 60, 'detected', 0.9)`,
+    );
+    const noFace = core.db.prepare(
+      `INSERT INTO face_detections (image_id, dataset_id, detector, faces, best_score, detected_at)
+       VALUES (?, ?, 'test', 0, NULL, 'now')`,
+    );
+    ids.slice(0, 7).forEach((id) => addBox.run(id));
+    ids.slice(7).forEach((id) => noFace.run(id, datasetId));
+    const faceRows = (): Set<string> =>
+      new Set(
+        (
+          core.db.prepare('SELECT image_id, extractor FROM feature_cache').all() as {
+            image_id: number;
+            extractor: string;
+          }[]
+        ).map((r) => `${r.image_id}|${r.extractor}`),
+      );
+    const tensorDir = join(core.cache.root, 'tensors');
+    const train = async (settings: { crop: 'face-box' | 'whole-image'; cropMargin: number }) => {
+      const { jobId, runId } = await core.api['train.start']({
+        datasetId,
+        settings: { mode: 'quick', folds: 2, backend: 'auto', epochs: 1, seed: 4, ...settings },
+      });
+      await core.jobs.wait(jobId);
+      return core.api['runs.get']({ runId });
+    };
+
+    const before = faceRows();
+    const boxed = await train({ crop: 'face-box', cropMargin: 0.25 });
+    expect(boxed.settings).toMatchObject({ crop: 'face-box', cropMargin: 0.25 });
+    expect(boxed.crops).toEqual({ box: 7, noFace: 3, noBox: 130, whole: 0 });
+    // The boxed photos are new to the face model; the rest read the default region, under the key they had before.
+    const afterBoxed = faceRows();
+    const boxedKeys = [...afterBoxed].filter((k) => !before.has(k) && k.includes('|face-v1:region='));
+    expect(boxedKeys).toHaveLength(7);
+    const boxedIds = new Set(ids.slice(0, 7).map(String));
+    expect(
+      [...afterBoxed].filter((k) => k.endsWith('|face-v1:default') && !boxedIds.has(k.split('|')[0]!)),
+    ).toHaveLength(133);
+    const tensorFiles = readdirSync(tensorDir);
+    const stamps = new Map(tensorFiles.map((f) => [f, statSync(join(tensorDir, f)).mtimeMs]));
+
+    const wider = await train({ crop: 'face-box', cropMargin: 0.5 });
+    expect(wider.settings.cropMargin).toBe(0.5);
+    expect(wider.crops).toEqual(boxed.crops);
+    const widerKeys = [...faceRows()].filter((k) => !afterBoxed.has(k));
+    expect(widerKeys).toHaveLength(7);
+    // A second margin is a second tensor cache; the first one is left as it was for a later run with that margin.
+    const added = readdirSync(tensorDir).filter((f) => !stamps.has(f));
+    expect(added.sort()).toEqual([expect.stringMatching(/\.json$/), expect.stringMatching(/\.u8$/)]);
+    for (const [f, mtime] of stamps) expect(statSync(join(tensorDir, f)).mtimeMs).toBe(mtime);
+
+    const whole = await train({ crop: 'whole-image', cropMargin: 0.25 });
+    expect(whole.state).toBe('done');
+    expect(whole.settings.crop).toBe('whole-image');
+    expect(whole.crops).toEqual({ box: 0, noFace: 0, noBox: 0, whole: 140 });
+    expect((await core.api['runs.list']({ datasetId })).find((r) => r.id === whole.id)?.crops).toEqual(whole.crops);
+  }, 180_000);
+
   it('cancels within a second and leaves no predictions behind', async () => {
     const { jobId, runId } = await core.api['train.start']({
       datasetId,
-      settings: { mode: 'quick', folds: 5, backend: 'auto', epochs: 200, cropMargin: 0.25, seed: 3 },
+      settings: { mode: 'quick', folds: 5, backend: 'auto', epochs: 200, crop: 'face-box', cropMargin: 0.25, seed: 3 },
     });
     await new Promise<void>((resolve) => {
       const stop = core.on((event) => {
@@ -87,4 +155,16 @@ describe('training runs', () => {
     expect((await core.api['runs.get']({ runId })).state).toBe('cancelled');
     expect(count('SELECT COUNT(*) AS n FROM run_predictions WHERE run_id = ?', runId)).toBe(0);
   }, 120_000);
+});
+
+describe('face feature cache key', () => {
+  it('names the region the face model reads, keeping the name features of the default region had before', () => {
+    expect(faceExtractorKey(defaultFaceRegion(384, 512), 384, 512)).toBe('face-v1:default');
+    const box = { x: 100, y: 120, w: 150, h: 190 };
+    const narrow = faceExtractorKey(squareFaceRegion(box, 384, 512, 0.25), 384, 512);
+    const wide = faceExtractorKey(squareFaceRegion(box, 384, 512, 0.5), 384, 512);
+    expect(narrow).toBe('face-v1:region=33,73,285,285');
+    expect(wide).not.toBe(narrow);
+    expect(faceExtractorKey({ x: 0, y: 0, w: 384, h: 512 }, 384, 512)).toBe('face-v1:region=0,0,384,512');
+  });
 });

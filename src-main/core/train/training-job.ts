@@ -7,8 +7,9 @@ import type { JobContext } from '../jobs/job-runner';
 import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import type { TrainingOutcome, TrainingRequest, TrainingStep } from './cross-validated-training';
 import { collectTrainingData, type TrainingData } from './training-data';
-import { FACE_FEATURE_DIM } from './face-features';
-import { completeRun, endRun, setRunBackend } from './run-store';
+import { defaultFaceRegion, FACE_FEATURE_DIM } from './face-features';
+import { planTrainingCrops, type Crop, type TrainingCropPlan } from './training-crops';
+import { completeRun, endRun, recordRunCrops, setRunBackend } from './run-store';
 import { ApiFailure } from '../api-failure';
 
 export interface TrainingJobHooks {
@@ -34,16 +35,15 @@ export async function runTraining(
         `${data.imageIds.length} images are too few for ${settings.folds}-fold cross-validation`,
       );
     }
-    const sizes = db.prepare('SELECT width, height FROM images WHERE dataset_id = ? ORDER BY id').all(datasetId) as {
-      width: number;
-      height: number;
-    }[];
+    const crops = planTrainingCrops(data, settings);
+    recordRunCrops(db, runId, crops.counts);
     const request: TrainingRequest = {
       data,
-      sizes: { width: Int32Array.from(sizes, (s) => s.width), height: Int32Array.from(sizes, (s) => s.height) },
+      sizes: { width: data.widths, height: data.heights },
       settings,
+      crops,
       cacheDir: cache.root,
-      ...(data.kind === 'mask' && settings.mode === 'quick' ? { faceCache: readFaceCache(db, data) } : {}),
+      ...(data.kind === 'mask' && settings.mode === 'quick' ? { faceCache: readFaceCache(db, data, crops) } : {}),
     };
     if (settings.mode === 'quick') {
       setRunBackend(db, runId, 'js');
@@ -87,7 +87,7 @@ export async function runTraining(
       },
     );
     if (outcome.backend !== 'js') setRunBackend(db, runId, outcome.backend);
-    if (outcome.newFaceFeatures) writeFaceCache(db, data, outcome.newFaceFeatures);
+    if (outcome.newFaceFeatures) writeFaceCache(db, data, crops, outcome.newFaceFeatures);
     completeRun(
       db,
       runId,
@@ -115,12 +115,23 @@ export async function runTraining(
   }
 }
 
-/** The face model's input depends on the face box, so the box is part of the cache key. */
-function faceExtractorKey(box: TrainingData['boxes'][number]): string {
-  return `face-v1:${box ? box.map((v) => Math.round(v)).join(',') : 'default'}`;
+/**
+ * The face model's input is the region it reads, so the key names that region: a new box, margin or crop mode is
+ * a new key. The default region keeps the name it had when boxes were the only variable ('face-v1:default'), so
+ * features computed then are still used; 'face-v1:<box>' keys from then are never read again.
+ */
+export function faceExtractorKey(region: Crop, width: number, height: number): string {
+  const d = defaultFaceRegion(width, height);
+  const r = [region.x, region.y, region.w, region.h].map((v) => Math.round(v));
+  if (r[0] === d.x && r[1] === d.y && r[2] === d.w && r[3] === d.h) return 'face-v1:default';
+  return `face-v1:region=${r.join(',')}`;
 }
 
-function readFaceCache(db: Db, data: TrainingData): NonNullable<TrainingRequest['faceCache']> {
+function faceKeyAt(data: TrainingData, crops: TrainingCropPlan, i: number): string {
+  return faceExtractorKey(crops.face[i]!, data.widths[i]!, data.heights[i]!);
+}
+
+function readFaceCache(db: Db, data: TrainingData, crops: TrainingCropPlan): NonNullable<TrainingRequest['faceCache']> {
   const n = data.imageIds.length;
   const vectors = new Float32Array(n * FACE_FEATURE_DIM);
   const have = new Uint8Array(n);
@@ -128,12 +139,8 @@ function readFaceCache(db: Db, data: TrainingData): NonNullable<TrainingRequest[
     'SELECT vector FROM feature_cache WHERE image_id = ? AND extractor = ? AND file_size = ? AND file_mtime_ms = ?',
   );
   for (let i = 0; i < n; i++) {
-    const row = read.get(
-      data.imageIds[i],
-      faceExtractorKey(data.boxes[i] ?? null),
-      data.fileSizes[i],
-      data.fileMtimes[i],
-    ) as { vector: Buffer } | undefined;
+    const row = read.get(data.imageIds[i], faceKeyAt(data, crops, i), data.fileSizes[i], data.fileMtimes[i]) as
+      { vector: Buffer } | undefined;
     if (!row || row.vector.byteLength !== FACE_FEATURE_DIM * 4) continue;
     vectors.set(
       new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)),
@@ -144,7 +151,12 @@ function readFaceCache(db: Db, data: TrainingData): NonNullable<TrainingRequest[
   return { vectors, have };
 }
 
-function writeFaceCache(db: Db, data: TrainingData, computed: { indices: Int32Array; vectors: Float32Array }): void {
+function writeFaceCache(
+  db: Db,
+  data: TrainingData,
+  crops: TrainingCropPlan,
+  computed: { indices: Int32Array; vectors: Float32Array },
+): void {
   const write = db.prepare(
     `INSERT INTO feature_cache (image_id, extractor, file_size, file_mtime_ms, vector) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(image_id, extractor) DO UPDATE SET file_size = excluded.file_size,
@@ -155,7 +167,7 @@ function writeFaceCache(db: Db, data: TrainingData, computed: { indices: Int32Ar
       const v = computed.vectors.subarray(r * FACE_FEATURE_DIM, (r + 1) * FACE_FEATURE_DIM);
       write.run(
         data.imageIds[i],
-        faceExtractorKey(data.boxes[i] ?? null),
+        faceKeyAt(data, crops, i),
         data.fileSizes[i],
         data.fileMtimes[i],
         Buffer.from(v.buffer, v.byteOffset, v.byteLength),

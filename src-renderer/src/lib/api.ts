@@ -42,6 +42,7 @@ const EVENT_NAMES = Object.keys({
   'datasets.changed': true,
   'train.progress': true,
   'runs.changed': true,
+  'boxes.changed': true,
 } satisfies Record<ApiEventName, true>) as readonly ApiEventName[];
 
 export function isApiEvent(value: unknown): value is ApiEvent {

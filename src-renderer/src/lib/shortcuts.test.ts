@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { globalCommand, labelCommand, queueCommand, reviewCommand, shortcutGroups, type KeyInput } from './shortcuts';
+import {
+  boxCommand,
+  globalCommand,
+  labelCommand,
+  queueCommand,
+  reviewCommand,
+  shortcutGroups,
+  type KeyInput,
+} from './shortcuts';
 
 function key(k: string, mods: Partial<KeyInput> = {}): KeyInput {
   return { key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods };
@@ -72,5 +80,37 @@ describe('shortcuts', () => {
     const digits = shortcutGroups('idx', ['0', '1', '2']).flatMap((g) => g.items.flatMap((i) => i.keys));
     expect(digits).toContain('2');
     expect(digits).not.toContain('M');
+  });
+
+  it('resolves box keys, arrows only while a box is selected', () => {
+    expect(boxCommand(key('ArrowLeft'), false)).toBeNull();
+    expect(boxCommand(key('ArrowLeft'), true)).toEqual({ kind: 'move', dx: -1, dy: 0 });
+    expect(boxCommand(key('ArrowDown', { shiftKey: true }), true)).toEqual({ kind: 'move', dx: 0, dy: 10 });
+    expect(boxCommand(key('ArrowRight', { altKey: true }), true)).toEqual({ kind: 'resize', dw: 1, dh: 0 });
+    expect(boxCommand(key('ArrowUp', { altKey: true, shiftKey: true }), true)).toEqual({
+      kind: 'resize',
+      dw: 0,
+      dh: -10,
+    });
+    expect(boxCommand(key('ArrowLeft', { ctrlKey: true }), true)).toBeNull();
+    expect(boxCommand(key('Delete'), true)).toEqual({ kind: 'delete' });
+    expect(boxCommand(key('Backspace'), false)).toBeNull();
+    expect(boxCommand(key('Escape'), true)).toBeNull();
+    expect(boxCommand(key('b'), false)).toEqual({ kind: 'add' });
+    expect(boxCommand(key('d'), true)).toEqual({ kind: 'draw' });
+    expect(boxCommand(key('N', { shiftKey: true }), false)).toEqual({ kind: 'cycle', delta: -1 });
+    expect(boxCommand(key('z', { ctrlKey: true }), true)).toBeNull();
+  });
+
+  it('keeps box keys apart from the relabel and review keys', () => {
+    for (const k of ['b', 'd', 'n']) {
+      expect(labelCommand(key(k), 'mask', 0)).toBeNull();
+      expect(labelCommand(key(k), 'idx', 10)).toBeNull();
+      expect(reviewCommand(key(k))).toBeNull();
+    }
+    for (const k of ['1', 'm', 'f', 'y', 'a', 's', 'v', 'x', 'u', 'p']) expect(boxCommand(key(k), true)).toBeNull();
+    const listed = shortcutGroups('mask', []).find((g) => g.title.startsWith('Face boxes'));
+    const keys = listed?.items.flatMap((i) => i.keys) ?? [];
+    for (const k of ['D', 'B', 'N', 'Del', 'Alt+→', 'Esc']) expect(keys).toContain(k);
   });
 });

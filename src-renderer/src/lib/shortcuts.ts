@@ -87,6 +87,49 @@ export function reviewCommand(input: KeyInput): ReviewStatus | null {
   return REVIEW_KEYS[input.key.toLowerCase()] ?? null;
 }
 
+/**
+ * The image view's face-box keys. Arrows act on a box only while one is selected, so with none selected they
+ * keep walking the gallery. B, D and N are free in both relabel schemes. Esc is the view's: it cancels a drag, then
+ * leaves draw mode, then deselects, and only then goes back to the gallery.
+ */
+export type BoxCommand =
+  | { kind: 'move'; dx: number; dy: number }
+  | { kind: 'resize'; dw: number; dh: number }
+  | { kind: 'delete' }
+  | { kind: 'add' }
+  | { kind: 'draw' }
+  | { kind: 'cycle'; delta: 1 | -1 };
+
+/** Image pixels per arrow press, and with Shift. */
+export const BOX_STEP = 1;
+export const BOX_BIG_STEP = 10;
+
+const ARROWS: Readonly<Record<string, readonly [number, number]>> = {
+  ArrowLeft: [-1, 0],
+  ArrowRight: [1, 0],
+  ArrowUp: [0, -1],
+  ArrowDown: [0, 1],
+};
+
+export function boxCommand(input: KeyInput, selected: boolean): BoxCommand | null {
+  if (input.ctrlKey || input.metaKey) return null;
+  const arrow = ARROWS[input.key];
+  if (arrow) {
+    if (!selected) return null;
+    const step = input.shiftKey ? BOX_BIG_STEP : BOX_STEP;
+    const [x, y] = arrow;
+    return input.altKey ? { kind: 'resize', dw: x * step, dh: y * step } : { kind: 'move', dx: x * step, dy: y * step };
+  }
+  if (input.altKey) return null;
+  if (selected && (input.key === 'Delete' || input.key === 'Backspace')) return { kind: 'delete' };
+  const key = input.key.toLowerCase();
+  if (key === 'n') return { kind: 'cycle', delta: input.shiftKey ? -1 : 1 };
+  if (input.shiftKey) return null;
+  if (key === 'b') return { kind: 'add' };
+  if (key === 'd') return { kind: 'draw' };
+  return null;
+}
+
 export interface Shortcut {
   keys: string[];
   description: string;
@@ -103,7 +146,7 @@ export function shortcutGroups(kind: DatasetKind | null, labelNames: readonly st
       title: 'Everywhere',
       items: [
         { keys: ['?'], description: 'Show keyboard shortcuts' },
-        { keys: ['Ctrl+Z'], description: 'Undo the last label change' },
+        { keys: ['Ctrl+Z'], description: 'Undo the last label or box change' },
         { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], description: 'Redo' },
         { keys: ['Esc'], description: 'Close dialog / back to the gallery' },
       ],
@@ -135,11 +178,25 @@ export function shortcutGroups(kind: DatasetKind | null, labelNames: readonly st
     {
       title: 'Image view',
       items: [
-        { keys: ['←', '→'], description: 'Previous / next image in gallery order' },
+        { keys: ['←', '→'], description: 'Previous / next image in gallery order (no box selected)' },
         { keys: ['P'], description: 'Open this image’s person' },
         { keys: ['V'], description: 'Mark reviewed (verified)' },
         { keys: ['X'], description: 'Flag for review' },
         { keys: ['U'], description: 'Mark unreviewed' },
+      ],
+    },
+    {
+      title: 'Face boxes (image view)',
+      items: [
+        { keys: ['D'], description: 'Draw a box: drag on the photo (Esc cancels)' },
+        { keys: ['B'], description: 'Add a box over the usual face region' },
+        { keys: ['N', 'Shift+N'], description: 'Select the next / previous box (also Tab, or click)' },
+        { keys: ['←', '→', '↑', '↓'], description: `Move the selected box ${BOX_STEP} px (Shift: ${BOX_BIG_STEP} px)` },
+        { keys: ['Alt+→', 'Alt+↓'], description: `Widen / heighten the selected box (Shift: ${BOX_BIG_STEP} px)` },
+        { keys: ['Alt+←', 'Alt+↑'], description: 'Narrow / shorten the selected box' },
+        { keys: ['Del', 'Backspace'], description: 'Delete the selected box' },
+        { keys: ['Esc'], description: 'Cancel a drag / leave draw mode / deselect the box' },
+        { keys: ['Ctrl+Z', 'Ctrl+Shift+Z'], description: 'Undo / redo box edits, with label changes' },
       ],
     },
     {

@@ -1,0 +1,101 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeMaskDataset } from '../core/datasets/synthetic-mask-dataset';
+import { main } from './main';
+
+let db: string;
+
+beforeAll(async () => {
+  const source = mkdtempSync(join(tmpdir(), 'loupe-cli-train-src-'));
+  await makeMaskDataset(source, { persons: 4, seed: 6, width: 64, height: 80 });
+  db = join(mkdtempSync(join(tmpdir(), 'loupe-cli-train-db-')), 'loupe.db');
+  expect((await loupe('import', source, '--db', db)).code).toBe(0);
+}, 60_000);
+
+function runCount(): number {
+  const store = new Database(db, { readonly: true });
+  try {
+    return (store.prepare('SELECT COUNT(*) AS n FROM training_runs').get() as { n: number }).n;
+  } finally {
+    store.close();
+  }
+}
+
+async function loupe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('loupe train and export', () => {
+  it('trains with a crop mode and margin and reports what the images were cropped to', async () => {
+    const trained = await loupe(
+      'train',
+      '--db',
+      db,
+      '--folds',
+      '2',
+      '--epochs',
+      '1',
+      '--crop',
+      'whole-image',
+      '--crop-margin',
+      '0.5',
+      '--json',
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(JSON.parse(trained.stdout)).toMatchObject({
+      crop: 'whole-image',
+      crop_margin: 0.5,
+      crops: { box: 0, no_face: 0, no_box: 0, whole: 28 },
+    });
+    const human = await loupe('train', '--db', db, '--folds', '2', '--epochs', '1');
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      /crops +0 on a face box \(margin 0\.25\), 28 on the default face region \(0 no face found, 28 without a box\), 0 whole photos/,
+    );
+  }, 120_000);
+
+  it('refuses a bad crop mode or margin, naming it, before training', async () => {
+    const before = runCount();
+    for (const args of [
+      ['--crop', 'face'],
+      ['--crop-margin', '3'],
+      ['--crop-margin', 'wide'],
+    ]) {
+      const bad = await loupe('train', '--db', db, ...args);
+      expect(bad.code, args.join(' ')).not.toBe(0);
+      // commander prints the reason first, then the command's help.
+      expect(bad.stderr.split('\n')[0], args.join(' ')).toMatch(
+        args[0] === '--crop' ? /--crop <mode>.*face-box, whole-image/ : /--crop-margin <m>.*from 0 to 2/,
+      );
+    }
+    expect(runCount()).toBe(before);
+  });
+
+  it('lists the box files among what export wrote', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'loupe-cli-train-out-')), 'export');
+    const exported = await loupe('export', '--db', db, '--out', out, '--json');
+    expect(exported.code, exported.stderr).toBe(0);
+    const files = (JSON.parse(exported.stdout) as { files: string[] }).files;
+    expect(files.map((f) => f.slice(out.length + 1))).toEqual([
+      'train.csv',
+      'labels.csv',
+      'changes.csv',
+      'boxes.csv',
+      'boxes.coco.json',
+    ]);
+    expect(readdirSync(out).sort()).toEqual(['boxes.coco.json', 'boxes.csv', 'changes.csv', 'labels.csv', 'train.csv']);
+  });
+});

@@ -1,0 +1,134 @@
+// Face detection over a dataset as a job: detector workers off the main thread, results written in batches as
+// they arrive. Resumable: an image is done once its face_detections row exists, so a cancelled or crashed run
+// loses at most the batch in flight, and the next run starts with the images not yet looked at. Cancelling
+// terminates the workers at once and still writes the results that had arrived.
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { DetectResult, DetectSettings, ImportProblem } from '../../shared/api-contract';
+import type { Db } from '../db/open-database';
+import type { JobContext } from '../jobs/job-runner';
+import { runWorkerTask, workerUrl } from '../jobs/worker-task';
+import { planDetection, writeDetections, type ImageDetections } from './face-detection-store';
+import type { DetectedFace } from './ssd-face-detector';
+
+export interface DetectRequest {
+  minScore: number;
+  items: { imageId: number; path: string }[];
+}
+
+export type DetectStep =
+  | { kind: 'ready'; detector: string }
+  | { kind: 'image'; imageId: number; faces: DetectedFace[] }
+  | { kind: 'image'; imageId: number; error: string };
+
+export interface DetectionJobOptions {
+  /**
+   * Detector workers, each on one core (tfjs's wasm backend runs one thread in Node: its threaded build needs
+   * blob-URL workers, which Node's worker_threads cannot start). Default: one per core, at most four.
+   */
+  workers?: number;
+  /** Called after each batch is written, with the images whose boxes it changed. */
+  onWritten?: (imageIds: number[]) => void;
+}
+
+/** Results written per transaction, and at least this often while results arrive slowly. */
+const BATCH_SIZE = 64;
+const BATCH_MS = 1000;
+/** Problems listed in the result; `failed` still counts them all (a moved dataset folder fails every image). */
+const MAX_PROBLEMS = 500;
+
+export function defaultDetectWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+export async function runDetection(
+  db: Db,
+  datasetId: number,
+  settings: DetectSettings,
+  ctx: Pick<JobContext, 'signal' | 'progress'>,
+  options: DetectionJobOptions = {},
+): Promise<DetectResult> {
+  const started = performance.now();
+  const plan = planDetection(db, datasetId, settings.redetect);
+  const total = plan.todo.length;
+  const result: DetectResult = {
+    images: 0,
+    faces: 0,
+    no_face: 0,
+    skipped: plan.personDecided + plan.alreadyLooked,
+    failed: 0,
+    problems: [],
+    seconds: 0,
+  };
+  const finish = (): DetectResult => ({ ...result, seconds: Math.round((performance.now() - started) / 100) / 10 });
+  if (total === 0) return finish();
+
+  const pathOf = new Map(plan.todo.map((t) => [t.imageId, t.relPath]));
+  let detector = 'unknown';
+  let pending: ImageDetections[] = [];
+  let lastFlush = Date.now();
+  let settled = 0;
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    lastFlush = Date.now();
+    const { written, skipped } = writeDetections(db, datasetId, detector, batch);
+    result.skipped += skipped;
+    for (const w of written) {
+      result.images++;
+      result.faces += w.faces.length;
+      if (w.faces.length === 0) result.no_face++;
+    }
+    if (written.length > 0) options.onWritten?.(written.map((w) => w.imageId));
+  };
+
+  const onStep = (step: DetectStep): void => {
+    if (step.kind === 'ready') {
+      detector = step.detector;
+      return;
+    }
+    settled++;
+    if ('error' in step) {
+      result.failed++;
+      if (result.problems.length < MAX_PROBLEMS)
+        result.problems.push({ path: pathOf.get(step.imageId) ?? String(step.imageId), reason: step.error });
+    } else pending.push({ imageId: step.imageId, faces: step.faces });
+    if (pending.length >= BATCH_SIZE || Date.now() - lastFlush >= BATCH_MS) flush();
+    ctx.progress('detecting faces', settled, total);
+  };
+
+  // Interleaved shares, so the ids done at any moment stay roughly in order across workers.
+  const workers = Math.max(1, Math.min(options.workers ?? defaultDetectWorkers(), total));
+  const shares: DetectRequest[] = Array.from({ length: workers }, () => ({ minScore: settings.minScore, items: [] }));
+  plan.todo.forEach((t, i) => shares[i % workers]!.items.push({ imageId: t.imageId, path: join(plan.root, t.relPath) }));
+
+  // One worker failing stops the others; so does the job's own cancel.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  ctx.progress('loading the face detector', 0, total);
+  try {
+    await Promise.all(
+      shares.map((request) =>
+        runWorkerTask<DetectRequest, DetectStep, number>(workerUrl(import.meta.url, 'detect-worker'), request, {
+          signal: stop.signal,
+          onProgress: onStep,
+        }).catch((error: unknown) => {
+          stop.abort(error);
+          throw error;
+        }),
+      ),
+    );
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    // What arrived before a cancel or a failure is finished work: keep it, so the next run does not redo it.
+    flush();
+  }
+  result.problems = sortProblems(result.problems);
+  return finish();
+}
+
+function sortProblems(problems: ImportProblem[]): ImportProblem[] {
+  return [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

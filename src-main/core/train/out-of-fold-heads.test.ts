@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { argmaxRows, classificationReport } from './classification-metrics';
+import { assignFolds, foldSplit } from './cross-validation-folds';
+import { outOfFoldHeadProbs, type HeadStep, type HeadTask } from './out-of-fold-heads';
+import { predictHead, trainHead, type HeadOptions } from './softmax-head';
+import { mulberry32 } from '../seeded-random';
+
+/** 60 persons × 5 photos, 8 features; task t's class shifts feature t (plus a little per person). */
+function photos(): { features: Float32Array; tasks: HeadTask[]; folds: Int32Array } {
+  const n = 300;
+  const dim = 8;
+  const random = mulberry32(3);
+  const tasks: HeadTask[] = [
+    { name: 'mask', numClasses: 3, labels: new Int32Array(n) },
+    { name: 'gender', numClasses: 2, labels: new Int32Array(n) },
+  ];
+  const features = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const person = Math.floor(i / 5);
+    // Classes of unequal size: with equal ones a linear head's first bias gradient is 0, and Adam turns rounding
+    // there into full steps, so the joint run and a head alone would differ by more than rounding.
+    tasks[0]!.labels[i] = i % 4 === 0 ? 0 : i % 3;
+    tasks[1]!.labels[i] = i === 7 ? -1 : person % 3 === 0 ? 1 : 0;
+    for (let k = 0; k < dim; k++) features[i * dim + k] = random() + 0.2 * Math.sin(person + k);
+    features[i * dim]! += 2 * tasks[0]!.labels[i]!;
+    features[i * dim + 1]! += 2 * Math.max(0, tasks[1]!.labels[i]!);
+  }
+  const groups = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 5));
+  return { features, tasks, folds: assignFolds(tasks[0]!.labels, groups, 4, 1) };
+}
+
+describe('out-of-fold heads', () => {
+  it("predicts every row with its own fold's head for each task, as training that fold alone would", async () => {
+    const { features, tasks, folds } = photos();
+    // One batch of all rows: the joint run and a head trained alone take the same steps.
+    const options: HeadOptions = { epochs: 6, learningRate: 0.05, batchSize: 1000 };
+    const steps: HeadStep[] = [];
+    const probs = await outOfFoldHeadProbs(features, 8, tasks, folds, 4, options, (step) => steps.push(step));
+    for (const [t, task] of tasks.entries()) {
+      for (let fold = 0; fold < 4; fold++) {
+        const { trainIdx, testIdx } = foldSplit(folds, fold);
+        const alone = predictHead(
+          await trainHead(features, 8, task.labels, task.numClasses, trainIdx, options),
+          features,
+          testIdx,
+        );
+        testIdx.forEach((row, r) => {
+          for (let c = 0; c < task.numClasses; c++) {
+            expect(probs[t]![row * task.numClasses + c]).toBeCloseTo(alone[r * task.numClasses + c]!, 4);
+          }
+        });
+      }
+    }
+    // The row without a gender label is predicted all the same.
+    expect(probs[1]![14]! + probs[1]![15]!).toBeCloseTo(1, 5);
+
+    // A loss per task, fold and epoch, then each fold's macro F1; done counts up to total.
+    const losses = steps.filter((s) => s.loss !== null);
+    expect(losses).toHaveLength(6 * 4 * 2);
+    expect(losses.slice(0, 3).map((s) => [s.task, s.fold, s.epoch])).toEqual([
+      ['mask', 0, 1],
+      ['gender', 0, 1],
+      ['mask', 1, 1],
+    ]);
+    const scores = steps.filter((s) => s.macroF1 !== null);
+    expect(scores).toHaveLength(4 * 2);
+    for (const s of scores) {
+      const t = tasks.findIndex((task) => task.name === s.task);
+      const k = tasks[t]!.numClasses;
+      const { testIdx } = foldSplit(folds, s.fold);
+      const held = Int32Array.from(testIdx, (row) => tasks[t]!.labels[row]!);
+      const predicted = argmaxRows(probs[t]!, k).filter((_, row) => folds[row] === s.fold);
+      expect(s.macroF1).toBeCloseTo(classificationReport(held, predicted, k).macroF1, 6);
+    }
+    expect(steps.map((s) => s.done)).toEqual(steps.map((_, i) => i + 1));
+    expect(steps.at(-1)!.done).toBe(steps.at(-1)!.total);
+  });
+});
