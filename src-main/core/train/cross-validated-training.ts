@@ -17,8 +17,6 @@ import { FACE_FEATURE_DIM, loadFaceFeatureExtractor } from './face-features';
 
 export interface TrainingRequest {
   data: TrainingData;
-  /** Displayed width and height of each image, for crops. */
-  sizes: { width: Int32Array; height: Int32Array };
   settings: TrainSettings;
   /** What each example is cropped to (planned on the main thread, where the run records it). */
   crops: TrainingCropPlan;
@@ -41,7 +39,7 @@ export interface TrainingStep {
 }
 
 export interface TrainingOutcome {
-  backend: BackendName | 'js';
+  backend: BackendName;
   folds: Int32Array;
   /** Per task: row-major n × k out-of-fold probabilities, rows in `data` order. */
   predictions: { task: string; k: number; probs: Float32Array; given: Int32Array }[];
@@ -58,7 +56,10 @@ export interface TrainingOutcome {
  */
 export const QUICK_FACE_HEAD: HeadOptions = { ...QUICK_HEAD_OPTIONS, epochs: 10, classWeights: 'balanced' };
 
-/** The tensors a run decodes: quick mode on face photos reads only their 8×8 layout from them (one channel). */
+/**
+ * The crops a run decodes into its tensor cache. Full mode trains its CNN on them; quick mode on face photos only
+ * averages them into the layout features (grey, so one value per cell).
+ */
 export function inputShape(kind: TrainingData['kind'], mode: TrainSettings['mode']): TensorShape {
   if (kind === 'mask')
     return mode === 'full' ? { width: 64, height: 64, channels: 3 } : { width: 48, height: 48, channels: 1 };
@@ -130,7 +131,7 @@ export async function trainCrossValidated(
       (step) => onStep({ phase: 'training', folds: k, ...step }),
     );
     probs.forEach((p, t) => taskProbs[t]!.set(p));
-    backend = 'wasm';
+    backend = 'wasm'; // the heads' matrix products (softmax-head.ts)
   } else {
     const { tf, name } = await initBackend(settings.backend);
     backend = name;

@@ -135,9 +135,26 @@ describe('softmax head', () => {
     await expect(run).rejects.toThrow(/abort/i);
     expect(heads).toEqual([0, 1, 0, 1]);
   });
+
+  it('stops in the middle of a long epoch when aborted', async () => {
+    // Five MLP heads on 20,000 rows: an epoch takes far longer than the 100 ms between checks of the signal.
+    const { features, labels } = blobs(20_000, 128, 4, 2);
+    const targets = foldTargets([{ labels, numClasses: 4 }], 20_000, 5);
+    const controller = new AbortController();
+    let epochs = 0;
+    setTimeout(() => controller.abort(), 20);
+    const run = trainHeads(features, 128, targets, {
+      hidden: 64,
+      epochs: 5,
+      signal: controller.signal,
+      onEpoch: () => epochs++,
+    });
+    await expect(run).rejects.toThrow(/abort/i);
+    expect(epochs).toBe(0);
+  });
 });
 
-/** Rows split into `folds` folds by i mod folds; per fold one head per task, fold-major as cross-validation has them. */
+/** Folds by i mod folds; per fold a head per task, fold-major as cross-validation has them. */
 function foldTargets(tasks: { labels: Int32Array; numClasses: number }[], n: number, folds: number): HeadTarget[] {
   return Array.from({ length: folds }, (_, f) => all(n).filter((i) => i % folds !== f)).flatMap((trainIdx) =>
     tasks.map((task) => ({ ...task, trainIdx })),

@@ -14,7 +14,10 @@ export interface HeadOptions {
   /** Hidden ReLU units; 0 (default) is multinomial logistic regression. */
   hidden?: number;
   epochs?: number;
-  /** Training examples per step and head (heads trained together take a joint batch that holds about this many of each one's). */
+  /**
+   * Training examples per step and head: heads trained together take joint batches that hold about this many of
+   * each one's training examples.
+   */
   batchSize?: number;
   /** Adam step size at the start; it decays along a half cosine to 5% of it by the last epoch. */
   learningRate?: number;
@@ -94,6 +97,9 @@ export const HEAD_DEFAULTS = {
   seed: 1,
 } as const;
 
+/** A joint epoch can take seconds (all folds' heads at once); cancelling should not wait for its end. */
+const YIELD_MS = 100;
+
 type Options = Omit<Required<HeadOptions>, 'signal' | 'onEpoch'> & Pick<HeadOptions, 'signal' | 'onEpoch'>;
 
 /** One head: `trainHeads` with a single target. */
@@ -111,10 +117,10 @@ export async function trainHead(
 
 /**
  * Trains one head per target on the rows of `features` (row-major, `dim` per row), all in the same passes. Each
- * head is standardised on its own training rows and takes the steps it would take trained alone, on the same
- * examples; only which of them share a mini-batch differs. Head h's initial weights come from seed + 1 + h,
- * so the first head of a run starts as `trainHead` with the same seed would. Yields to the event loop between
- * epochs, where it checks `signal`.
+ * head is standardised on its own training rows and steps through the same examples as it would trained alone,
+ * about as many at a time; only which of them share a mini-batch differs (with one batch of all rows, nothing).
+ * Head h's initial weights come from seed + 1 + h, so the first head of a run starts as `trainHead` with the same
+ * seed would. Yields to the event loop during and between epochs, where it checks `signal`.
  */
 export async function trainHeads(
   features: Float32Array,
@@ -132,11 +138,7 @@ export async function trainHeads(
   const { tf } = await initBackend('wasm');
   o.signal?.throwIfAborted();
   const trainer = new JointTrainer(tf, features, dim, targets, o);
-  for (let epoch = 0; epoch < o.epochs && trainer.training(); epoch++) {
-    trainer.epoch(epoch);
-    await new Promise((resolve) => setImmediate(resolve));
-    o.signal?.throwIfAborted();
-  }
+  for (let epoch = 0; epoch < o.epochs && trainer.training(); epoch++) await trainer.epoch(epoch);
   return trainer.result();
 }
 
@@ -340,11 +342,18 @@ class JointTrainer {
     return this.heads.some((head) => !head.stopped);
   }
 
-  epoch(epoch: number): void {
+  /** One pass over the rows; yields to the event loop (and checks the signal) every YIELD_MS and at the end. */
+  async epoch(epoch: number): Promise<void> {
     for (const head of this.heads) head.lossSum = 0;
     shuffle(this.order, this.random);
-    for (let start = 0; start < this.n; start += this.batch)
+    let yielded = performance.now();
+    for (let start = 0; start < this.n; start += this.batch) {
       this.trainBatch(start, Math.min(this.batch, this.n - start));
+      if (performance.now() - yielded > YIELD_MS) {
+        await this.yieldToEventLoop();
+        yielded = performance.now();
+      }
+    }
     for (const [h, head] of this.heads.entries()) {
       if (head.stopped) continue;
       head.epochsRun = epoch + 1;
@@ -363,6 +372,12 @@ class JointTrainer {
         validationLoss,
       });
     }
+    await this.yieldToEventLoop();
+  }
+
+  private async yieldToEventLoop(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.o.signal?.throwIfAborted();
   }
 
   result(): SoftmaxHead[] {
@@ -403,7 +418,7 @@ class JointTrainer {
       const g = tf.tensor2d(this.g.subarray(0, b * classes), [b, classes]);
       let gFirst = g;
       if (hidden > 0) {
-        // Second layer: dW2ᵀ = gᵀ · h (each head's own block is kept), db2 = Σ g; then back through ReLU and dropout.
+        // Second layer: dW2ᵀ = gᵀ · h (each head's own block kept), db2 = Σ g; then back through ReLU and dropout.
         transpose(this.g, b, classes, this.gt);
         const gw2t = tf.matMul(tf.tensor2d(this.gt.subarray(0, classes * b), [classes, b]), h).dataSync();
         this.gb2.fill(0);

@@ -39,15 +39,15 @@ export async function runTraining(
     recordRunCrops(db, runId, crops.counts);
     const request: TrainingRequest = {
       data,
-      sizes: { width: data.widths, height: data.heights },
       settings,
       crops,
       cacheDir: cache.root,
       ...(data.kind === 'mask' && settings.mode === 'quick' ? { faceCache: readFaceCache(db, data, crops) } : {}),
     };
     if (settings.mode === 'quick') {
-      setRunBackend(db, runId, 'js');
-      hooks.onBackend?.('js');
+      // Quick heads always run on wasm (softmax-head.ts), whatever backend the settings ask for.
+      setRunBackend(db, runId, 'wasm');
+      hooks.onBackend?.('wasm');
     }
     let backendReported = settings.mode === 'quick';
     const startedTraining = { at: 0, done: 0 };
@@ -86,7 +86,7 @@ export async function runTraining(
         },
       },
     );
-    if (outcome.backend !== 'js') setRunBackend(db, runId, outcome.backend);
+    setRunBackend(db, runId, outcome.backend);
     if (outcome.newFaceFeatures) writeFaceCache(db, data, crops, outcome.newFaceFeatures);
     completeRun(
       db,
