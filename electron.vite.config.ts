@@ -6,7 +6,12 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve('src-main/electron/main.ts') },
+        input: {
+          index: resolve('src-main/electron/main.ts'),
+          // Worker entries sit next to index.js, where jobs/worker-task.ts workerUrl() looks for them.
+          'detect-worker': resolve('src-main/core/detect/detect-worker.ts'),
+          'train-worker': resolve('src-main/core/train/train-worker.ts'),
+        },
         external: ['better-sqlite3', 'sharp'],
       },
     },

@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   backendChoice,
+  detectSettings,
   importFormat,
   trainCrop,
   trainMode,
   trainSettings,
   type BackendChoice,
+  type DetectResult,
   type ImportFormat,
   type LabelTarget,
   type TrainCrop,
@@ -70,6 +72,12 @@ const cropMargin = (value: string): number => {
 };
 
 /** A settings field as the CLI option that sets it: cropMargin → crop-margin. */
+const scoreOption = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number from 0.05 to 0.99');
+  return n;
+};
+
 const kebab = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 const positiveInt = (value: string): number => {
@@ -402,6 +410,57 @@ export function buildProgram(): Command {
                 .join('\n'),
           );
         }),
+    );
+
+  program
+    .command('detect')
+    .description(
+      'find the face in every photo (offline, resumable): detected boxes with scores, "no face found" where none; ' +
+        'images whose boxes a person drew or edited are left alone',
+    )
+    .requiredOption('--db <file>', 'store file')
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .option('--min-score <s>', 'drop detections scoring below this (0.05–0.99)', scoreOption)
+    .option('--redetect', 'look again at photos a detector already looked at')
+    .option('--json', 'print one JSON object on stdout')
+    .action((opts: { db: string; dataset?: number; minScore?: number; redetect?: boolean; json?: boolean }) =>
+      withCore(opts.db, async (core) => {
+        const datasetId = pickDataset(core, opts.dataset);
+        const parsed = detectSettings.safeParse({ minScore: opts.minScore, redetect: opts.redetect });
+        if (!parsed.success)
+          throw new CliError(
+            parsed.error.issues
+              .map((i) => `--${i.path.map((p) => kebab(String(p))).join('.')}: ${i.message}`)
+              .join('; '),
+          );
+        const progress = createProgressPrinter('detect');
+        const { jobId } = await core.api['detect.start']({ datasetId, settings: parsed.data });
+        const onSigint = (): void => void core.api['jobs.cancel']({ jobId });
+        process.once('SIGINT', onSigint);
+        const unsubscribe = core.jobs.onProgress((job) => {
+          if (job.id === jobId) progress(job.phase, job.done, job.total);
+        });
+        let result: DetectResult;
+        try {
+          result = (await core.jobs.wait(jobId)) as DetectResult;
+        } catch (error) {
+          if (core.jobs.list().find((j) => j.id === jobId)?.state === 'cancelled')
+            throw new CliError('detection cancelled; what it finished is kept, run it again to do the rest');
+          throw error;
+        } finally {
+          unsubscribe();
+          progress.finish();
+          process.off('SIGINT', onSigint);
+        }
+        print(
+          !!opts.json,
+          result,
+          `looked at ${result.images} photos in ${result.seconds} s: ${result.faces} faces, ` +
+            `${result.no_face} with no face found; ${result.skipped} skipped (already looked at, or boxes a person ` +
+            `decided); ${result.failed} unreadable` +
+            result.problems.map((p) => `\n  ${p.path}: ${p.reason}`).join(''),
+        );
+      }),
     );
 
   program

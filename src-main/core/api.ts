@@ -18,6 +18,7 @@ import { listHistory, redo, setLabel, undo } from './history/label-history';
 import { addBox, deleteBox, updateBox } from './boxes/box-edits';
 import { importBoxesCsv } from './boxes/box-csv-import';
 import { imagesOfBoxAction } from './boxes/box-history';
+import { ApiFailure } from './api-failure';
 import { runDetection } from './detect/face-detection-job';
 import { detectSummary } from './detect/face-detection-store';
 import { importDataset } from './import/import-job';
@@ -71,6 +72,8 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     for (const l of listeners) l(event);
   };
   const unsubscribeJobs = jobs.onProgress((snapshot) => emit('job.progress', snapshot));
+  /** Datasets with a face detection running. */
+  const detecting = new Set<number>();
   // Box actions sit on the label undo stack: 'labels.changed' refreshes history panels, 'boxes.changed' the images.
   const emitBoxAction = (
     datasetId: number,
@@ -147,6 +150,9 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     },
     'detect.start': ({ datasetId, settings }) => {
       getDatasetRecord(db, datasetId);
+      // Two runs would look at the same photos at once, each replacing the other's boxes.
+      if (detecting.has(datasetId))
+        throw new ApiFailure('conflict', 'face detection is already running on this dataset; cancel it or wait');
       const jobId = jobs.start('detect', 'Detect faces', async (ctx) => {
         // Many images change: say so now and then (for open views), and once at the end, however it ends.
         let lastEmit = 0;
@@ -159,9 +165,11 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
             },
           });
         } finally {
+          detecting.delete(datasetId);
           emit('boxes.changed', { datasetId, imageIds: null });
         }
       });
+      detecting.add(datasetId);
       return Promise.resolve({ jobId });
     },
     'detect.summary': ({ datasetId }) => Promise.resolve(detectSummary(db, datasetId)),

@@ -256,7 +256,9 @@ function filterSql(datasetId: number, filter: ImageFilter): { where: string; par
   const hasBox = 'EXISTS (SELECT 1 FROM boxes fb WHERE fb.image_id = i.id)';
   if (filter.face === 'any') clauses.push(hasBox);
   else if (filter.face === 'none')
-    clauses.push(`NOT ${hasBox} AND EXISTS (SELECT 1 FROM face_detections fd WHERE fd.image_id = i.id AND fd.faces = 0)`);
+    clauses.push(
+      `NOT ${hasBox} AND EXISTS (SELECT 1 FROM face_detections fd WHERE fd.image_id = i.id AND fd.faces = 0)`,
+    );
   else if (filter.face === 'unchecked')
     clauses.push(`NOT ${hasBox} AND NOT EXISTS (SELECT 1 FROM face_detections fd WHERE fd.image_id = i.id)`);
   return { where: clauses.join(' AND '), params };

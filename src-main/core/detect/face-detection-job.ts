@@ -23,8 +23,9 @@ export type DetectStep =
 
 export interface DetectionJobOptions {
   /**
-   * Detector workers, each on one core (tfjs's wasm backend runs one thread in Node: its threaded build needs
-   * blob-URL workers, which Node's worker_threads cannot start). Default: one per core, at most four.
+   * Detector workers, each on one core. tfjs's wasm backend runs one thread in Node: it reports no thread support
+   * there, and forced on, its threaded build starts its pthreads from blob: URLs, which Node's worker_threads refuse
+   * (ERR_WORKER_PATH). Default: one per core, at most four.
    */
   workers?: number;
   /** Called after each batch is written, with the images whose boxes it changed. */
@@ -101,7 +102,9 @@ export async function runDetection(
   // Interleaved shares, so the ids done at any moment stay roughly in order across workers.
   const workers = Math.max(1, Math.min(options.workers ?? defaultDetectWorkers(), total));
   const shares: DetectRequest[] = Array.from({ length: workers }, () => ({ minScore: settings.minScore, items: [] }));
-  plan.todo.forEach((t, i) => shares[i % workers]!.items.push({ imageId: t.imageId, path: join(plan.root, t.relPath) }));
+  plan.todo.forEach((t, i) =>
+    shares[i % workers]!.items.push({ imageId: t.imageId, path: join(plan.root, t.relPath) }),
+  );
 
   // One worker failing stops the others; so does the job's own cancel.
   const stop = new AbortController();

@@ -103,7 +103,8 @@ export function writeDetections(
       deleteDetected.run(item.imageId);
       // Rounded to a tenth of a pixel: finer is noise, and it keeps exports short.
       const r = (v: number): number => Math.round(v * 10) / 10;
-      for (const f of item.faces) insertBox.run(item.imageId, r(f.x), r(f.y), r(f.w), r(f.h), Math.round(f.score * 1e4) / 1e4);
+      for (const f of item.faces)
+        insertBox.run(item.imageId, r(f.x), r(f.y), r(f.w), r(f.h), Math.round(f.score * 1e4) / 1e4);
       const best = item.faces.reduce<number | null>((m, f) => (m === null || f.score > m ? f.score : m), null);
       upsertDetection.run(item.imageId, datasetId, detector, item.faces.length, best, at);
       written.push(item);

@@ -101,7 +101,12 @@ describe('face detection on real photos', () => {
       const masked = await paintLowerFaces(photo.path!, photo.faces);
       for (const face of photo.faces) {
         for (const kind of ['plain', 'masked'] as const) {
-          const portrait = await portraitAround(kind === 'plain' ? photo.path! : masked, face, photo.width, photo.height);
+          const portrait = await portraitAround(
+            kind === 'plain' ? photo.path! : masked,
+            face,
+            photo.width,
+            photo.height,
+          );
           const path = join(dir, 'portrait.jpg');
           writeFileSync(path, portrait.jpeg);
           const result = await detector.detectFile(path);
@@ -117,7 +122,7 @@ describe('face detection on real photos', () => {
     expect(extra).toBeLessThanOrEqual(Math.ceil(0.1 * portraits));
   });
 
-  it('finds the same faces at the image\'s own aspect as on the padded square', async () => {
+  it("finds the same faces at the image's own aspect as on the padded square", async () => {
     const fit = await loadSsdFaceDetector({ minScore: MIN_SCORE, closeUpPass: false });
     const square = await loadSsdFaceDetector({ minScore: MIN_SCORE, closeUpPass: false, layout: 'square' });
     try {

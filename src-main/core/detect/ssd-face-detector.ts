@@ -85,7 +85,10 @@ interface ConvParams {
 }
 interface SsdParams {
   mobilenetv1: Record<string, PointwiseParams & { depthwise_conv: DepthwiseParams; pointwise_conv: PointwiseParams }>;
-  prediction_layer: Record<string, PointwiseParams & { box_encoding_predictor: ConvParams; class_predictor: ConvParams }>;
+  prediction_layer: Record<
+    string,
+    PointwiseParams & { box_encoding_predictor: ConvParams; class_predictor: ConvParams }
+  >;
   output_layer: { extra_dim: Tensor };
 }
 interface SsdNet {
@@ -141,8 +144,8 @@ export async function loadSsdFaceDetector(
   const depthwise = (p: DepthwiseParams, stride: 1 | 2): Conv =>
     tf.tidy(() => {
       const s = tf.div(p.batch_norm_scale, tf.sqrt(tf.add(p.batch_norm_variance, BATCH_NORM_EPSILON)));
-      const filters = tf.keep(tf.mul(p.filters, tf.reshape(s, [1, 1, -1, 1])) as Tensor4D);
-      const bias = tf.keep(tf.sub(p.batch_norm_offset, tf.mul(p.batch_norm_mean, s)) as Tensor1D);
+      const filters = tf.keep(tf.mul<Tensor4D>(p.filters, tf.reshape(s, [1, 1, -1, 1])));
+      const bias = tf.keep(tf.sub<Tensor1D>(p.batch_norm_offset, tf.mul(p.batch_norm_mean, s)));
       owned.push(filters, bias);
       return { filters, bias, stride };
     });
@@ -206,9 +209,7 @@ export async function loadSsdFaceDetector(
     if (Math.max(width, height) > SSD_TRAINING_SIZE)
       throw new Error(`detector input ${width}×${height} exceeds ${SSD_TRAINING_SIZE} pixels`);
     const input =
-      layout === 'square'
-        ? { height: SSD_TRAINING_SIZE, width: SSD_TRAINING_SIZE }
-        : paddedInputSize(height, width);
+      layout === 'square' ? { height: SSD_TRAINING_SIZE, width: SSD_TRAINING_SIZE } : paddedInputSize(height, width);
     const key = `${input.height}x${input.width}`;
     let anchors = anchorCache.get(key);
     if (!anchors) {

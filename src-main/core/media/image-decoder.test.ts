@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeForModel, MediaError, probeAndThumbnail, readPngSize, writeGrayscalePng } from './image-decoder';
+import {
+  decodeForDetector,
+  decodeForModel,
+  MediaError,
+  probeAndThumbnail,
+  readPngSize,
+  writeGrayscalePng,
+} from './image-decoder';
 import { contentTypeFor, isImageFileName } from './image-types';
 
 let dir: string;
@@ -154,5 +161,31 @@ describe('decodeForModel', () => {
     const gray = await decodeForModel(file, { width: 4, height: 2, channels: 1 });
     expect(gray).toHaveLength(8);
     expect(gray[0]).toBeGreaterThan(gray[3]!);
+  });
+});
+
+describe('decodeForDetector', () => {
+  it('reads the upright image at the asked long side, as three channels, with its displayed size', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'loupe-detector-input-'));
+    // Stored 60×40 with EXIF orientation 6 (rotate 90° clockwise): displayed 40×60.
+    const rotated = join(dir, 'rotated.jpg');
+    await sharp(noise(60, 40), { raw: { width: 60, height: 40, channels: 3 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toFile(rotated);
+    const upright = await decodeForDetector(rotated, 320);
+    expect(upright).toMatchObject({ width: 213, height: 320, sourceWidth: 40, sourceHeight: 60 });
+    expect(upright.pixels).toHaveLength(213 * 320 * 3);
+
+    // A grayscale PNG larger than asked comes back smaller, in RGB.
+    const gray = join(dir, 'gray.png');
+    await writeGrayscalePng(new Uint8Array(1000 * 500).fill(90), 1000, 500, gray);
+    const small = await decodeForDetector(gray, 512);
+    expect(small).toMatchObject({ width: 512, height: 256, sourceWidth: 1000, sourceHeight: 500 });
+    expect(Array.from(small.pixels.subarray(0, 6))).toEqual([90, 90, 90, 90, 90, 90]);
+
+    await writeFile(join(dir, 'bad.jpg'), Buffer.from('not an image at all'));
+    await expect(decodeForDetector(join(dir, 'bad.jpg'), 512)).rejects.toThrow(MediaError);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -84,7 +84,10 @@ export async function paintLowerFaces(
     })
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${meta.width}" height="${meta.height}">${rects}</svg>`;
-  return sharp(path).composite([{ input: Buffer.from(svg) }]).png().toBuffer();
+  return sharp(path)
+    .composite([{ input: Buffer.from(svg) }])
+    .png()
+    .toBuffer();
 }
 
 /**
