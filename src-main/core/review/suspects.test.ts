@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MASK_SLOTS} from '../../shared/label-schema';
+import type { MASK_SLOTS } from '../../shared/label-schema';
 import { ageGroupOf, maskForSlot } from '../../shared/label-schema';
 import { completeRun, createRun, type TaskPredictions } from '../train/run-store';
 import { personPath, seedMaskStore, type SeedPerson } from '../test-support/seed-store';
@@ -42,11 +42,15 @@ function storeRun(db: Db, datasetId: number, truth: Truth): number {
     probs: Float32Array.from(ids.flatMap((id) => onehot(of.get(id)!, k))),
     k,
   });
-  completeRun(db, runId, 1, {}, [task('mask', 3, truth.mask), task('gender', 2, truth.gender), task('age', 3, truth.age)]);
+  completeRun(db, runId, 1, {}, [
+    task('mask', 3, truth.mask),
+    task('gender', 2, truth.gender),
+    task('age', 3, truth.age),
+  ]);
   return runId;
 }
 
-function setup(): { db: Db; datasetId: number; cast: SeedPerson[] } {
+function setup(): { db: Db; datasetId: number; cast: SeedPerson[]; truth: Truth } {
   const cast = people(30);
   const { db, datasetId } = seedMaskStore(cast);
   const truth: Truth = { gender: new Map(), age: new Map(), mask: new Map() };
@@ -67,7 +71,7 @@ function setup(): { db: Db; datasetId: number; cast: SeedPerson[] } {
     truth.mask.set(r.id, mask);
   }
   storeRun(db, datasetId, truth);
-  return { db, datasetId, cast };
+  return { db, datasetId, cast, truth };
 }
 
 describe('computeSuspects', () => {
@@ -128,6 +132,37 @@ describe('computeSuspects', () => {
     const after = computeSuspects(db, datasetId).items;
     expect(after.map((s) => s.kind)).not.toContain('swap');
     for (const imageId of swap.imageIds) expect(after.flatMap((s) => s.imageIds)).not.toContain(imageId);
+  });
+
+  it('a label a person fixed stays decided when a newer model disagrees, until the fix is undone', () => {
+    const { db, datasetId, cast, truth } = setup();
+    const gender = computeSuspects(db, datasetId).items.find((s) => s.kind === 'person-gender')!;
+    acceptSuspect(db, datasetId, gender.key);
+    const swap = computeSuspects(db, datasetId).items.find((s) => s.kind === 'swap')!;
+    acceptSuspect(db, datasetId, swap.key);
+    // A model that still believes the old labels: it would suggest undoing both fixes.
+    const ids = db.prepare('SELECT i.id, i.slot, s.key FROM images i JOIN subjects s ON s.id = i.subject_id').all() as {
+      id: number;
+      slot: (typeof MASK_SLOTS)[number];
+      key: string;
+    }[];
+    const stale: Truth = { gender: new Map(), age: new Map(), mask: new Map() };
+    for (const r of ids) {
+      const person = cast.find((p) => personPath(p) === r.key)!;
+      stale.gender.set(r.id, person.gender);
+      stale.age.set(r.id, ageGroupOf(person.age));
+      stale.mask.set(r.id, maskForSlot(r.slot));
+    }
+    storeRun(db, datasetId, stale);
+    const keys = computeSuspects(db, datasetId).items.map((s) => s.key);
+    expect(keys).not.toContain(gender.key);
+    expect(keys).not.toContain(swap.key);
+    // Undo the swap: its label is no longer a person's decision, and a model that sees the truth flags it again.
+    undo(db, datasetId);
+    storeRun(db, datasetId, truth);
+    const again = computeSuspects(db, datasetId).items.map((s) => s.key);
+    expect(again).toContain(swap.key);
+    expect(again).not.toContain(gender.key);
   });
 
   it('says so when there is no trained model yet', () => {

@@ -40,10 +40,25 @@ export function latestRunId(db: Db, datasetId: number): number | null {
   return row?.id ?? null;
 }
 
+/**
+ * Labels a person has decided: kept ("verified") in the queue, or set by hand or by accepting a suggestion. A model
+ * that disagrees with a decided label does not bring it back; undoing the change (its action is no longer
+ * applied) makes the label a candidate again. A photo's mask set by a person also settles the person's swap.
+ */
 function verifiedSet(db: Db, datasetId: number): Set<string> {
   const rows = db
-    .prepare('SELECT entity, entity_id, field FROM verified_labels WHERE dataset_id = ?')
-    .all(datasetId) as { entity: string; entity_id: number; field: string }[];
+    .prepare(
+      `SELECT entity, entity_id, field FROM verified_labels WHERE dataset_id = ?
+       UNION
+       SELECT h.entity, h.entity_id, h.field FROM label_history h JOIN label_actions a ON a.id = h.action_id
+        WHERE a.dataset_id = ? AND a.state = 'applied' AND a.source IN ('user', 'suggestion')
+       UNION
+       SELECT 'subject', i.subject_id, 'swap' FROM label_history h
+        JOIN label_actions a ON a.id = h.action_id JOIN images i ON i.id = h.entity_id
+        WHERE a.dataset_id = ? AND a.state = 'applied' AND a.source IN ('user', 'suggestion')
+          AND h.entity = 'image' AND h.field = 'mask' AND i.subject_id IS NOT NULL`,
+    )
+    .all(datasetId, datasetId, datasetId) as { entity: string; entity_id: number; field: string }[];
   return new Set(rows.map((r) => `${r.entity}:${r.entity_id}:${r.field}`));
 }
 
