@@ -2,6 +2,7 @@
 // persons' gender flipped and ~1% with incorrect/normal photos swapped → import → quick training → suspects →
 // the share of planted errors within the top 2 × (number planted). Target: ≥ 95%.
 // Usage: npx tsx bench/planted-errors-bench.ts [persons=2700] [width=384] [height=512]
+// Set LOUPE_KEEP_BENCH=1 to keep the generated dataset and store (its path is printed) for a closer look.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,8 +45,14 @@ async function main(): Promise<void> {
     `planted errors in the top ${2 * planted.length} of ${queue.total} suspects: ${inTop} of ${planted.length} ` +
       `(${((100 * inTop) / planted.length).toFixed(1)}%); anywhere in the queue: ${planted.filter((p) => anywhere.has(p)).length}`,
   );
+  for (const kind of ['person-gender', 'swap']) {
+    const ofKind = planted.filter((p) => p.startsWith(`${kind} `));
+    const missed = ofKind.filter((p) => !top.has(p));
+    console.log(`  ${kind}: ${ofKind.length - missed.length} of ${ofKind.length} in the top${missed.length ? `; missed ${missed.map((p) => p.slice(kind.length + 1)).join(', ')}` : ''}`);
+  }
   await core.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.LOUPE_KEEP_BENCH === '1') console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
 void main();
