@@ -53,6 +53,12 @@ test('Detect faces runs from the Overview, counts what it found and opens the no
   await expect(row('looked')).toHaveText('0');
   await expectNamedControls(page);
 
+  // A minimum score outside the contract's range is refused before it reaches the server.
+  const minScore = panel.getByLabel('Minimum score');
+  await minScore.fill('2');
+  await expect(panel.getByRole('alert')).toContainText('0.05 to 0.99');
+  await expect(panel.getByRole('button', { name: 'Detect faces' })).toBeDisabled();
+  await minScore.fill('0.25');
   await panel.getByRole('button', { name: 'Detect faces' }).click();
   await expect(panel.getByTestId('detect-result')).toContainText('Looked at 14 photos', { timeout: 180_000 });
   await expect(row('looked')).toHaveText('14');

@@ -60,8 +60,8 @@ export class FaceDetectionState {
     );
   }
 
-  async start(datasetId: number, redetect: boolean): Promise<void> {
-    const { jobId } = await api.call('detect.start', { datasetId, settings: { redetect } });
+  async start(datasetId: number, settings: { redetect: boolean; minScore: number }): Promise<void> {
+    const { jobId } = await api.call('detect.start', { datasetId, settings });
     this.#jobByDataset = { ...this.#jobByDataset, [datasetId]: jobId };
     jobs.watch(jobId);
   }
