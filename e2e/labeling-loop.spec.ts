@@ -3,10 +3,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { parse } from 'csv-parse/sync';
 import { makeMaskDataset, type SyntheticMaskDataset } from './fixtures/make-mask-dataset';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
+import { expectNamedControls } from './helpers/named-controls';
 
 let dataDir: string;
 let made: SyntheticMaskDataset;
@@ -25,25 +26,6 @@ test.afterAll(async () => {
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** Every visible control must have an accessible name (role + label). */
-async function expectNamedControls(page: Page): Promise<void> {
-  const unnamed = await page.evaluate(`(() => {
-    const controls = [...document.querySelectorAll('button, input, select, textarea, [role="button"], a[href]')];
-    const visible = (el) => el.getClientRects().length > 0;
-    const named = (el) => {
-      if ((el.getAttribute('aria-label') || '').trim()) return true;
-      const by = el.getAttribute('aria-labelledby');
-      if (by && by.split(/\\s+/).some((id) => (document.getElementById(id)?.textContent || '').trim())) return true;
-      if ('labels' in el && el.labels && [...el.labels].some((l) => l.textContent.trim())) return true;
-      if (el.tagName === 'INPUT' && (el.type === 'submit' || el.type === 'button') && el.value.trim()) return true;
-      if (el.tagName !== 'INPUT' && el.tagName !== 'SELECT' && el.tagName !== 'TEXTAREA' && el.textContent.trim()) return true;
-      return !!(el.getAttribute('title') || '').trim();
-    };
-    return controls.filter((el) => visible(el) && !named(el)).map((el) => el.outerHTML.slice(0, 120));
-  })()`);
-  expect(unnamed).toEqual([]);
-}
 
 test('import → gallery → person → relabel → undo → redo → export', async ({ page }) => {
   const errors: string[] = [];

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MASK_SLOTS } from '../shared/label-schema';
 import { makeMaskDataset } from '../core/datasets/synthetic-mask-dataset';
 import { facePhotos, paintLowerFaces, portraitAround } from '../core/test-support/face-photos';
-import { main } from './main';
+import { loupe, newDbPath } from './test-support/run-loupe';
 
 let source: string;
 
@@ -33,21 +33,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-async function loupe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
-const newDb = (): string => join(mkdtempSync(join(tmpdir(), 'loupe-cli-detect-db-')), 'loupe.db');
+const newDb = (): string => newDbPath('loupe-cli-detect-db-');
 
 describe('loupe detect', () => {
   it('prints one JSON object with the counts, progress on stderr, and skips what it did on a rerun', async () => {

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeMaskDataset, type SyntheticMaskDataset } from '../core/datasets/synthetic-mask-dataset';
-import { main } from './main';
+import { loupe, newDbPath } from './test-support/run-loupe';
 
 let source: string;
 let made: SyntheticMaskDataset;
@@ -13,21 +13,7 @@ beforeAll(async () => {
   made = await makeMaskDataset(source, { persons: 4, seed: 5, width: 64, height: 80 });
 });
 
-async function loupe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
-const newDb = (): string => join(mkdtempSync(join(tmpdir(), 'loupe-cli-db-')), 'loupe.db');
+const newDb = (): string => newDbPath('loupe-cli-db-');
 
 describe('loupe CLI', () => {
   it('imports with --json, reports progress on stderr only, and info counts classes', async () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeMaskDataset } from '../core/datasets/synthetic-mask-dataset';
-import { main } from './main';
+import { loupe } from './test-support/run-loupe';
 
 let db: string;
 
@@ -21,20 +21,6 @@ function runCount(): number {
     return (store.prepare('SELECT COUNT(*) AS n FROM training_runs').get() as { n: number }).n;
   } finally {
     store.close();
-  }
-}
-
-async function loupe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
   }
 }
 
