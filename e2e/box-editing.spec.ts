@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
-import type { ApiArgsIn, ApiMethod, ApiResult, BoxDto } from '../src-main/shared/api-contract';
+import type { BoxDto } from '../src-main/shared/api-contract';
 import { makeMaskDataset, type SyntheticMaskDataset } from './fixtures/make-mask-dataset';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
 import { expectNamedControls } from './helpers/named-controls';
@@ -19,27 +19,16 @@ let made: SyntheticMaskDataset;
 let server: LoupeServer;
 let datasetId: number;
 
-async function call<M extends ApiMethod>(method: M, args: ApiArgsIn<M>): Promise<ApiResult<M>> {
-  const url = new URL(server.url);
-  const res = await fetch(`${url.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${url.searchParams.get('token')}`, 'content-type': 'application/json' },
-    body: JSON.stringify(args),
-  });
-  const body = (await res.json()) as { ok: true; value: ApiResult<M> } | { ok: false; error: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error.message}`);
-  return body.value;
-}
 
 test.beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'loupe-e2e-boxes-'));
   made = await makeMaskDataset(dataDir, { persons: 3, seed: 5, width: WIDTH, height: HEIGHT });
   server = await startLoupeServer();
-  const { jobId } = await call('datasets.import', { path: dataDir, format: 'mask' });
+  const { jobId } = await server.call('datasets.import', { path: dataDir, format: 'mask' });
   await expect
-    .poll(async () => (await call('jobs.list', {})).find((job) => job.id === jobId)?.state, { timeout: 60_000 })
+    .poll(async () => (await server.call('jobs.list', {})).find((job) => job.id === jobId)?.state, { timeout: 60_000 })
     .toBe('done');
-  datasetId = (await call('datasets.list', {}))[0]!.id;
+  datasetId = (await server.call('datasets.list', {}))[0]!.id;
 });
 
 test.afterAll(async () => {
@@ -48,7 +37,7 @@ test.afterAll(async () => {
 });
 
 async function imageIdOf(pathContains: string): Promise<number> {
-  const { items } = await call('images.query', { datasetId, filter: { pathContains }, limit: 2 });
+  const { items } = await server.call('images.query', { datasetId, filter: { pathContains }, limit: 2 });
   expect(items).toHaveLength(1);
   return items[0]!.id;
 }
@@ -56,7 +45,7 @@ async function imageIdOf(pathContains: string): Promise<number> {
 type Rect = Pick<BoxDto, 'x' | 'y' | 'w' | 'h'>;
 
 async function storedBoxes(imageId: number): Promise<BoxDto[]> {
-  return (await call('images.get', { imageId })).boxes;
+  return (await server.call('images.get', { imageId })).boxes;
 }
 
 /** What the server holds, as whole pixels, for comparing with what was dragged (a pixel of slack either way). */
@@ -213,13 +202,13 @@ test('draw, move, resize, nudge, delete and add a face box; undo and redo; the s
 });
 
 async function appliedActions(): Promise<number> {
-  return (await call('history.list', { datasetId, limit: 1000 })).filter((h) => h.state === 'applied').length;
+  return (await server.call('history.list', { datasetId, limit: 1000 })).filter((h) => h.state === 'applied').length;
 }
 
 test('face boxes on gallery thumbnails (a remembered toggle) and in the person view', async ({ page }) => {
   const person = made.persons[1]!;
   const imageId = await imageIdOf(`${person.path}/mask1`);
-  await call('boxes.add', { imageId, box: { x: 30, y: 40, w: 120, h: 130 } });
+  await server.call('boxes.add', { imageId, box: { x: 30, y: 40, w: 120, h: 130 } });
 
   await page.goto(server.url);
   await page.evaluate(`location.hash = ${JSON.stringify(`#/d/${datasetId}/gallery`)}`);
@@ -245,7 +234,7 @@ test('face boxes on gallery thumbnails (a remembered toggle) and in the person v
 
   // A box added elsewhere (another viewer) appears without a reload.
   const other = await imageIdOf(`${person.path}/mask2`);
-  await call('boxes.add', { imageId: other, box: { x: 10, y: 10, w: 50, h: 50 } });
+  await server.call('boxes.add', { imageId: other, box: { x: 10, y: 10, w: 50, h: 50 } });
   await expect(page.getByTestId('tile-box')).toHaveCount(2);
 
   // Remembered across a reload.

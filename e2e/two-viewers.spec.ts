@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import type { ApiArgsIn, ApiMethod, ApiResult } from '../src-main/shared/api-contract';
 import { AGE_GROUP_VALUES, ageGroupOf } from '../src-main/shared/label-schema';
 import { makeMaskDataset, type SyntheticMaskDataset, type SyntheticPerson } from './fixtures/make-mask-dataset';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
@@ -18,27 +17,16 @@ let made: SyntheticMaskDataset;
 let server: LoupeServer;
 let datasetId: number;
 
-async function call<M extends ApiMethod>(method: M, args: ApiArgsIn<M>): Promise<ApiResult<M>> {
-  const url = new URL(server.url);
-  const res = await fetch(`${url.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${url.searchParams.get('token')}`, 'content-type': 'application/json' },
-    body: JSON.stringify(args),
-  });
-  const body = (await res.json()) as { ok: true; value: ApiResult<M> } | { ok: false; error: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error.message}`);
-  return body.value;
-}
 
 test.beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'loupe-e2e-two-'));
   made = await makeMaskDataset(dataDir, { persons: 6, seed: 33, width: 96, height: 128 });
   server = await startLoupeServer();
-  const { jobId } = await call('datasets.import', { path: dataDir, format: 'mask' });
+  const { jobId } = await server.call('datasets.import', { path: dataDir, format: 'mask' });
   await expect
-    .poll(async () => (await call('jobs.list', {})).find((job) => job.id === jobId)?.state, { timeout: 60_000 })
+    .poll(async () => (await server.call('jobs.list', {})).find((job) => job.id === jobId)?.state, { timeout: 60_000 })
     .toBe('done');
-  datasetId = (await call('datasets.list', {}))[0]!.id;
+  datasetId = (await server.call('datasets.list', {}))[0]!.id;
 });
 
 test.afterAll(async () => {
@@ -47,12 +35,12 @@ test.afterAll(async () => {
 });
 
 async function subjectIdOf(person: SyntheticPerson): Promise<number> {
-  const { items } = await call('images.query', { datasetId, filter: { pathContains: `/${person.path}/` }, limit: 1 });
+  const { items } = await server.call('images.query', { datasetId, filter: { pathContains: `/${person.path}/` }, limit: 1 });
   return items[0]!.subjectId!;
 }
 
 async function appliedActions(): Promise<number> {
-  return (await call('history.list', { datasetId, limit: 1000 })).filter((h) => h.state === 'applied').length;
+  return (await server.call('history.list', { datasetId, limit: 1000 })).filter((h) => h.state === 'applied').length;
 }
 
 /** A viewer in its own browser context (its own cookie, like a second browser), once its event stream is open. */
@@ -122,11 +110,11 @@ test('relabels made at the same time from both viewers are all recorded', async 
 
   // All 12 changes are in the history, and each viewer's history list shows them.
   await expect.poll(appliedActions).toBe(before + 12);
-  const history = (await call('history.list', { datasetId, limit: 12 })).filter((h) => h.state === 'applied');
+  const history = (await server.call('history.list', { datasetId, limit: 12 })).filter((h) => h.state === 'applied');
   const about = (path: string) => history.filter((h) => h.changes.some((c) => c.entityKey.includes(path))).length;
   expect([about(p1.path), about(p2.path), about(shared.path)]).toEqual([5, 5, 2]);
   const masksOf = async (person: SyntheticPerson, mask: number) =>
-    (await call('images.query', { datasetId, filter: { subjectId: await subjectIdOf(person), mask } })).total;
+    (await server.call('images.query', { datasetId, filter: { subjectId: await subjectIdOf(person), mask } })).total;
   // The five marked photos, plus the one that had that mask already.
   expect([await masksOf(p1, 1), await masksOf(p2, 2)]).toEqual([6, 6]);
   for (const page of [a, b]) {

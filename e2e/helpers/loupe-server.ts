@@ -5,11 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ApiArgsIn, ApiMethod, ApiResult } from '../../src-main/shared/api-contract';
 
 export interface LoupeServer {
   url: string;
   dbPath: string;
   workDir: string;
+  /** One API call over HTTP with the server's token, as the page makes it; a failure throws with its message. */
+  call<M extends ApiMethod>(method: M, args: ApiArgsIn<M>): Promise<ApiResult<M>>;
   stop(): Promise<void>;
 }
 
@@ -29,10 +32,24 @@ export async function startLoupeServer(workDir = mkdtempSync(join(tmpdir(), 'lou
     lines.once('line', (line) => resolve(line.trim()));
     child.once('exit', (code) => reject(new Error(`loupe serve exited with ${code}: ${stderr}`)));
   });
+  const { origin, searchParams } = new URL(url);
+  const token = searchParams.get('token');
   return {
     url,
     dbPath,
     workDir,
+    call: async (method, args) => {
+      const res = await fetch(`${origin}/api/${method}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(args),
+      });
+      const body = (await res.json()) as
+        | { ok: true; value: ApiResult<typeof method> }
+        | { ok: false; error: { message: string } };
+      if (!body.ok) throw new Error(`${method}: ${body.error.message}`);
+      return body.value;
+    },
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
