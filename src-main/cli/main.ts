@@ -4,6 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { z } from 'zod';
 import {
   backendChoice,
   detectSettings,
@@ -79,6 +80,35 @@ const scoreOption = (value: string): number => {
 };
 
 const kebab = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Settings from options, checked by the contract's schema; a refusal names the option as the user wrote it. */
+function checkedSettings<S extends z.ZodType>(schema: S, options: Record<string, unknown>): z.output<S> {
+  const parsed = schema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  throw new CliError(
+    parsed.error.issues.map((i) => `--${i.path.map((p) => kebab(String(p))).join('.')}: ${i.message}`).join('; '),
+  );
+}
+
+/** Waits for a job with its progress on stderr; Ctrl-C cancels it, and a cancelled job ends as `cancelled`. */
+async function waitForJob(core: LoupeCore, jobId: string, name: string, cancelled: string): Promise<unknown> {
+  const progress = createProgressPrinter(name);
+  const onSigint = (): void => void core.api['jobs.cancel']({ jobId });
+  process.once('SIGINT', onSigint);
+  const unsubscribe = core.jobs.onProgress((job) => {
+    if (job.id === jobId) progress(job.phase, job.done, job.total);
+  });
+  try {
+    return await core.jobs.wait(jobId);
+  } catch (error) {
+    if (core.jobs.list().find((j) => j.id === jobId)?.state === 'cancelled') throw new CliError(cancelled);
+    throw error;
+  } finally {
+    unsubscribe();
+    progress.finish();
+    process.off('SIGINT', onSigint);
+  }
+}
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -339,7 +369,7 @@ export function buildProgram(): Command {
       }) =>
         withCore(opts.db, async (core) => {
           const datasetId = pickDataset(core, opts.dataset);
-          const parsed = trainSettings.safeParse({
+          const settings = checkedSettings(trainSettings, {
             mode: opts.mode,
             folds: opts.folds,
             backend: opts.backend,
@@ -347,30 +377,8 @@ export function buildProgram(): Command {
             crop: opts.crop,
             cropMargin: opts.cropMargin,
           });
-          if (!parsed.success)
-            throw new CliError(
-              parsed.error.issues
-                .map((i) => `--${i.path.map((p) => kebab(String(p))).join('.')}: ${i.message}`)
-                .join('; '),
-            );
-          const progress = createProgressPrinter('train');
-          const { jobId, runId } = await core.api['train.start']({ datasetId, settings: parsed.data });
-          const onSigint = (): void => void core.api['jobs.cancel']({ jobId });
-          process.once('SIGINT', onSigint);
-          const unsubscribe = core.jobs.onProgress((job) => {
-            if (job.id === jobId) progress(job.phase, job.done, job.total);
-          });
-          try {
-            await core.jobs.wait(jobId);
-          } catch (error) {
-            if (core.jobs.list().find((j) => j.id === jobId)?.state === 'cancelled')
-              throw new CliError('training cancelled');
-            throw error;
-          } finally {
-            unsubscribe();
-            progress.finish();
-            process.off('SIGINT', onSigint);
-          }
+          const { jobId, runId } = await core.api['train.start']({ datasetId, settings });
+          await waitForJob(core, jobId, 'train', 'training cancelled');
           const run = await core.api['runs.get']({ runId });
           const metrics = Object.fromEntries(
             Object.entries(run.summary).map(([task, m]) => [
@@ -426,32 +434,14 @@ export function buildProgram(): Command {
     .action((opts: { db: string; dataset?: number; minScore?: number; redetect?: boolean; json?: boolean }) =>
       withCore(opts.db, async (core) => {
         const datasetId = pickDataset(core, opts.dataset);
-        const parsed = detectSettings.safeParse({ minScore: opts.minScore, redetect: opts.redetect });
-        if (!parsed.success)
-          throw new CliError(
-            parsed.error.issues
-              .map((i) => `--${i.path.map((p) => kebab(String(p))).join('.')}: ${i.message}`)
-              .join('; '),
-          );
-        const progress = createProgressPrinter('detect');
-        const { jobId } = await core.api['detect.start']({ datasetId, settings: parsed.data });
-        const onSigint = (): void => void core.api['jobs.cancel']({ jobId });
-        process.once('SIGINT', onSigint);
-        const unsubscribe = core.jobs.onProgress((job) => {
-          if (job.id === jobId) progress(job.phase, job.done, job.total);
-        });
-        let result: DetectResult;
-        try {
-          result = (await core.jobs.wait(jobId)) as DetectResult;
-        } catch (error) {
-          if (core.jobs.list().find((j) => j.id === jobId)?.state === 'cancelled')
-            throw new CliError('detection cancelled; what it finished is kept, run it again to do the rest');
-          throw error;
-        } finally {
-          unsubscribe();
-          progress.finish();
-          process.off('SIGINT', onSigint);
-        }
+        const settings = checkedSettings(detectSettings, { minScore: opts.minScore, redetect: opts.redetect });
+        const { jobId } = await core.api['detect.start']({ datasetId, settings });
+        const result = (await waitForJob(
+          core,
+          jobId,
+          'detect',
+          'detection cancelled; what it finished is kept, run it again to do the rest',
+        )) as DetectResult;
         print(
           !!opts.json,
           result,
