@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { decodeForModel } from '../media/image-decoder';
 import { initBackend } from './tf-backend';
 import type { Tf } from './tf-backend';
+import { defaultFaceSquare } from '../../shared/face-region';
 
 export interface FaceRegion {
   x: number;
@@ -31,16 +32,8 @@ export const FACE_FEATURE_DIM = 704;
 
 const GRID = 4;
 
-/**
- * Where the face is when nothing detected or drew a box: for the competition's 384×512 portraits the face fills
- * the middle of the frame, a little above centre. A square of 70% of the shorter side.
- */
-export function defaultFaceRegion(width: number, height: number): FaceRegion {
-  const side = Math.round(0.7 * Math.min(width, height));
-  const x = Math.round((width - side) / 2);
-  const y = Math.max(0, Math.min(height - side, Math.round(0.45 * height - side / 2)));
-  return { x, y, w: side, h: side };
-}
+/** Where the face is when nothing detected or drew a box (shared with the renderer's "add box"). */
+export const defaultFaceRegion: (width: number, height: number) => FaceRegion = defaultFaceSquare;
 
 /** A box grown to a square around its centre with a margin (detector boxes are tight), clipped to the image. */
 export function squareFaceRegion(box: FaceRegion, width: number, height: number, margin = 0.1): FaceRegion {

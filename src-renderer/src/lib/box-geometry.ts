@@ -1,6 +1,7 @@
 // Face-box geometry in image pixels, shared by the pointer and keyboard paths of the box editor. Every result is
 // clamped to the image and rounded to whole pixels, so what is stored is what was shown.
 import type { BoxDto, BoxRect } from '../../../src-main/shared/api-contract';
+import { defaultFaceSquare } from '../../../src-main/shared/face-region';
 
 export interface Point {
   x: number;
@@ -58,16 +59,9 @@ export function rectBetween(a: Point, b: Point, size: ImageSize): BoxRect | null
   return fitRect({ x: x1, y: y1, w: x2 - x1, h: y2 - y1 }, size);
 }
 
-/**
- * Where a box added from the keyboard starts: the region training falls back to without a box
- * (core/train/face-features `defaultFaceRegion`, not importable here): a square of 70% of the shorter side,
- * centred, a little above the middle, as faces sit in the competition's portraits.
- */
+/** Where a box added from the keyboard starts: the region the face model reads when a photo has no box. */
 export function defaultFaceBox(size: ImageSize): BoxRect {
-  const side = Math.round(0.7 * Math.min(size.width, size.height));
-  const x = Math.round((size.width - side) / 2);
-  const y = clamp(Math.round(0.45 * size.height - side / 2), 0, size.height - side);
-  return fitRect({ x, y, w: side, h: side }, size);
+  return fitRect(defaultFaceSquare(size.width, size.height), size);
 }
 
 export function sameRect(a: BoxRect, b: BoxRect): boolean {
