@@ -13,7 +13,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectSettings } from '../src-main/shared/api-contract';
 import { MASK_SLOTS } from '../src-main/shared/label-schema';
-import { openCore } from '../src-main/core/api';
+import { cachePathsFor } from '../src-main/core/cache-paths';
+import { openStore } from '../src-main/core/db/sqlite-store';
 import { makeMaskDataset } from '../src-main/core/datasets/synthetic-mask-dataset';
 import { importDataset } from '../src-main/core/import/import-job';
 import { matchBoxes, type Rect } from '../src-main/core/detect/box-geometry';
@@ -131,15 +132,16 @@ async function main(): Promise<void> {
     }
   }
   for (const workers of [1, defaultDetectWorkers()]) {
-    const core = openCore(join(mkdtempSync(join(tmpdir(), 'loupe-detect-bench-db-')), 'loupe.db'));
-    const { datasetId, images } = await importDataset(core.db, core.cache, ds, 'mask', {});
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'loupe-detect-bench-db-')), 'loupe.db');
+    const store = openStore(dbPath);
+    const { datasetId, images } = await importDataset(store, cachePathsFor(dbPath), ds, 'mask', {});
     const controller = new AbortController();
     const t = performance.now();
     // Worker start-up (loading tfjs and the model) is paid once a run; the rate after the first result is what
     // 18,900 photos take.
     let first: { at: number; done: number } | null = null;
     const result = await runDetection(
-      core.db,
+      store,
       datasetId,
       { minScore, redetect: false },
       {
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
         `(start-up ${startup.toFixed(1)} s, then ${steady.toFixed(0)} ms a photo); ${result.faces} faces, ` +
         `${result.no_face} no face; projected ${COMPETITION_PHOTOS} photos: ${projected.toFixed(1)} min`,
     );
-    await core.close();
+    store.close();
   }
   console.log(
     `load average at end: ${loadavg()

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeMaskDataset } from '../e2e/fixtures/make-mask-dataset';
 import { startLoupeServer } from '../e2e/helpers/loupe-server';
-import { openCore } from '../src-main/core/api';
+import { cachePathsFor } from '../src-main/core/cache-paths';
+import { openStore } from '../src-main/core/db/sqlite-store';
 import { importDataset } from '../src-main/core/import/import-job';
 import { launchChromium, measureGallery } from './chromium-gallery';
 
@@ -20,10 +21,10 @@ async function importInto(workDir: string): Promise<{ datasetId: number; images:
     mkdirSync(dir, { recursive: true });
     await makeMaskDataset(dir, { persons: 2700, seed: 1, width: 384, height: 512 });
   }
-  const core = openCore(join(workDir, 'loupe.db'));
+  const store = openStore(join(workDir, 'loupe.db'));
   const t = performance.now();
-  const result = await importDataset(core.db, core.cache, dir, 'mask', {});
-  await core.close();
+  const result = await importDataset(store, cachePathsFor(join(workDir, 'loupe.db')), dir, 'mask', {});
+  store.close();
   console.log(`imported ${result.images} images in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   return result;
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeMaskDataset } from '../e2e/fixtures/make-mask-dataset';
-import { openCore } from '../src-main/core/api';
+import { openTestCore } from '../src-main/core/test-support/core-harness';
 import { importDataset } from '../src-main/core/import/import-job';
 import { setLabel } from '../src-main/core/history/label-history';
 import { startServer } from '../src-main/server/http-server';
@@ -26,9 +26,10 @@ async function main(): Promise<void> {
   }
   const work = mkdtempSync(join(tmpdir(), 'loupe-bench-db-'));
   const dbPath = join(work, 'loupe.db');
-  const core = openCore(dbPath);
+  const opened = openTestCore(dbPath);
+  const { core, store, cache } = opened;
   const t0 = performance.now();
-  const result = await importDataset(core.db, core.cache, dir, 'mask', {});
+  const result = await importDataset(store, cache, dir, 'mask', {});
   const seconds = (performance.now() - t0) / 1000;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(
@@ -37,10 +38,10 @@ async function main(): Promise<void> {
   );
 
   const t1 = performance.now();
-  const again = await importDataset(core.db, core.cache, dir, 'mask', {});
+  const again = await importDataset(store, cache, dir, 'mask', {});
   console.log(`re-import (nothing changed): ${again.added} added in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
 
-  const ids = (core.db.prepare('SELECT id FROM images WHERE dataset_id = ?').all(result.datasetId) as { id: number }[]).map(
+  const ids = (store.db.prepare('SELECT id FROM images WHERE dataset_id = ?').all(result.datasetId) as { id: number }[]).map(
     (r) => r.id,
   );
   const times: number[] = [];
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     const field = i % 2 === 0 ? 'mask' : 'gender';
     const value = i % 3 === 0 ? 1 : 0;
     const t = performance.now();
-    setLabel(core.db, { datasetId: result.datasetId, target: { imageId }, field, value });
+    setLabel(store, { datasetId: result.datasetId, target: { imageId }, field, value });
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
       `p95 ${percentile(http, 0.95).toFixed(2)} ms`,
   );
   await running.close();
-  await core.close();
+  await opened.close();
   if (!process.env.KEEP_DB) rmSync(work, { recursive: true, force: true });
   else console.log(`store kept at ${dbPath}`);
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeMaskDataset } from '../e2e/fixtures/make-mask-dataset';
-import { openCore } from '../src-main/core/api';
+import { jobResult, openTestCore } from '../src-main/core/test-support/core-harness';
 import { importDataset } from '../src-main/core/import/import-job';
 
 const persons = Number(process.argv[2] ?? 2700);
@@ -21,9 +21,10 @@ async function main(): Promise<void> {
   let t = performance.now();
   const made = await makeMaskDataset(join(dir, 'ds'), { persons, seed: 11, width, height, plant: { genderFlips: flips, maskSwaps: swaps } });
   console.log(`generated ${made.images} images (${persons} persons, ${flips} gender flips, ${swaps} swaps) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
-  const core = openCore(join(dir, 'loupe.db'));
+  const opened = openTestCore(join(dir, 'loupe.db'));
+  const { core } = opened;
   t = performance.now();
-  const { datasetId } = await importDataset(core.db, core.cache, join(dir, 'ds'), 'mask');
+  const { datasetId } = await importDataset(opened.store, opened.cache, join(dir, 'ds'), 'mask');
   console.log(`imported in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   for (const label of ['first quick run (extracts face features)', 'retrain (features cached)']) {
     t = performance.now();
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
       datasetId,
       settings: { mode: 'quick', folds: 5, backend: 'auto', crop: 'face-box', cropMargin: 0.25, seed: 1 },
     });
-    await core.jobs.wait(jobId);
+    await jobResult(core, jobId);
     const run = await core.api['runs.get']({ runId });
     const f1 = Object.entries(run.summary).map(([task, m]) => `${task} ${m.macroF1.toFixed(3)}`).join(', ');
     console.log(`${label}: ${((performance.now() - t) / 1000).toFixed(1)} s; macro F1 ${f1}`);
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     const missed = ofKind.filter((p) => !top.has(p));
     console.log(`  ${kind}: ${ofKind.length - missed.length} of ${ofKind.length} in the top${missed.length ? `; missed ${missed.map((p) => p.slice(kind.length + 1)).join(', ')}` : ''}`);
   }
-  await core.close();
+  await opened.close();
   if (process.env.LOUPE_KEEP_BENCH === '1') console.log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 }

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeMaskDataset } from '../e2e/fixtures/make-mask-dataset';
-import { openCore, type LoupeCore } from '../src-main/core/api';
+import type { LoupeCore } from '../src-main/core/api';
+import { jobResult, openTestCore } from '../src-main/core/test-support/core-harness';
 import { defaultRendererDir, startServer, type RunningServer } from '../src-main/server/http-server';
 import { launchChromium, measureGallery, ms, percentile } from './chromium-gallery';
 
@@ -53,7 +54,7 @@ function generate(dir: string, persons: number, seed: number): Promise<void> {
 
 async function importJob(core: LoupeCore, path: string): Promise<{ datasetId: number; images: number; added: number; problems: unknown[] }> {
   const { jobId } = await core.api['datasets.import']({ path, format: 'mask' });
-  return (await core.jobs.wait(jobId)) as { datasetId: number; images: number; added: number; problems: unknown[] };
+  return (await jobResult(core, jobId)) as { datasetId: number; images: number; added: number; problems: unknown[] };
 }
 
 // The HTTP client runs in its own process, like a browser: its timings include the server's event-loop delays,
@@ -116,7 +117,8 @@ async function main(): Promise<void> {
     execFileSync(join(root, 'node_modules/.bin/electron-vite'), ['build'], { cwd: root, stdio: 'inherit' });
   }
   const work = mkdtempSync(join(tmpdir(), 'loupe-bench-scale-'));
-  const core = openCore(join(work, 'loupe.db'));
+  const opened = openTestCore(join(work, 'loupe.db'));
+  const { core } = opened;
   console.log(`store ${join(work, 'loupe.db')}; RSS at start ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`);
 
   const first = await withRssPeak(() => importJob(core, dir));
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
 
   // A spread-out sample: the whole id list would not fit on the client's command line.
   const ids = (
-    core.db.prepare('SELECT id FROM images WHERE dataset_id = ? AND id % 50 = 0').all(datasetId) as { id: number }[]
+    opened.store.db.prepare('SELECT id FROM images WHERE dataset_id = ? AND id % 50 = 0').all(datasetId) as { id: number }[]
   ).map((r) => r.id);
   const idle = await relabelClient(running, datasetId, ids, 300).done;
   console.log(latencyLine('relabel, idle', idle));
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
   );
 
   await running.close();
-  await core.close();
+  await opened.close();
   console.log(`peak RSS of this process over the whole run (maxRSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (!process.env.KEEP_DB) rmSync(work, { recursive: true, force: true });
   else console.log(`store kept at ${work}`);

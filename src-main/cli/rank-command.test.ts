@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeLabels, writePredProbs } from '../core/review/pred-probs-io';
-import { addRankCommand } from './rank-command';
+import { addRankCommand } from './commands/rank-command';
 
 let dir: string;
 // Nine examples, three classes; examples 2 and 8 carry the wrong label (see confident-learning.test.ts).

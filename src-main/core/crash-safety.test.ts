@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMaskDataset } from './datasets/synthetic-mask-dataset';
 import { cachePathsFor } from './cache-paths';
 import { openDatabase, type Db } from './db/open-database';
+import { openStore } from './db/sqlite-store';
 import { exportDataset } from './export/export-dataset';
 import { importDataset } from './import/import-job';
 import { relabelOp, type RelabelAck } from './test-support/crash-child';
@@ -227,7 +228,7 @@ describe('SIGKILL during an import', () => {
     writeFileSync(join(source, 'images', bad, 'mask2.jpg'), 'not a jpeg');
 
     const clean = join(work, 'clean.db');
-    const cleanDb = openDatabase(clean);
+    const cleanDb = openStore(clean);
     const reference = await importDataset(cleanDb, cachePathsFor(clean), source, 'mask');
     expect(reference).toMatchObject({ images: 1049, subjects: 150 });
 
@@ -289,11 +290,11 @@ describe('SIGKILL during an import', () => {
              ORDER BY i.rel_path`,
           )
           .all();
-      expect(labels(db)).toEqual(labels(cleanDb));
+      expect(labels(db)).toEqual(labels(cleanDb.db));
       const subjects = (d: Db) => d.prepare('SELECT key, external_id, gender, age, attributes FROM subjects ORDER BY key').all();
-      expect(subjects(db)).toEqual(subjects(cleanDb));
+      expect(subjects(db)).toEqual(subjects(cleanDb.db));
       const problems = (d: Db) => d.prepare('SELECT path, reason FROM import_problems ORDER BY path, reason').all();
-      expect(problems(db)).toEqual(problems(cleanDb));
+      expect(problems(db)).toEqual(problems(cleanDb.db));
       expect(db.prepare('SELECT COUNT(*) AS n FROM source_rows').get()).toEqual({ n: 150 });
       expect(db.prepare('SELECT COUNT(*) AS n FROM datasets').get()).toEqual({ n: 1 });
       const thumbs = readdirSync(thumbDir);
@@ -319,12 +320,13 @@ describe('SIGKILL during an export', () => {
         afterDelay((out) => out.stdout.includes('"exported"'), delay),
       );
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
-      const db = openDatabase(dbPath);
+      const store = openStore(dbPath);
+      const db = store.db;
       try {
         expectIntact(db);
         // The complete export as of now; the one on disk may be older by the change in flight and those before it.
         const fresh = join(work, `export-check-${run}`);
-        exportDataset(db, 1, fresh);
+        exportDataset(store, 1, fresh);
         const lines = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8');
         expect(lines(outDir, 'train.csv')).toBe(lines(fresh, 'train.csv'));
         const labels = parse<Record<string, string>>(lines(outDir, 'labels.csv'), { columns: true });
@@ -348,9 +350,9 @@ describe('SIGKILL during training', () => {
     const dir = join(work, 'train');
     await makeMaskDataset(join(dir, 'ds'), { persons: 12, seed: 9, width: 64, height: 80 });
     const dbPath = join(dir, 'loupe.db');
-    const db = openDatabase(dbPath);
-    await importDataset(db, cachePathsFor(dbPath), join(dir, 'ds'), 'mask');
-    db.close();
+    const store = openStore(dbPath);
+    await importDataset(store, cachePathsFor(dbPath), join(dir, 'ds'), 'mask');
+    store.close();
 
     const killed = await runAndKill(
       spawnTs(CLI, ['train', '--db', dbPath, '--epochs', '200']),

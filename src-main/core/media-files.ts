@@ -3,20 +3,24 @@
 import { join } from 'node:path';
 import { contentTypeFor } from './media/image-types';
 import { isInside, realPathOrNull } from './fs/contained-path';
-import type { Db } from './db/open-database';
-import { imageLocation } from './db/dataset-queries';
+import type { LoupeStore } from './db/store';
 import type { CachePaths } from './cache-paths';
 
 export type MediaKind = 'thumb' | 'image';
 
+export interface MediaFile {
+  path: string;
+  contentType: string;
+}
+
 /** The file to send for `/media/<kind>/<id>`, or null when it does not exist or lies outside where it may. */
 export function resolveMediaFile(
-  db: Db,
+  store: LoupeStore,
   cache: CachePaths,
   kind: MediaKind,
   imageId: number,
-): { path: string; contentType: string } | null {
-  const location = imageLocation(db, imageId);
+): MediaFile | null {
+  const location = store.images.location(imageId);
   if (!location) return null;
   const [file, allowedRoot] =
     kind === 'thumb' && location.thumb

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { openCore, type LoupeCore } from '../core/api';
 import { dispatch } from '../core/api-dispatch';
-import { parseMediaPath, resolveMediaFile } from '../core/media-files';
+import { parseMediaPath } from '../core/media-files';
 import { CONTENT_SECURITY_POLICY_HEADER, MEDIA_SCHEME } from '../shared/content-security-policy';
 import { IPC_EVENT, IPC_INVOKE } from './ipc-channels';
 import { isAllowedNavigation, mainWindowOptions } from './window-options';
@@ -67,7 +67,7 @@ async function start(): Promise<void> {
   protocol.handle(MEDIA_SCHEME, (request) => {
     const url = new URL(request.url);
     const media = parseMediaPath(`/${url.host}${url.pathname}`);
-    const file = media && resolveMediaFile(opened.db, opened.cache, media.kind, media.imageId);
+    const file = media && opened.mediaFile(media.kind, media.imageId);
     if (!file) return new Response('not found', { status: 404 });
     return net.fetch(pathToFileURL(file.path).toString());
   });

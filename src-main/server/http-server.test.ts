@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { API_METHODS } from '../shared/api-contract';
 import { openCore, type LoupeCore } from '../core/api';
+import { cachePathsFor } from '../core/cache-paths';
+import { openStore } from '../core/db/sqlite-store';
 import { startServer, type RunningServer } from './http-server';
 
 let core: LoupeCore | null = null;
@@ -156,7 +158,10 @@ describe('loupe serve', () => {
     mkdirSync(root);
     writeFileSync(join(root, 'ok.png'), 'png bytes');
     symlinkSync(join(dir, 'secret.txt'), join(root, 'link.png'));
-    const db = core!.db;
+    // A second connection, as an outside tool would write; the server's own core never exposes its store.
+    const store = openStore(join(dir, 'loupe.db'));
+    const cache = cachePathsFor(join(dir, 'loupe.db'));
+    const db = store.db;
     const datasetId = Number(
       db.prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('d', 'folders', ?, ?, 'now')`).run(root, root)
         .lastInsertRowid,
@@ -175,9 +180,9 @@ describe('loupe serve', () => {
     // A thumbnail is served from Loupe's cache only, whatever path the store holds.
     db.prepare('UPDATE images SET thumb = ? WHERE id = ?').run(join(dir, 'secret.txt'), ok);
     expect((await get(`/media/thumb/${ok}`)).status).toBe(404);
-    mkdirSync(core!.cache.root, { recursive: true });
-    writeFileSync(join(core!.cache.root, 't.jpg'), 'jpeg bytes');
-    db.prepare('UPDATE images SET thumb = ? WHERE id = ?').run(join(core!.cache.root, 't.jpg'), ok);
+    mkdirSync(cache.root, { recursive: true });
+    writeFileSync(join(cache.root, 't.jpg'), 'jpeg bytes');
+    db.prepare('UPDATE images SET thumb = ? WHERE id = ?').run(join(cache.root, 't.jpg'), ok);
     expect((await get(`/media/thumb/${ok}`)).status).toBe(200);
     for (const path of [
       '/media/image/..%2f..%2fsecret.txt',
@@ -197,6 +202,7 @@ describe('loupe serve', () => {
       expect(res.status, path).toBe(404);
       expect(await res.text()).not.toContain('do not serve');
     }
+    store.close();
   });
 
   it('pushes events to connected viewers', async () => {

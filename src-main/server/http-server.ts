@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { LoupeCore } from '../core/api';
 import { dispatch } from '../core/api-dispatch';
 import { isInside, realPathOrNull } from '../core/fs/contained-path';
-import { parseMediaPath, resolveMediaFile } from '../core/media-files';
+import { parseMediaPath } from '../core/media-files';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../shared/content-security-policy';
 
 export interface ServerOptions {
@@ -163,7 +163,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     if (pathname.startsWith('/media/')) {
       const media = parseMediaPath(pathname);
-      const file = media && resolveMediaFile(core.db, core.cache, media.kind, media.imageId);
+      const file = media && core.mediaFile(media.kind, media.imageId);
       if (!file) {
         send(res, 404, 'not found');
         return;

@@ -118,8 +118,12 @@ export const apiArgSchemas = {
     })
     .strict(),
   'images.get': z.object({ imageId: id }).strict(),
+  /** An image by its path as written in the dataset, relative to its root (the CLI's addressing). */
+  'images.find': z.object({ datasetId: id, path: z.string().min(1).max(4096) }).strict(),
   'images.setReview': z.object({ imageId: id, status: reviewStatus }).strict(),
   'subjects.get': z.object({ subjectId: id }).strict(),
+  /** A person by key (competition `path` column, or CSV group). */
+  'subjects.find': z.object({ datasetId: id, key: z.string().min(1).max(4096) }).strict(),
   'labels.set': z
     .object({
       datasetId: id,
@@ -482,9 +486,18 @@ export interface SuspectQueue {
 export type JobKind = 'import' | 'export' | 'demo' | 'train' | 'detect';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
-export interface JobSnapshot {
+/** What each kind of job returns once done. */
+export interface JobResults {
+  import: ImportResult;
+  demo: ImportResult;
+  train: RunDetail;
+  detect: DetectResult;
+  export: ExportResult;
+}
+
+interface JobSnapshotOf<K extends JobKind> {
   id: string;
-  kind: JobKind;
+  kind: K;
   title: string;
   state: JobState;
   phase: string;
@@ -492,9 +505,14 @@ export interface JobSnapshot {
   total: number;
   startedAt: string;
   error: string | null;
-  /** ImportResult for an import job once done. */
-  result: unknown;
+  /** What kind of failure `error` is ('invalid-argument': bad input, 'internal': a bug); null unless failed. */
+  errorCode: ApiErrorDto['code'] | null;
+  /** The job's result once it is done; null before and when it failed or was cancelled. */
+  result: JobResults[K] | null;
 }
+
+/** A job's state; `kind` says what `result` holds. */
+export type JobSnapshot = { [K in JobKind]: JobSnapshotOf<K> }[JobKind];
 
 export interface JobStarted {
   jobId: string;
@@ -511,8 +529,10 @@ export interface ApiResults {
   'datasets.problems': ImportProblem[];
   'images.query': ImageQueryResult;
   'images.get': ImageDetail;
+  'images.find': { imageId: number | null };
   'images.setReview': ImageRow;
   'subjects.get': SubjectDetail;
+  'subjects.find': { subjectId: number | null };
   'labels.set': LabelSetResult;
   'boxes.add': BoxEditResult;
   'boxes.update': BoxEditResult;

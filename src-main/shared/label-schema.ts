@@ -37,6 +37,12 @@ export function maskClassIndex(mask: number, gender: number, ageGroup: number): 
   return mask * 6 + gender * 3 + ageGroup;
 }
 
+/** The class index of an image from its parts, null while one is unknown; refreshMaskClass's SQL agrees. */
+export function classIndexOf(mask: number | null, gender: number | null, ageGroup: number | null): number | null {
+  if (mask === null || gender === null || ageGroup === null) return null;
+  return maskClassIndex(mask, gender, ageGroup);
+}
+
 export function maskClassName(index: number): string {
   const mask = Math.floor(index / 6);
   const gender = Math.floor((index % 6) / 3);

@@ -5,30 +5,17 @@
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { BoxImportResult, BoxRect, ImportProblem } from '../../shared/api-contract';
-import type { Db } from '../db/open-database';
+import type { BoxState, DatasetRecord, ImageFrame, LoupeStore, StoredBox } from '../db/store';
 import { ApiFailure } from '../api-failure';
 import { readCsvTable, requireColumns, type CsvTable } from '../datasets/csv-table';
 import { checkWrittenPath } from '../datasets/safe-paths';
 import { isInside, realPathOrNull } from '../fs/contained-path';
-import { startAction } from '../history/label-history';
 import { findBoxColumns, readBoxCells } from './box-csv-columns';
-import { fitToImage, type ImageFrame } from './box-edits';
-import { recordBoxChange, type BoxState } from './box-history';
+import { fitToImage } from './box-edits';
+import { stateOf } from './box-history';
 
-interface DatasetFrame {
-  id: number;
-  kind: string;
-  root: string;
-}
-
-interface ImportedBox extends BoxState {
-  id: number;
-}
-
-export async function importBoxesCsv(db: Db, datasetId: number, csvPath: string): Promise<BoxImportResult> {
-  const dataset = db.prepare('SELECT id, kind, root FROM datasets WHERE id = ?').get(datasetId) as
-    DatasetFrame | undefined;
-  if (!dataset) throw new ApiFailure('not-found', `no dataset ${datasetId}`);
+export async function importBoxesCsv(store: LoupeStore, datasetId: number, csvPath: string): Promise<BoxImportResult> {
+  const dataset = store.datasets.get(datasetId);
   const absPath = resolve(csvPath);
   const fileName = basename(absPath);
   const info = await stat(absPath).catch(() => null);
@@ -55,7 +42,7 @@ export async function importBoxesCsv(db: Db, datasetId: number, csvPath: string)
     reason,
   }));
   const rowProblem = (line: number, reason: string) => problems.push({ path: `${fileName}:${line}`, reason });
-  const findImage = imageFinder(db, dataset);
+  const findImage = imageFinder(store, dataset);
   const wanted = new Map<number, BoxRect[]>();
   for (const { line, fields } of table.records) {
     if (fields.length !== table.columns.length) {
@@ -80,23 +67,20 @@ export async function importBoxesCsv(db: Db, datasetId: number, csvPath: string)
   }
 
   const boxes = [...wanted.values()].reduce((n, list) => n + list.length, 0);
-  const actionId = db.transaction(() => replaceImportedBoxes(db, datasetId, wanted, fileName))();
+  const actionId = store.transaction(() => replaceImportedBoxes(store, datasetId, wanted, fileName));
   return { actionId, images: wanted.size, boxes, problems };
 }
 
 /** Writes the boxes as one action; null (and no action) when every image already had exactly these boxes. */
 function replaceImportedBoxes(
-  db: Db,
+  store: LoupeStore,
   datasetId: number,
   wanted: Map<number, BoxRect[]>,
   fileName: string,
 ): number | null {
-  const importedOf = db.prepare(
-    `SELECT id, x, y, w, h, source, score FROM boxes WHERE image_id = ? AND source = 'imported' ORDER BY id`,
-  );
-  const changed: { imageId: number; old: ImportedBox[]; next: BoxRect[] }[] = [];
+  const changed: { imageId: number; old: StoredBox[]; next: BoxRect[] }[] = [];
   for (const [imageId, next] of wanted) {
-    const old = importedOf.all(imageId) as ImportedBox[];
+    const old = store.boxes.importedOf(imageId);
     if (!sameBoxes(old, next)) changed.push({ imageId, old, next });
   }
   if (changed.length === 0) return null;
@@ -107,20 +91,16 @@ function replaceImportedBoxes(
   const description =
     `${added} box${added === 1 ? '' : 'es'} on ${images} imported from ${fileName}` +
     (removed > 0 ? ` (replacing ${removed} imported earlier)` : '');
-  const { actionId, at } = startAction(db, datasetId, 'import', description);
-  const remove = db.prepare('DELETE FROM boxes WHERE id = ?');
-  const insert = db.prepare(
-    `INSERT INTO boxes (image_id, x, y, w, h, source, score) VALUES (?, ?, ?, ?, ?, 'imported', NULL)`,
-  );
+  const { actionId, at } = store.labels.startAction(datasetId, 'import', description);
   for (const { imageId, old, next } of changed) {
-    for (const { id, ...state } of old) {
-      remove.run(id);
-      recordBoxChange(db, actionId, { boxId: id, imageId, old: state, new: null }, at);
+    for (const box of old) {
+      store.boxes.remove(box.id);
+      store.boxes.recordChange(actionId, { boxId: box.id, imageId, old: stateOf(box), new: null }, at);
     }
     for (const rect of next) {
-      const boxId = Number(insert.run(imageId, rect.x, rect.y, rect.w, rect.h).lastInsertRowid);
       const state: BoxState = { ...rect, source: 'imported', score: null };
-      recordBoxChange(db, actionId, { boxId, imageId, old: null, new: state }, at);
+      const boxId = store.boxes.insert(imageId, state);
+      store.boxes.recordChange(actionId, { boxId, imageId, old: null, new: state }, at);
     }
   }
   return actionId;
@@ -138,12 +118,9 @@ function sameBoxes(old: readonly BoxRect[], next: readonly BoxRect[]): boolean {
  * path inside the dataset folder, or — in the competition layout — the person folder and file name as train.csv
  * writes the folder (`000001_female_Asian_45/mask1.jpg`, without `images/`).
  */
-function imageFinder(db: Db, dataset: DatasetFrame): (written: string) => ImageFrame | string {
+function imageFinder(store: LoupeStore, dataset: DatasetRecord): (written: string) => ImageFrame | string {
   const byPath = new Map<string, ImageFrame>();
-  const rows = db
-    .prepare('SELECT id, dataset_id AS datasetId, rel_path AS relPath, width, height FROM images WHERE dataset_id = ?')
-    .all(dataset.id) as ImageFrame[];
-  for (const row of rows) byPath.set(row.relPath, row);
+  for (const frame of store.images.frames(dataset.id)) byPath.set(frame.relPath, frame);
   const realRoot = realPathOrNull(dataset.root) ?? dataset.root;
   return (cellText) => {
     const written = cellText.trim();

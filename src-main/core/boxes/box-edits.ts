@@ -1,33 +1,21 @@
 // A person's box edits: draw, move/resize, delete. Each is one undoable action on the same stack as label
 // changes. A box a person draws or changes becomes 'manual', which the face detector never overwrites; a person's
 // delete of a detected box stays decided because the detector skips images with box history
-// (imagesWithBoxHistory).
+// (BoxRepository.imagesWithHistory).
 import type { BoxEditResult, BoxRect } from '../../shared/api-contract';
-import type { Db } from '../db/open-database';
+import type { BoxState, ImageFrame, LoupeStore, StoredBox } from '../db/store';
 import { ApiFailure } from '../api-failure';
-import { startAction } from '../history/label-history';
-import { readBox, recordBoxChange, replayBoxChange, stateOf, toBoxDto, type BoxState } from './box-history';
+import { replayBoxChange, stateOf, toBoxDto } from './box-history';
 
 /** Smaller than this on either side is a stray click, or coordinates given as fractions of the image size. */
 export const MIN_BOX_SIDE = 1;
 /** Coordinates another tool wrote may pass the edge by rounding; that much is clipped rather than refused. */
 const EDGE_TOLERANCE = 1;
 
-export interface ImageFrame {
-  id: number;
-  datasetId: number;
-  relPath: string;
-  /** 0 when unknown (never decoded): that side is then not checked. */
-  width: number;
-  height: number;
-}
-
-export function imageFrame(db: Db, imageId: number): ImageFrame {
-  const row = db
-    .prepare('SELECT id, dataset_id AS datasetId, rel_path AS relPath, width, height FROM images WHERE id = ?')
-    .get(imageId) as ImageFrame | undefined;
-  if (!row) throw new ApiFailure('not-found', `no image ${imageId}`);
-  return row;
+function imageFrame(store: LoupeStore, imageId: number): ImageFrame {
+  const frame = store.images.frame(imageId);
+  if (!frame) throw new ApiFailure('not-found', `no image ${imageId}`);
+  return frame;
 }
 
 const describeRect = (r: BoxRect): string => `(${r.x}, ${r.y}, ${r.w}×${r.h})`;
@@ -66,56 +54,52 @@ function fitOrThrow(rect: BoxRect, image: ImageFrame): BoxRect {
 
 const manual = (rect: BoxRect): BoxState => ({ ...rect, source: 'manual', score: null });
 
-function boxOrThrow(db: Db, boxId: number): NonNullable<ReturnType<typeof readBox>> {
-  const box = readBox(db, boxId);
+function boxOrThrow(store: LoupeStore, boxId: number): StoredBox {
+  const box = store.boxes.read(boxId);
   if (!box) throw new ApiFailure('not-found', `no box ${boxId}`);
   return box;
 }
 
 /** Draws a box on an image, as one undoable action. */
-export function addBox(db: Db, imageId: number, rect: BoxRect): BoxEditResult {
-  return db.transaction((): BoxEditResult => {
-    const image = imageFrame(db, imageId);
+export function addBox(store: LoupeStore, imageId: number, rect: BoxRect): BoxEditResult {
+  return store.transaction((): BoxEditResult => {
+    const image = imageFrame(store, imageId);
     const state = manual(fitOrThrow(rect, image));
-    const { actionId, at } = startAction(db, image.datasetId, 'user', `box drawn: ${image.relPath}`);
-    const boxId = Number(
-      db
-        .prepare('INSERT INTO boxes (image_id, x, y, w, h, source, score) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(imageId, state.x, state.y, state.w, state.h, state.source, state.score).lastInsertRowid,
-    );
-    recordBoxChange(db, actionId, { boxId, imageId, old: null, new: state }, at);
+    const { actionId, at } = store.labels.startAction(image.datasetId, 'user', `box drawn: ${image.relPath}`);
+    const boxId = store.boxes.insert(imageId, state);
+    store.boxes.recordChange(actionId, { boxId, imageId, old: null, new: state }, at);
     return { actionId, datasetId: image.datasetId, imageId, box: toBoxDto({ ...state, id: boxId, imageId }) };
-  })();
+  });
 }
 
 /** Moves or resizes a box, as one undoable action; it becomes 'manual'. The same place and size changes nothing. */
-export function updateBox(db: Db, boxId: number, rect: BoxRect): BoxEditResult {
-  return db.transaction((): BoxEditResult => {
-    const box = boxOrThrow(db, boxId);
-    const image = imageFrame(db, box.imageId);
+export function updateBox(store: LoupeStore, boxId: number, rect: BoxRect): BoxEditResult {
+  return store.transaction((): BoxEditResult => {
+    const box = boxOrThrow(store, boxId);
+    const image = imageFrame(store, box.imageId);
     const fitted = fitOrThrow(rect, image);
     const moved = fitted.x !== box.x || fitted.y !== box.y;
     const resized = fitted.w !== box.w || fitted.h !== box.h;
     const result = { datasetId: image.datasetId, imageId: box.imageId };
     if (!moved && !resized) return { ...result, actionId: null, box: toBoxDto(box) };
     const what = moved && resized ? 'moved and resized' : moved ? 'moved' : 'resized';
-    const { actionId, at } = startAction(db, image.datasetId, 'user', `box ${what}: ${image.relPath}`);
+    const { actionId, at } = store.labels.startAction(image.datasetId, 'user', `box ${what}: ${image.relPath}`);
     const change = { boxId, imageId: box.imageId, old: stateOf(box), new: manual(fitted) };
-    replayBoxChange(db, change, change.old, change.new);
-    recordBoxChange(db, actionId, change, at);
+    replayBoxChange(store, change, change.old, change.new);
+    store.boxes.recordChange(actionId, change, at);
     return { ...result, actionId, box: toBoxDto({ ...change.new, id: boxId, imageId: box.imageId }) };
-  })();
+  });
 }
 
 /** Deletes a box, as one undoable action (undo brings it back with the same id). */
-export function deleteBox(db: Db, boxId: number): BoxEditResult {
-  return db.transaction((): BoxEditResult => {
-    const box = boxOrThrow(db, boxId);
-    const image = imageFrame(db, box.imageId);
-    const { actionId, at } = startAction(db, image.datasetId, 'user', `box deleted: ${image.relPath}`);
+export function deleteBox(store: LoupeStore, boxId: number): BoxEditResult {
+  return store.transaction((): BoxEditResult => {
+    const box = boxOrThrow(store, boxId);
+    const image = imageFrame(store, box.imageId);
+    const { actionId, at } = store.labels.startAction(image.datasetId, 'user', `box deleted: ${image.relPath}`);
     const change = { boxId, imageId: box.imageId, old: stateOf(box), new: null };
-    replayBoxChange(db, change, change.old, change.new);
-    recordBoxChange(db, actionId, change, at);
+    replayBoxChange(store, change, change.old, change.new);
+    store.boxes.recordChange(actionId, change, at);
     return { actionId, datasetId: image.datasetId, imageId: box.imageId, box: null };
-  })();
+  });
 }

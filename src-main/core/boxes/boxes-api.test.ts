@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../shared/api-contract';
-import { openCore, type LoupeCore } from '../api';
+import type { LoupeCore } from '../api';
 import { dispatch } from '../api-dispatch';
 import { makeMaskDataset, type SyntheticMaskDataset } from '../datasets/synthetic-mask-dataset';
-import { findImageByPath } from '../db/dataset-queries';
 import { importDataset } from '../import/import-job';
+import { openTestCore, type TestCore } from '../test-support/core-harness';
 
 let source: string;
 let made: SyntheticMaskDataset;
-let core: LoupeCore | null = null;
+let opened: TestCore | null = null;
 
 beforeAll(async () => {
   source = mkdtempSync(join(tmpdir(), 'loupe-boxes-api-src-'));
@@ -19,8 +19,8 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await core?.close();
-  core = null;
+  await opened?.close();
+  opened = null;
 });
 
 async function setup(): Promise<{
@@ -29,13 +29,13 @@ async function setup(): Promise<{
   events: ApiEvent[];
   imageOf: (p: string) => number;
 }> {
-  const opened = openCore(join(mkdtempSync(join(tmpdir(), 'loupe-boxes-api-db-')), 'loupe.db'));
-  core = opened;
-  const { datasetId } = await importDataset(opened.db, opened.cache, source, 'mask', {});
+  opened = openTestCore(join(mkdtempSync(join(tmpdir(), 'loupe-boxes-api-db-')), 'loupe.db'));
+  const { core, store, cache } = opened;
+  const { datasetId } = await importDataset(store, cache, source, 'mask', {});
   const events: ApiEvent[] = [];
-  opened.on((event) => events.push(event));
-  const imageOf = (relPath: string): number => findImageByPath(opened.db, datasetId, relPath)!;
-  return { core: opened, datasetId, events, imageOf };
+  core.on((event) => events.push(event));
+  const imageOf = (relPath: string): number => store.images.findByPath(datasetId, relPath)!;
+  return { core, datasetId, events, imageOf };
 }
 
 describe('box methods of the API', () => {

@@ -5,21 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { ImageFilter, ImageSort } from '../../shared/api-contract';
 import { listHistory, setLabel, undo, appliedChanges } from '../history/label-history';
 import { seedMaskStore, type SeedPerson } from '../test-support/seed-store';
-import {
-  findImageByPath,
-  findSubjectByKey,
-  getDatasetRecord,
-  getImage,
-  getSubject,
-  imageLocation,
-  listDatasetRecords,
-  listProblems,
-  overview,
-  queryImages,
-  setReview,
-  summarize,
-} from './dataset-queries';
+import { getImage, getSubject, listProblems, overview, queryImages, setReview, summarize } from '../datasets/dataset-reads';
 import type { Db } from './open-database';
+import { SqliteStore } from './sqlite-store';
 
 interface Recorded {
   sql: string;
@@ -62,7 +50,7 @@ const people = (n: number, offset = 0): SeedPerson[] =>
   }));
 
 /** Two datasets, so a query that forgets its dataset shows up; enough rows that SQLite prefers indexes. */
-function store(): { db: Db; datasetId: number; imageId: number; subjectId: number } {
+function seeded(): { db: Db; datasetId: number; imageId: number; subjectId: number } {
   const { db, datasetId } = seedMaskStore(people(300));
   const other = Number(
     db
@@ -124,30 +112,31 @@ function fullScans(db: Db, { sql, params }: Recorded): string[] {
 
 describe('query plans of what the UI runs', () => {
   it('find rows through indexes, for every gallery filter and sort, the person and image views, overview and history', () => {
-    const { db: raw, datasetId, imageId, subjectId } = store();
+    const { db: raw, datasetId, imageId, subjectId } = seeded();
     const { db, statements } = recording(raw);
+    const store = new SqliteStore(db);
 
     for (const filter of FILTERS) {
-      for (const sort of SORTS) queryImages(db, datasetId, filter, sort, 100, 50);
+      for (const sort of SORTS) queryImages(store, datasetId, filter, sort, 100, 50);
     }
-    queryImages(db, datasetId + 1, { label: 2 }, 'class', 0, 50);
-    getImage(db, imageId);
-    getSubject(db, subjectId);
-    overview(db, datasetId);
-    overview(db, datasetId + 1);
-    summarize(db, getDatasetRecord(db, datasetId));
-    listDatasetRecords(db);
-    listProblems(db, datasetId);
-    imageLocation(db, imageId);
-    findImageByPath(db, datasetId, 'images/000001_female_Asian_18/mask1.jpg');
-    findSubjectByKey(db, datasetId, '000001_female_Asian_18');
-    setReview(db, imageId, 'flagged');
-    setLabel(db, { datasetId, target: { subjectId }, field: 'gender', value: 1 });
-    setLabel(db, { datasetId, target: { imageId }, field: 'mask', value: 2 });
-    setLabel(db, { datasetId, target: { subjectId }, field: 'mask', value: 0 });
-    undo(db, datasetId);
-    listHistory(db, datasetId, 100);
-    appliedChanges(db, datasetId);
+    queryImages(store, datasetId + 1, { label: 2 }, 'class', 0, 50);
+    getImage(store, imageId);
+    getSubject(store, subjectId);
+    overview(store, datasetId);
+    overview(store, datasetId + 1);
+    summarize(store, store.datasets.get(datasetId));
+    store.datasets.list();
+    listProblems(store, datasetId);
+    store.images.location(imageId);
+    store.images.findByPath(datasetId, 'images/000001_female_Asian_18/mask1.jpg');
+    store.subjects.findByKey(datasetId, '000001_female_Asian_18');
+    setReview(store, imageId, 'flagged');
+    setLabel(store, { datasetId, target: { subjectId }, field: 'gender', value: 1 });
+    setLabel(store, { datasetId, target: { imageId }, field: 'mask', value: 2 });
+    setLabel(store, { datasetId, target: { subjectId }, field: 'mask', value: 0 });
+    undo(store, datasetId);
+    listHistory(store, datasetId, 100);
+    appliedChanges(store, datasetId);
 
     const distinct = new Map(statements.map((s) => [s.sql, s]));
     expect(distinct.size).toBeGreaterThan(40);
@@ -159,9 +148,10 @@ describe('query plans of what the UI runs', () => {
   });
 
   it("finds the primary boxes of a gallery page through the boxes index, for the page's rows only", () => {
-    const { db: raw, datasetId } = store();
+    const { db: raw, datasetId } = seeded();
     const { db, statements } = recording(raw);
-    const page = queryImages(db, datasetId, {}, 'class', 1000, 50);
+    const store = new SqliteStore(db);
+    const page = queryImages(store, datasetId, {}, 'class', 1000, 50);
     expect(page.items.filter((item) => item.box !== null).length).toBeGreaterThan(40);
     const lookup = statements.find((s) => s.sql.includes('FROM boxes'));
     expect(lookup).toBeDefined();
@@ -178,7 +168,7 @@ describe('query plans of what the UI runs', () => {
   });
 
   it('would catch a full scan', () => {
-    const { db } = store();
+    const { db } = seeded();
     expect(fullScans(db, { sql: 'SELECT * FROM image_labels WHERE mask = ?', params: [1] })).toEqual(['SCAN image_labels']);
     expect(fullScans(db, { sql: 'SELECT id FROM images WHERE dataset_id = ?', params: [1] })).toEqual([]);
     db.close();

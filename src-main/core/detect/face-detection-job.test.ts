@@ -6,14 +6,16 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, DetectResult, JobSnapshot } from '../../shared/api-contract';
-import { openCore, type LoupeCore } from '../api';
+import type { LoupeCore } from '../api';
+import type { SqliteStore } from '../db/sqlite-store';
 import { dispatch } from '../api-dispatch';
 import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
-import { getImage, queryImages } from '../db/dataset-queries';
+import { getImage, queryImages } from '../datasets/dataset-reads';
 import { importDataset } from '../import/import-job';
 import { facePhotos, paintLowerFaces, portraitAround } from '../test-support/face-photos';
 import { iou, type Rect } from './box-geometry';
-import { planDetection, writeDetections } from './face-detection-store';
+import { planDetection } from './face-detection-plan';
+import { finishedJob, jobResult, openTestCore, type TestCore } from '../test-support/core-harness';
 
 let template: string;
 /** Where each portrait's face is, by path in the dataset. */
@@ -43,14 +45,16 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-let core: LoupeCore | null = null;
+let opened: TestCore | null = null;
 afterEach(async () => {
-  await core?.close();
-  core = null;
+  await opened?.close();
+  opened = null;
 });
 
 interface Setup {
   core: LoupeCore;
+  /** A second connection to the core's store, for setting up and checking rows. */
+  store: SqliteStore;
   datasetId: number;
   events: ApiEvent[];
   jobs: JobSnapshot[];
@@ -61,8 +65,9 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-detect-job-'));
   cpSync(template, join(dir, 'ds'), { recursive: true });
-  core = openCore(join(dir, 'loupe.db'));
-  const { datasetId } = await importDataset(core.db, core.cache, join(dir, 'ds'), 'mask', {});
+  opened = openTestCore(join(dir, 'loupe.db'));
+  const { core, store, cache } = opened;
+  const { datasetId } = await importDataset(store, cache, join(dir, 'ds'), 'mask', {});
   const corrupt = join(dir, 'ds', corruptPath);
   writeFileSync(corrupt, readFileSync(corrupt).subarray(0, 600));
   const events: ApiEvent[] = [];
@@ -71,33 +76,33 @@ async function setup(): Promise<Setup> {
     events.push(e);
     if (e.name === 'job.progress') jobs.push(e.payload);
   });
-  const db = core.db;
+  const db = store.db;
   const idOf = (relPath: string): number =>
     (
       db.prepare('SELECT id FROM images WHERE dataset_id = ? AND rel_path = ?').get(datasetId, relPath) as {
         id: number;
       }
     ).id;
-  return { core, datasetId, events, jobs, idOf };
+  return { core, store, datasetId, events, jobs, idOf };
 }
 
 async function detect(s: Setup, settings: { redetect?: boolean } = {}): Promise<DetectResult> {
   const started = await dispatch(s.core.api, 'detect.start', { datasetId: s.datasetId, settings });
   if (!started.ok) throw new Error(started.error.message);
-  return (await s.core.jobs.wait((started.value as { jobId: string }).jobId)) as DetectResult;
+  return (await jobResult(s.core, (started.value as { jobId: string }).jobId)) as DetectResult;
 }
 
 const detections = (s: Setup): Map<number, { faces: number; detected_at: string }> =>
   new Map(
     (
-      s.core.db
+      s.store.db
         .prepare('SELECT image_id, faces, detected_at FROM face_detections WHERE dataset_id = ?')
         .all(s.datasetId) as { image_id: number; faces: number; detected_at: string }[]
     ).map((r) => [r.image_id, r]),
   );
 
 const boxesOf = (s: Setup, imageId: number): unknown[] =>
-  s.core.db.prepare('SELECT id, x, y, w, h, source, score FROM boxes WHERE image_id = ? ORDER BY id').all(imageId);
+  s.store.db.prepare('SELECT id, x, y, w, h, source, score FROM boxes WHERE image_id = ? ORDER BY id').all(imageId);
 
 describe('face detection job', () => {
   it('looks at every image, marks the blank one "no face found", reports the corrupt one and goes on', async () => {
@@ -109,17 +114,17 @@ describe('face detection job', () => {
     // Each portrait's face found where it is.
     let found = 0;
     for (const [path, face] of truth) {
-      const boxes = getImage(s.core.db, s.idOf(path)).boxes;
+      const boxes = getImage(s.store, s.idOf(path)).boxes;
       expect(boxes.every((b) => b.source === 'detected' && b.score !== null && b.score >= 0.25)).toBe(true);
       if (boxes.some((b) => iou(b, face) >= 0.5)) found++;
     }
     expect(found).toBeGreaterThanOrEqual(11);
     expect(result.faces).toBeGreaterThanOrEqual(found);
 
-    const blank = getImage(s.core.db, s.idOf(blankPath));
+    const blank = getImage(s.store, s.idOf(blankPath));
     expect(blank.boxes).toEqual([]);
     expect(blank.faceDetection).toMatchObject({ detector: 'ssd_mobilenetv1', faces: 0, bestScore: null });
-    expect(getImage(s.core.db, s.idOf(corruptPath)).faceDetection).toBeNull();
+    expect(getImage(s.store, s.idOf(corruptPath)).faceDetection).toBeNull();
 
     const summary = await s.core.api['detect.summary']({ datasetId: s.datasetId });
     expect(summary).toMatchObject({ images: 14, looked: 13, noFace: 1, withFace: 12 });
@@ -127,7 +132,7 @@ describe('face detection job', () => {
 
     // The gallery's face filter: the no-face photo, the one no detector could read, the ones with boxes.
     const ids = (face: 'none' | 'unchecked' | 'any'): number[] =>
-      queryImages(s.core.db, s.datasetId, { face }, 'path', 0, 100).items.map((i) => i.id);
+      queryImages(s.store, s.datasetId, { face }, 'path', 0, 100).items.map((i) => i.id);
     expect(ids('none')).toEqual([s.idOf(blankPath)]);
     expect(ids('unchecked')).toEqual([s.idOf(corruptPath)]);
     expect(ids('any')).toHaveLength(12);
@@ -146,7 +151,7 @@ describe('face detection job', () => {
     const drawnOn = s.idOf(paths[0]!);
     const stale = s.idOf(paths[1]!);
     await s.core.api['boxes.add']({ imageId: drawnOn, box: { x: 10, y: 20, w: 150, h: 180 } });
-    s.core.db
+    s.store.db
       .prepare(`INSERT INTO boxes (image_id, x, y, w, h, source, score) VALUES (?, 1, 1, 20, 20, 'detected', 0.3)`)
       .run(stale);
     const drawnBoxes = boxesOf(s, drawnOn);
@@ -174,16 +179,18 @@ describe('face detection job', () => {
       settings: { minScore: 0.25, redetect: false },
     });
     let cancelledAt = 0;
-    const unsubscribe = s.core.jobs.onProgress((job) => {
+    const unsubscribe = s.core.on((event) => {
+      if (event.name !== 'job.progress') return;
+      const job = event.payload;
       if (job.id === started.jobId && job.done >= 3 && cancelledAt === 0) {
         cancelledAt = performance.now();
         void s.core.api['jobs.cancel']({ jobId: started.jobId });
       }
     });
-    await expect(s.core.jobs.wait(started.jobId)).rejects.toThrow();
+    const stopped = await finishedJob(s.core, started.jobId);
     const stoppedAfter = performance.now() - cancelledAt;
     unsubscribe();
-    expect(s.core.jobs.list().find((j) => j.id === started.jobId)?.state).toBe('cancelled');
+    expect(stopped.state).toBe('cancelled');
     expect(stoppedAfter).toBeLessThan(1000);
 
     const kept = detections(s);
@@ -198,23 +205,23 @@ describe('face detection job', () => {
 
   it('writes nothing over boxes a person drew after the run was planned', async () => {
     const s = await setup();
-    const plan = planDetection(s.core.db, s.datasetId, false);
+    const plan = planDetection(s.store, s.datasetId, false);
     expect(plan.todo).toHaveLength(14);
     const imageId = plan.todo[5]!.imageId;
     await s.core.api['boxes.add']({ imageId, box: { x: 5, y: 5, w: 100, h: 100 } });
     const face = { x: 50, y: 60, w: 120, h: 150, score: 0.9 };
     const other = plan.todo[6]!.imageId;
-    const { written, skipped } = writeDetections(s.core.db, s.datasetId, 'test', [
+    const { written, skipped } = s.store.faceDetections.writeBatch(s.datasetId, 'test', [
       { imageId, faces: [face] },
       { imageId: other, faces: [face] },
     ]);
     expect(skipped).toBe(1);
     expect(written.map((w) => w.imageId)).toEqual([other]);
-    expect(getImage(s.core.db, imageId).boxes.map((b) => b.source)).toEqual(['manual']);
-    expect(getImage(s.core.db, imageId).faceDetection).toBeNull();
-    expect(getImage(s.core.db, other).boxes).toMatchObject([{ ...face, source: 'detected' }]);
+    expect(getImage(s.store, imageId).boxes.map((b) => b.source)).toEqual(['manual']);
+    expect(getImage(s.store, imageId).faceDetection).toBeNull();
+    expect(getImage(s.store, other).boxes).toMatchObject([{ ...face, source: 'detected' }]);
     // Planned again, the image is left out and counted as a person's.
-    expect(planDetection(s.core.db, s.datasetId, true)).toMatchObject({ personDecided: 1 });
+    expect(planDetection(s.store, s.datasetId, true)).toMatchObject({ personDecided: 1 });
   });
 
   it('refuses an unknown dataset and a score outside its range before starting anything', async () => {
@@ -223,7 +230,7 @@ describe('face detection job', () => {
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
     const bad = await dispatch(s.core.api, 'detect.start', { datasetId: s.datasetId, settings: { minScore: 2 } });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
-    expect(s.core.jobs.list().filter((j) => j.kind === 'detect')).toEqual([]);
+    expect((await s.core.api['jobs.list']({})).filter((j) => j.kind === 'detect')).toEqual([]);
 
     // One run per dataset at a time; once it ends, another may start.
     const first = await s.core.api['detect.start']({
@@ -233,7 +240,7 @@ describe('face detection job', () => {
     const second = await dispatch(s.core.api, 'detect.start', { datasetId: s.datasetId });
     expect(second).toMatchObject({ ok: false, error: { code: 'conflict' } });
     await s.core.api['jobs.cancel']({ jobId: first.jobId });
-    await s.core.jobs.wait(first.jobId).catch(() => undefined);
+    await finishedJob(s.core, first.jobId);
     expect(await dispatch(s.core.api, 'detect.start', { datasetId: s.datasetId })).toMatchObject({ ok: true });
   }, 60_000);
 });

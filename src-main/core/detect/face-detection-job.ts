@@ -5,10 +5,10 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { DetectResult, DetectSettings, ImportProblem } from '../../shared/api-contract';
-import type { Db } from '../db/open-database';
+import type { ImageDetections, LoupeStore } from '../db/store';
 import type { JobContext } from '../jobs/job-runner';
 import { runWorkerTask, workerUrl } from '../jobs/worker-task';
-import { planDetection, writeDetections, type ImageDetections } from './face-detection-store';
+import { planDetection } from './face-detection-plan';
 import type { DetectedFace } from './ssd-face-detector';
 
 export interface DetectRequest {
@@ -43,14 +43,14 @@ export function defaultDetectWorkers(): number {
 }
 
 export async function runDetection(
-  db: Db,
+  store: LoupeStore,
   datasetId: number,
   settings: DetectSettings,
   ctx: Pick<JobContext, 'signal' | 'progress'>,
   options: DetectionJobOptions = {},
 ): Promise<DetectResult> {
   const started = performance.now();
-  const plan = planDetection(db, datasetId, settings.redetect);
+  const plan = planDetection(store, datasetId, settings.redetect);
   const total = plan.todo.length;
   const result: DetectResult = {
     images: 0,
@@ -74,7 +74,7 @@ export async function runDetection(
     const batch = pending;
     pending = [];
     lastFlush = Date.now();
-    const { written, skipped } = writeDetections(db, datasetId, detector, batch);
+    const { written, skipped } = store.faceDetections.writeBatch(datasetId, detector, batch);
     result.skipped += skipped;
     for (const w of written) {
       result.images++;

@@ -12,12 +12,12 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'loupe-export-'));
 
 describe('exportDataset', () => {
   it('writes train.csv with untouched rows byte-identical and corrected rows rewritten', () => {
-    const { db, datasetId } = seedMaskStore();
+    const { store, db, datasetId } = seedMaskStore();
     const bob = personPath(SEED_PEOPLE[1]!); // male 22, id 000002 (shared with another person)
-    setLabel(db, { datasetId, target: { subjectId: subjectIdOf(db, bob) }, field: 'gender', value: 1 });
-    setLabel(db, { datasetId, target: { subjectId: subjectIdOf(db, bob) }, field: 'age', value: 2 });
+    setLabel(store, { datasetId, target: { subjectId: subjectIdOf(db, bob) }, field: 'gender', value: 1 });
+    setLabel(store, { datasetId, target: { subjectId: subjectIdOf(db, bob) }, field: 'age', value: 2 });
     const out = tmp();
-    const result = exportDataset(db, datasetId, out);
+    const result = exportDataset(store, datasetId, out);
     expect(result.rowsChanged).toBe(1);
     const train = readFileSync(join(out, 'train.csv'), 'utf8');
     expect(train).toBe(
@@ -57,7 +57,7 @@ describe('exportDataset', () => {
   });
 
   it('writes the primary box into labels.csv and every box into boxes.csv and COCO JSON', () => {
-    const { db, datasetId } = seedMaskStore();
+    const { store, db, datasetId } = seedMaskStore();
     const path = (slot: string): string => `images/${personPath(SEED_PEOPLE[0]!)}/${slot}.jpg`;
     const addBox = db.prepare('INSERT INTO boxes (image_id, x, y, w, h, source, score) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const two = imageIdOf(db, path('mask1'));
@@ -68,7 +68,7 @@ describe('exportDataset', () => {
       `INSERT INTO face_detections (image_id, dataset_id, detector, faces, best_score, detected_at) VALUES (?, ?, 'ssd', 0, NULL, 'now')`,
     ).run(imageIdOf(db, path('normal')), datasetId);
     const out = tmp();
-    exportDataset(db, datasetId, out);
+    exportDataset(store, datasetId, out);
 
     const labels = parse<Record<string, string>>(readFileSync(join(out, 'labels.csv')), { columns: true });
     const row = (slot: string): Record<string, string> => labels.find((r) => r.path === path(slot))!;
@@ -130,24 +130,24 @@ describe('exportDataset', () => {
   });
 
   it('replaces files of an earlier export whole and leaves no temporary files', () => {
-    const { db, datasetId } = seedMaskStore();
+    const { store, datasetId } = seedMaskStore();
     const out = tmp();
     writeFileSync(join(out, 'boxes.csv'), 'an older export\n');
     writeFileSync(join(out, 'boxes.csv.0123456789ab.tmp'), 'left by a killed export');
     writeFileSync(join(out, 'notes.txt'), 'the user’s own file');
-    exportDataset(db, datasetId, out);
+    exportDataset(store, datasetId, out);
     expect(readFileSync(join(out, 'boxes.csv'), 'utf8')).toBe('path,x,y,w,h,source,score,primary\n');
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('the user’s own file');
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('writes an undone change back as the original row', () => {
-    const { db, datasetId } = seedMaskStore();
+    const { store, db, datasetId } = seedMaskStore();
     const imageId = imageIdOf(db, `images/${personPath(SEED_PEOPLE[0]!)}/mask1.jpg`);
-    setLabel(db, { datasetId, target: { imageId }, field: 'gender', value: 0 });
-    setLabel(db, { datasetId, target: { imageId }, field: 'gender', value: 1 });
+    setLabel(store, { datasetId, target: { imageId }, field: 'gender', value: 0 });
+    setLabel(store, { datasetId, target: { imageId }, field: 'gender', value: 1 });
     const out = tmp();
-    expect(exportDataset(db, datasetId, out).rowsChanged).toBe(0);
+    expect(exportDataset(store, datasetId, out).rowsChanged).toBe(0);
     expect(readFileSync(join(out, 'train.csv'), 'utf8').split('\n')[1]).toBe(
       '000001,female,Asian,45,000001_female_Asian_45',
     );
@@ -155,8 +155,8 @@ describe('exportDataset', () => {
 
   it('refuses to write into the dataset folder', () => {
     const root = tmp();
-    const { db, datasetId } = seedMaskStore(SEED_PEOPLE, root);
-    expect(() => exportDataset(db, datasetId, join(root, 'out'))).toThrow(/refusing to export into the dataset folder/);
+    const { store, datasetId } = seedMaskStore(SEED_PEOPLE, root);
+    expect(() => exportDataset(store, datasetId, join(root, 'out'))).toThrow(/refusing to export into the dataset folder/);
     expect(readdirSync(root)).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { isInside, realPathOrNull } from '../fs/contained-path';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { Db } from '../db/open-database';
+import type { DatasetRecord, ExportImageRow, LoupeStore } from '../db/store';
 import type { ExportResult } from '../../shared/api-contract';
 import {
   AGE_GROUP_VALUES,
@@ -15,8 +15,6 @@ import {
   valueNamesForField,
   type LabelField,
 } from '../../shared/label-schema';
-import { getDatasetRecord, type DatasetRecord } from '../db/dataset-queries';
-import { primaryBoxJoin } from '../db/primary-box';
 import { faceBoxFiles } from './face-box-files';
 import { appliedChanges } from '../history/label-history';
 import { ApiFailure } from '../api-failure';
@@ -25,8 +23,8 @@ function csv(rows: (string | number | null)[][]): string {
   return stringify(rows, { record_delimiter: '\n' });
 }
 
-export function exportDataset(db: Db, datasetId: number, outDir: string): ExportResult {
-  const record = getDatasetRecord(db, datasetId);
+export function exportDataset(store: LoupeStore, datasetId: number, outDir: string): ExportResult {
+  const record = store.datasets.get(datasetId);
   const target = realPathOrNull(outDir) ?? resolve(outDir);
   if (isInside(realPathOrNull(record.root) ?? resolve(record.root), target)) {
     throw new ApiFailure(
@@ -38,14 +36,14 @@ export function exportDataset(db: Db, datasetId: number, outDir: string): Export
   const files: [string, string][] = [];
   let rowsChanged = 0;
   if (record.kind === 'mask') {
-    const train = trainCsv(db, record);
+    const train = trainCsv(store, record);
     if (train) {
       files.push(['train.csv', train.content]);
       rowsChanged = train.rowsChanged;
     }
   }
-  files.push(['labels.csv', labelsCsv(db, record)]);
-  const changes = appliedChanges(db, datasetId);
+  files.push(['labels.csv', labelsCsv(store, record)]);
+  const changes = appliedChanges(store, datasetId);
   files.push([
     'changes.csv',
     csv([
@@ -61,7 +59,7 @@ export function exportDataset(db: Db, datasetId: number, outDir: string): Export
       ]),
     ]),
   ]);
-  const boxes = faceBoxFiles(db, datasetId, record.name);
+  const boxes = faceBoxFiles(store, datasetId, record.name);
   files.push(['boxes.csv', csv(boxes.boxesCsv)]);
   files.push(['boxes.coco.json', `${JSON.stringify(boxes.coco)}\n`]);
   mkdirSync(target, { recursive: true });
@@ -76,19 +74,13 @@ function valueName(record: DatasetRecord, field: LabelField, value: number | nul
 }
 
 /** train.csv in its original schema: untouched rows byte for byte, gender and age rewritten where corrected. */
-function trainCsv(db: Db, record: DatasetRecord): { content: string; rowsChanged: number } | null {
-  const table = db.prepare('SELECT * FROM source_tables WHERE dataset_id = ?').get(record.id) as
-    { header: string; newline: string; final_newline: number; bom: number } | undefined;
+function trainCsv(store: LoupeStore, record: DatasetRecord): { content: string; rowsChanged: number } | null {
+  const table = store.datasets.sourceTable(record.id);
   if (!table) return null;
   const columns = parse(table.header)[0] ?? [];
   const genderCol = columns.indexOf('gender');
   const ageCol = columns.indexOf('age');
-  const rows = db
-    .prepare(
-      `SELECT r.raw, s.gender, s.age FROM source_rows r LEFT JOIN subjects s ON s.id = r.subject_id
-       WHERE r.dataset_id = ? ORDER BY r.row_index`,
-    )
-    .all(record.id) as { raw: string; gender: number | null; age: number | null }[];
+  const rows = store.datasets.sourceRows(record.id);
   let rowsChanged = 0;
   const lines = rows.map((row) => {
     if (row.gender === null && row.age === null) return row.raw;
@@ -107,7 +99,7 @@ function trainCsv(db: Db, record: DatasetRecord): { content: string; rowsChanged
     rowsChanged++;
     return stringify([fields], { record_delimiter: '' });
   });
-  const body = [table.header, ...lines].join(table.newline) + (table.final_newline ? table.newline : '');
+  const body = [table.header, ...lines].join(table.newline) + (table.finalNewline ? table.newline : '');
   return { content: (table.bom ? '\uFEFF' : '') + body, rowsChanged };
 }
 
@@ -117,64 +109,36 @@ function trainCsv(db: Db, record: DatasetRecord): { content: string; rowsChanged
  * detector looked and found no face; empty where there is no box and no detector has looked.
  */
 const BOX_HEADER = ['x', 'y', 'w', 'h', 'box_source'];
-const BOX_COLUMNS = `b.x AS bx, b.y AS by, b.w AS bw, b.h AS bh, b.source AS box_source, fd.faces`;
-const BOX_JOINS = `${primaryBoxJoin('i', 'b')} LEFT JOIN face_detections fd ON fd.image_id = i.id`;
 
-interface BoxColumns {
-  bx: number | null;
-  by: number | null;
-  bw: number | null;
-  bh: number | null;
-  box_source: string | null;
-  faces: number | null;
+function boxCells(r: ExportImageRow): (number | string | null)[] {
+  if (r.box) return [r.box.x, r.box.y, r.box.w, r.box.h, r.box.source];
+  return [null, null, null, null, r.faces === 0 ? 'none' : ''];
 }
 
-function boxCells(r: BoxColumns): (number | string | null)[] {
-  return [r.bx, r.by, r.bw, r.bh, r.box_source ?? (r.faces === 0 ? 'none' : '')];
-}
-
-function labelsCsv(db: Db, record: DatasetRecord): string {
+function labelsCsv(store: LoupeStore, record: DatasetRecord): string {
+  const rows = store.images.exportRows(record.id);
   if (record.kind === 'mask') {
-    const rows = db
-      .prepare(
-        `SELECT i.rel_path, l.mask, l.gender, l.age, l.age_group, l.class_index, ${BOX_COLUMNS} FROM images i
-         JOIN image_labels l ON l.image_id = i.id ${BOX_JOINS} WHERE i.dataset_id = ? ORDER BY i.rel_path`,
-      )
-      .all(record.id) as ({
-      rel_path: string;
-      mask: number | null;
-      gender: number | null;
-      age: number | null;
-      age_group: number | null;
-      class_index: number | null;
-    } & BoxColumns)[];
     return csv([
       // The competition's five columns first; the age group after them for readers who want it spelled out.
       ['path', 'mask', 'gender', 'age', 'class', 'age_group', ...BOX_HEADER],
       ...rows.map((r) => [
-        r.rel_path,
+        r.relPath,
         r.mask === null ? '' : (MASK_VALUES[r.mask] ?? ''),
         r.gender === null ? '' : (GENDER_VALUES[r.gender] ?? ''),
         r.age,
-        r.class_index,
-        r.age_group === null ? '' : (AGE_GROUP_VALUES[r.age_group] ?? ''),
+        r.classIndex,
+        r.ageGroup === null ? '' : (AGE_GROUP_VALUES[r.ageGroup] ?? ''),
         ...boxCells(r),
       ]),
     ]);
   }
-  const rows = db
-    .prepare(
-      `SELECT i.rel_path, l.label, s.key AS subject, ${BOX_COLUMNS} FROM images i JOIN image_labels l ON l.image_id = i.id
-       LEFT JOIN subjects s ON s.id = i.subject_id ${BOX_JOINS} WHERE i.dataset_id = ? ORDER BY i.rel_path`,
-    )
-    .all(record.id) as ({ rel_path: string; label: number | null; subject: string | null } & BoxColumns)[];
   return csv([
     ['path', 'label', 'class', 'group', ...BOX_HEADER],
     ...rows.map((r) => [
-      r.rel_path,
+      r.relPath,
       r.label === null ? '' : (record.labelNames[r.label] ?? ''),
       r.label,
-      r.subject,
+      r.subjectKey,
       ...boxCells(r),
     ]),
   ]);

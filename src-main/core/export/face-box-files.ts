@@ -1,41 +1,8 @@
 // The face boxes of an export: boxes.csv (every box, one row each) and boxes.coco.json (the same boxes in the COCO
 // object-detection format, which detector training tools read as-is). Both list a box with the image path it
 // belongs to, relative to the dataset root, as in labels.csv.
-import type { Db } from '../db/open-database';
 import type { BoxDto } from '../../shared/api-contract';
-import { PRIMARY_BOX_ORDER } from '../db/primary-box';
-
-interface BoxRow {
-  imageId: number;
-  path: string;
-  width: number;
-  height: number;
-  /** Null for an image without boxes (a COCO image with no annotation). */
-  boxId: number | null;
-  x: number | null;
-  y: number | null;
-  w: number | null;
-  h: number | null;
-  source: BoxDto['source'] | null;
-  score: number | null;
-  /** 1 for the box labels.csv and training use (db/primary-box). */
-  isPrimary: number;
-}
-
-/** Every image of the dataset with each of its boxes, primary box first; images without a box once. */
-function boxRows(db: Db, datasetId: number): BoxRow[] {
-  return db
-    .prepare(
-      `SELECT i.id AS imageId, i.rel_path AS path, i.width, i.height, b.id AS boxId, b.x, b.y, b.w, b.h, b.source,
-              b.score,
-              COALESCE(b.id = (SELECT id FROM boxes WHERE image_id = i.id ORDER BY ${PRIMARY_BOX_ORDER} LIMIT 1), 0)
-                AS isPrimary
-       FROM images i LEFT JOIN boxes b ON b.image_id = i.id
-       WHERE i.dataset_id = ?
-       ORDER BY i.rel_path, isPrimary DESC, b.id`,
-    )
-    .all(datasetId) as BoxRow[];
-}
+import type { LoupeStore } from '../db/store';
 
 export interface FaceBoxFiles {
   boxesCsv: (string | number | null)[][];
@@ -60,8 +27,8 @@ export interface CocoDataset {
   categories: [{ id: 1; name: 'face'; supercategory: 'face' }];
 }
 
-export function faceBoxFiles(db: Db, datasetId: number, datasetName: string): FaceBoxFiles {
-  const rows = boxRows(db, datasetId);
+export function faceBoxFiles(store: LoupeStore, datasetId: number, datasetName: string): FaceBoxFiles {
+  const rows = store.boxes.exportRows(datasetId);
   const boxesCsv: FaceBoxFiles['boxesCsv'] = [['path', 'x', 'y', 'w', 'h', 'source', 'score', 'primary']];
   const coco: CocoDataset = {
     info: { description: `Face boxes of ${datasetName}, exported by Loupe` },
@@ -75,17 +42,18 @@ export function faceBoxFiles(db: Db, datasetId: number, datasetName: string): Fa
       coco.images.push({ id: r.imageId, file_name: r.path, width: r.width, height: r.height });
       lastImage = r.imageId;
     }
-    if (r.boxId === null || r.x === null || r.y === null || r.w === null || r.h === null || r.source === null) continue;
-    boxesCsv.push([r.path, r.x, r.y, r.w, r.h, r.source, r.score, r.isPrimary]);
+    const b = r.box;
+    if (b === null) continue;
+    boxesCsv.push([r.path, b.x, b.y, b.w, b.h, b.source, b.score, b.isPrimary ? 1 : 0]);
     coco.annotations.push({
-      id: r.boxId,
+      id: b.id,
       image_id: r.imageId,
       category_id: 1,
-      bbox: [r.x, r.y, r.w, r.h],
-      area: r.w * r.h,
+      bbox: [b.x, b.y, b.w, b.h],
+      area: b.w * b.h,
       iscrowd: 0,
-      ...(r.score === null ? {} : { score: r.score }),
-      source: r.source,
+      ...(b.score === null ? {} : { score: b.score }),
+      source: b.source,
     });
   }
   return { boxesCsv, coco };

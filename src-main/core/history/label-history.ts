@@ -1,29 +1,19 @@
 // Every label change goes through here: it writes the new value, the denormalised copies the gallery reads,
 // and a history row, in one transaction. Undo and redo replay those rows, so they survive restarts. Box edits
 // (core/boxes) join the same actions through box_history, so one undo stack covers labels and boxes.
-import type { Db } from '../db/open-database';
 import type { HistoryEntry, LabelChangeDto, LabelSetResult, LabelTarget, UndoResult } from '../../shared/api-contract';
 import {
-  ageGroupOf,
   isSubjectField,
-  maskClassIndex,
   nearestAgeInGroup,
   valueNamesForField,
   type DatasetKind,
   type LabelField,
 } from '../../shared/label-schema';
 import { ApiFailure } from '../api-failure';
-import { boxChangesOf, countBoxChanges, replayBoxChange } from '../boxes/box-history';
+import type { ActionRecord, LabelChange, LoupeStore } from '../db/store';
+import { replayBoxChange } from '../boxes/box-history';
 
 type Source = HistoryEntry['source'];
-
-interface ChangeRow {
-  entity: 'image' | 'subject';
-  entityId: number;
-  field: LabelField;
-  oldValue: number | null;
-  newValue: number | null;
-}
 
 interface DatasetInfo {
   kind: DatasetKind;
@@ -31,71 +21,13 @@ interface DatasetInfo {
   labelNames: string[];
 }
 
-function datasetInfo(db: Db, datasetId: number): DatasetInfo {
-  const row = db.prepare('SELECT kind, label_names FROM datasets WHERE id = ?').get(datasetId) as
-    { kind: DatasetKind; label_names: string } | undefined;
-  if (!row) throw new ApiFailure('not-found', `no dataset ${datasetId}`);
-  const labelNames = JSON.parse(row.label_names) as string[];
-  return { kind: row.kind, labelCount: labelNames.length, labelNames };
+function datasetInfo(store: LoupeStore, datasetId: number): DatasetInfo {
+  const { kind, labelNames } = store.datasets.get(datasetId);
+  return { kind, labelCount: labelNames.length, labelNames };
 }
 
 function now(): string {
   return new Date().toISOString();
-}
-
-/** Writes one field of one entity and refreshes the image_labels copies that depend on it. No history. */
-function writeValue(db: Db, change: ChangeRow, at: string): number {
-  const { entity, entityId, field, newValue } = change;
-  if (entity === 'subject') {
-    if (field === 'gender') {
-      db.prepare('UPDATE subjects SET gender = ? WHERE id = ?').run(newValue, entityId);
-    } else if (field === 'age') {
-      db.prepare('UPDATE subjects SET age = ?, age_group = ? WHERE id = ?').run(
-        newValue,
-        newValue === null ? null : ageGroupOf(newValue),
-        entityId,
-      );
-    } else {
-      throw new ApiFailure('invalid-argument', `${field} is not a person-level field`);
-    }
-    const info = db
-      .prepare(
-        `UPDATE image_labels SET gender = s.gender, age = s.age, age_group = s.age_group, changed_at = ?
-         FROM subjects s WHERE s.id = ? AND image_labels.image_id IN (SELECT id FROM images WHERE subject_id = s.id)`,
-      )
-      .run(at, entityId);
-    refreshMaskClass(db, 'image_id IN (SELECT id FROM images WHERE subject_id = ?)', entityId);
-    return info.changes;
-  }
-  if (field === 'mask') {
-    db.prepare('UPDATE image_labels SET mask = ?, changed_at = ? WHERE image_id = ?').run(newValue, at, entityId);
-    refreshMaskClass(db, 'image_id = ?', entityId);
-  } else if (field === 'label') {
-    db.prepare('UPDATE image_labels SET label = ?, class_index = ?, changed_at = ? WHERE image_id = ?').run(
-      newValue,
-      newValue,
-      at,
-      entityId,
-    );
-  } else {
-    throw new ApiFailure('invalid-argument', `${field} is not an image-level field`);
-  }
-  return 1;
-}
-
-function refreshMaskClass(db: Db, where: string, param: number): void {
-  db.prepare(
-    `UPDATE image_labels SET class_index = CASE
-       WHEN mask IS NULL OR gender IS NULL OR age_group IS NULL THEN NULL
-       ELSE mask * 6 + gender * 3 + age_group END
-     WHERE ${where} AND label IS NULL`,
-  ).run(param);
-}
-
-/** The class index of an image from its parts; the SQL in refreshMaskClass must agree with this. */
-export function classIndexOf(mask: number | null, gender: number | null, ageGroup: number | null): number | null {
-  if (mask === null || gender === null || ageGroup === null) return null;
-  return maskClassIndex(mask, gender, ageGroup);
 }
 
 function validateValue(info: DatasetInfo, field: LabelField, value: number): void {
@@ -111,33 +43,22 @@ function validateValue(info: DatasetInfo, field: LabelField, value: number): voi
   }
 }
 
-function subjectOfImage(db: Db, datasetId: number, imageId: number): number {
-  const row = db.prepare('SELECT subject_id FROM images WHERE id = ? AND dataset_id = ?').get(imageId, datasetId) as
-    { subject_id: number | null } | undefined;
-  if (!row) throw new ApiFailure('not-found', `no image ${imageId} in dataset ${datasetId}`);
-  if (row.subject_id === null) throw new ApiFailure('invalid-argument', `image ${imageId} belongs to no person`);
-  return row.subject_id;
+function subjectOfImage(store: LoupeStore, datasetId: number, imageId: number): number {
+  const subjectId = store.images.subjectOf(datasetId, imageId);
+  if (subjectId === undefined) throw new ApiFailure('not-found', `no image ${imageId} in dataset ${datasetId}`);
+  if (subjectId === null) throw new ApiFailure('invalid-argument', `image ${imageId} belongs to no person`);
+  return subjectId;
 }
 
-function imagesOfSubject(db: Db, datasetId: number, subjectId: number): number[] {
-  const exists = db.prepare('SELECT 1 FROM subjects WHERE id = ? AND dataset_id = ?').get(subjectId, datasetId);
-  if (!exists) throw new ApiFailure('not-found', `no person ${subjectId} in dataset ${datasetId}`);
-  return (db.prepare('SELECT id FROM images WHERE subject_id = ? ORDER BY id').all(subjectId) as { id: number }[]).map(
-    (r) => r.id,
-  );
+function imagesOfSubject(store: LoupeStore, datasetId: number, subjectId: number): number[] {
+  if (!store.subjects.exists(datasetId, subjectId))
+    throw new ApiFailure('not-found', `no person ${subjectId} in dataset ${datasetId}`);
+  return store.images.ofSubjectIds(subjectId);
 }
 
-function currentValue(db: Db, entity: 'image' | 'subject', entityId: number, field: LabelField): number | null {
-  if (entity === 'subject') {
-    const column = field === 'gender' ? 'gender' : 'age';
-    const row = db.prepare(`SELECT ${column} AS v FROM subjects WHERE id = ?`).get(entityId) as
-      { v: number | null } | undefined;
-    return row?.v ?? null;
-  }
-  const column = field === 'mask' ? 'mask' : 'label';
-  const row = db.prepare(`SELECT ${column} AS v FROM image_labels WHERE image_id = ?`).get(entityId) as
-    { v: number | null } | undefined;
-  return row?.v ?? null;
+function requireImage(store: LoupeStore, datasetId: number, imageId: number): void {
+  if (!store.images.inDataset(datasetId, imageId))
+    throw new ApiFailure('not-found', `no image ${imageId} in dataset ${datasetId}`);
 }
 
 export interface SetLabelRequest {
@@ -153,17 +74,17 @@ export interface SetLabelRequest {
  * Sets a field as one undoable action. Person-level fields (gender, age) on an image target apply to its person;
  * image-level fields on a person target apply to each of the person's images.
  */
-export function setLabel(db: Db, req: SetLabelRequest): LabelSetResult {
-  const info = datasetInfo(db, req.datasetId);
+export function setLabel(store: LoupeStore, req: SetLabelRequest): LabelSetResult {
+  const info = datasetInfo(store, req.datasetId);
   validateValue(info, req.field, req.value);
-  return db.transaction((): LabelSetResult => {
-    const planned: ChangeRow[] = [];
+  return store.transaction((): LabelSetResult => {
+    const planned: LabelChange[] = [];
     if (isSubjectField(req.field)) {
       const subjectId =
         'subjectId' in req.target
-          ? (imagesOfSubject(db, req.datasetId, req.target.subjectId), req.target.subjectId)
-          : subjectOfImage(db, req.datasetId, req.target.imageId);
-      const old = currentValue(db, 'subject', subjectId, req.field);
+          ? (imagesOfSubject(store, req.datasetId, req.target.subjectId), req.target.subjectId)
+          : subjectOfImage(store, req.datasetId, req.target.imageId);
+      const old = store.labels.current('subject', subjectId, req.field);
       let next = req.value;
       if (req.field === 'age' && req.value < 3) {
         // A group index: keep the recorded age when it already falls in the group.
@@ -173,63 +94,49 @@ export function setLabel(db: Db, req: SetLabelRequest): LabelSetResult {
         planned.push({ entity: 'subject', entityId: subjectId, field: req.field, oldValue: old, newValue: next });
     } else {
       const imageIds =
-        'imageId' in req.target ? [req.target.imageId] : imagesOfSubject(db, req.datasetId, req.target.subjectId);
+        'imageId' in req.target ? [req.target.imageId] : imagesOfSubject(store, req.datasetId, req.target.subjectId);
       for (const imageId of imageIds) {
-        const belongs = db.prepare('SELECT 1 FROM images WHERE id = ? AND dataset_id = ?').get(imageId, req.datasetId);
-        if (!belongs) throw new ApiFailure('not-found', `no image ${imageId} in dataset ${req.datasetId}`);
-        const old = currentValue(db, 'image', imageId, req.field);
+        requireImage(store, req.datasetId, imageId);
+        const old = store.labels.current('image', imageId, req.field);
         if (old !== req.value) {
           planned.push({ entity: 'image', entityId: imageId, field: req.field, oldValue: old, newValue: req.value });
         }
       }
     }
     if (planned.length === 0) return { actionId: null, imagesChanged: 0, changes: [] };
-    const description = req.description ?? describe(db, info, req.field, req.value, planned);
-    return commitAction(db, req.datasetId, planned, req.source ?? 'user', description);
-  })();
+    const description = req.description ?? describe(store, info, req.field, req.value, planned);
+    return commitAction(store, req.datasetId, planned, req.source ?? 'user', description);
+  });
 }
 
 /** Records and applies planned changes as one action; callers hold the transaction. */
 function commitAction(
-  db: Db,
+  store: LoupeStore,
   datasetId: number,
-  planned: ChangeRow[],
+  planned: LabelChange[],
   source: Source,
   description: string,
 ): LabelSetResult {
-  const { actionId, at } = startAction(db, datasetId, source, description);
-  const insert = db.prepare(
-    `INSERT INTO label_history (action_id, entity, entity_id, field, old_value, new_value, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const { actionId, at } = startAction(store, datasetId, source, description);
   let imagesChanged = 0;
   for (const change of planned) {
-    insert.run(actionId, change.entity, change.entityId, change.field, change.oldValue, change.newValue, at);
-    imagesChanged += writeValue(db, change, at);
+    store.labels.recordChange(actionId, change, at);
+    imagesChanged += store.labels.write(change, at);
   }
-  return { actionId, imagesChanged, changes: planned.map((c) => toDto(db, c)) };
+  return { actionId, imagesChanged, changes: planned.map((c) => toDto(store, c)) };
 }
 
 /**
- * Opens a new applied action for the caller to attach label_history or box_history rows to; callers hold the
- * transaction. A new action makes the undone ones unreachable, as in any editor.
+ * Opens a new applied action for the caller to attach label or box changes to; callers hold the transaction. A
+ * new action makes the undone ones unreachable, as in any editor.
  */
 export function startAction(
-  db: Db,
+  store: LoupeStore,
   datasetId: number,
   source: Source,
   description: string,
 ): { actionId: number; at: string } {
-  const at = now();
-  db.prepare(`UPDATE label_actions SET state = 'discarded' WHERE dataset_id = ? AND state = 'undone'`).run(datasetId);
-  const actionId = Number(
-    db
-      .prepare(
-        `INSERT INTO label_actions (dataset_id, source, description, state, created_at) VALUES (?, ?, ?, 'applied', ?)`,
-      )
-      .run(datasetId, source, description, at).lastInsertRowid,
-  );
-  return { actionId, at };
+  return store.labels.startAction(datasetId, source, description);
 }
 
 export interface ImageFieldChange {
@@ -243,34 +150,33 @@ export interface ImageFieldChange {
  * photos, which is one fix to a reviewer and must undo as one.
  */
 export function setImageLabels(
-  db: Db,
+  store: LoupeStore,
   datasetId: number,
   changes: ImageFieldChange[],
   source: Source,
   description: string,
 ): LabelSetResult {
-  const info = datasetInfo(db, datasetId);
+  const info = datasetInfo(store, datasetId);
   for (const c of changes) validateValue(info, c.field, c.value);
-  return db.transaction((): LabelSetResult => {
-    const planned: ChangeRow[] = [];
+  return store.transaction((): LabelSetResult => {
+    const planned: LabelChange[] = [];
     for (const c of changes) {
-      const belongs = db.prepare('SELECT 1 FROM images WHERE id = ? AND dataset_id = ?').get(c.imageId, datasetId);
-      if (!belongs) throw new ApiFailure('not-found', `no image ${c.imageId} in dataset ${datasetId}`);
-      const old = currentValue(db, 'image', c.imageId, c.field);
+      requireImage(store, datasetId, c.imageId);
+      const old = store.labels.current('image', c.imageId, c.field);
       if (old !== c.value)
         planned.push({ entity: 'image', entityId: c.imageId, field: c.field, oldValue: old, newValue: c.value });
     }
     if (planned.length === 0) return { actionId: null, imagesChanged: 0, changes: [] };
-    return commitAction(db, datasetId, planned, source, description);
-  })();
+    return commitAction(store, datasetId, planned, source, description);
+  });
 }
 
-function describe(db: Db, info: DatasetInfo, field: LabelField, value: number, planned: ChangeRow[]): string {
+function describe(store: LoupeStore, info: DatasetInfo, field: LabelField, value: number, planned: LabelChange[]): string {
   const shown =
     field === 'age'
       ? String(planned[0]?.newValue ?? value)
       : (valueNamesForField(field, info.labelNames)[value] ?? String(value));
-  const first = toDto(db, planned[0]!).entityKey;
+  const first = toDto(store, planned[0]!).entityKey;
   const what =
     planned[0]!.entity === 'subject'
       ? `person ${first}`
@@ -280,106 +186,63 @@ function describe(db: Db, info: DatasetInfo, field: LabelField, value: number, p
   return `${field} → ${shown}: ${what}`;
 }
 
-function toDto(db: Db, c: ChangeRow): LabelChangeDto {
-  const key =
-    c.entity === 'subject'
-      ? (db.prepare('SELECT key AS k FROM subjects WHERE id = ?').get(c.entityId) as { k: string } | undefined)?.k
-      : (db.prepare('SELECT rel_path AS k FROM images WHERE id = ?').get(c.entityId) as { k: string } | undefined)?.k;
-  return { ...c, entityKey: key ?? String(c.entityId) };
+function toDto(store: LoupeStore, c: LabelChange): LabelChangeDto {
+  return { ...c, entityKey: store.labels.entityKey(c.entity, c.entityId) ?? String(c.entityId) };
 }
 
-interface ActionRow {
-  id: number;
-  source: Source;
-  description: string;
-  state: 'applied' | 'undone';
-  created_at: string;
-}
-
-function changesOf(db: Db, actionId: number): ChangeRow[] {
-  return db
-    .prepare(
-      `SELECT entity, entity_id AS entityId, field, old_value AS oldValue, new_value AS newValue
-         FROM label_history WHERE action_id = ? ORDER BY id`,
-    )
-    .all(actionId) as ChangeRow[];
-}
-
-function toEntry(db: Db, a: ActionRow): HistoryEntry {
+function toEntry(store: LoupeStore, a: ActionRecord): HistoryEntry {
   return {
     actionId: a.id,
     source: a.source,
     description: a.description,
     state: a.state,
-    createdAt: a.created_at,
-    changes: changesOf(db, a.id).map((c) => toDto(db, c)),
-    boxChanges: countBoxChanges(db, a.id),
+    createdAt: a.createdAt,
+    changes: store.labels.changesOf(a.id).map((c) => toDto(store, c)),
+    boxChanges: store.boxes.countChanges(a.id),
   };
 }
 
 /** Reverts the most recent applied action. */
-export function undo(db: Db, datasetId: number): UndoResult {
-  datasetInfo(db, datasetId);
-  return db.transaction((): UndoResult => {
-    const action = db
-      .prepare(
-        `SELECT id, source, description, state, created_at FROM label_actions
-         WHERE dataset_id = ? AND state = 'applied' ORDER BY id DESC LIMIT 1`,
-      )
-      .get(datasetId) as ActionRow | undefined;
+export function undo(store: LoupeStore, datasetId: number): UndoResult {
+  datasetInfo(store, datasetId);
+  return store.transaction((): UndoResult => {
+    const action = store.labels.lastApplied(datasetId);
     if (!action) return { action: null };
     const at = now();
-    for (const c of changesOf(db, action.id).reverse()) {
-      writeValue(db, { ...c, newValue: c.oldValue, oldValue: c.newValue }, at);
+    for (const c of store.labels.changesOf(action.id).reverse()) {
+      store.labels.write({ ...c, newValue: c.oldValue, oldValue: c.newValue }, at);
     }
-    for (const b of boxChangesOf(db, action.id).reverse()) replayBoxChange(db, b, b.new, b.old);
-    db.prepare(`UPDATE label_actions SET state = 'undone' WHERE id = ?`).run(action.id);
-    return { action: toEntry(db, { ...action, state: 'undone' }) };
-  })();
+    for (const b of store.boxes.changesOf(action.id).reverse()) replayBoxChange(store, b, b.new, b.old);
+    store.labels.setState(action.id, 'undone');
+    return { action: toEntry(store, { ...action, state: 'undone' }) };
+  });
 }
 
 /** Re-applies the earliest undone action. */
-export function redo(db: Db, datasetId: number): UndoResult {
-  datasetInfo(db, datasetId);
-  return db.transaction((): UndoResult => {
-    const action = db
-      .prepare(
-        `SELECT id, source, description, state, created_at FROM label_actions
-         WHERE dataset_id = ? AND state = 'undone' ORDER BY id ASC LIMIT 1`,
-      )
-      .get(datasetId) as ActionRow | undefined;
+export function redo(store: LoupeStore, datasetId: number): UndoResult {
+  datasetInfo(store, datasetId);
+  return store.transaction((): UndoResult => {
+    const action = store.labels.firstUndone(datasetId);
     if (!action) return { action: null };
     const at = now();
-    for (const c of changesOf(db, action.id)) writeValue(db, c, at);
-    for (const b of boxChangesOf(db, action.id)) replayBoxChange(db, b, b.old, b.new);
-    db.prepare(`UPDATE label_actions SET state = 'applied' WHERE id = ?`).run(action.id);
-    return { action: toEntry(db, { ...action, state: 'applied' }) };
-  })();
+    for (const c of store.labels.changesOf(action.id)) store.labels.write(c, at);
+    for (const b of store.boxes.changesOf(action.id)) replayBoxChange(store, b, b.old, b.new);
+    store.labels.setState(action.id, 'applied');
+    return { action: toEntry(store, { ...action, state: 'applied' }) };
+  });
 }
 
 /** Newest first; undone actions included (they can be redone), discarded ones not. */
-export function listHistory(db: Db, datasetId: number, limit: number): HistoryEntry[] {
-  const actions = db
-    .prepare(
-      `SELECT id, source, description, state, created_at FROM label_actions
-       WHERE dataset_id = ? AND state IN ('applied', 'undone') ORDER BY id DESC LIMIT ?`,
-    )
-    .all(datasetId, limit) as ActionRow[];
-  return actions.map((a) => toEntry(db, a));
+export function listHistory(store: LoupeStore, datasetId: number, limit: number): HistoryEntry[] {
+  return store.labels.listActions(datasetId, limit).map((a) => toEntry(store, a));
 }
 
 /** Every applied change in order, for changes.csv. */
 export function appliedChanges(
-  db: Db,
+  store: LoupeStore,
   datasetId: number,
 ): (LabelChangeDto & { actionId: number; source: Source; createdAt: string })[] {
-  const rows = db
-    .prepare(
-      `SELECT h.entity, h.entity_id AS entityId, h.field, h.old_value AS oldValue, h.new_value AS newValue,
-              a.id AS actionId, a.source, h.created_at AS createdAt
-       FROM label_history h JOIN label_actions a ON a.id = h.action_id
-       WHERE a.dataset_id = ? AND a.state = 'applied' ORDER BY h.id`,
-    )
-    .all(datasetId) as (ChangeRow & { actionId: number; source: Source; createdAt: string })[];
-  return rows.map((r) => ({ ...toDto(db, r), actionId: r.actionId, source: r.source, createdAt: r.createdAt }));
+  return store.labels
+    .appliedChanges(datasetId)
+    .map((r) => ({ ...toDto(store, r), actionId: r.actionId, source: r.source, createdAt: r.createdAt }));
 }

@@ -9,7 +9,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportProblem } from '../../shared/api-contract';
 import { cachePathsFor } from '../cache-paths';
-import { openDatabase, type Db } from '../db/open-database';
+import type { Db } from '../db/open-database';
+import { openStore, type SqliteStore } from '../db/sqlite-store';
 import { importDataset } from './import-job';
 
 const SLOTS = ['mask1', 'mask2', 'mask3', 'mask4', 'mask5', 'incorrect_mask', 'normal'] as const;
@@ -85,9 +86,10 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function freshStore(): { db: Db; cache: ReturnType<typeof cachePathsFor> } {
+function freshStore(): { store: SqliteStore; db: Db; cache: ReturnType<typeof cachePathsFor> } {
   const dbPath = join(mkdtempSync(join(work, 'store-')), 'loupe.db');
-  return { db: openDatabase(dbPath), cache: cachePathsFor(dbPath) };
+  const store = openStore(dbPath);
+  return { store, db: store.db, cache: cachePathsFor(dbPath) };
 }
 
 const byPathAndReason = (a: ImportProblem, b: ImportProblem) =>
@@ -180,8 +182,8 @@ describe('bad-input corpus, label CSV', () => {
   });
 
   it('imports every valid image and gives each bad item its own exact problem', async () => {
-    const { db, cache } = freshStore();
-    const result = await importDataset(db, cache, join(root, 'labels.csv'), 'csv');
+    const { store, db, cache } = freshStore();
+    const result = await importDataset(store, cache, join(root, 'labels.csv'), 'csv');
 
     const rowProblems = rows.flatMap(({ problem }, i) => (problem ? [{ path: `labels.csv:${i + 2}`, reason: problem }] : []));
     expect(sorted(result.problems)).toEqual(
@@ -239,21 +241,21 @@ describe('bad-input corpus, label CSV', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM source_rows').get()).toEqual({ n: rows.length });
     expect(db.prepare('SELECT bom, newline FROM source_tables').get()).toEqual({ bom: 1, newline: '\r\n' });
 
-    const again = await importDataset(db, cache, join(root, 'labels.csv'), 'csv');
+    const again = await importDataset(store, cache, join(root, 'labels.csv'), 'csv');
     expect(again).toMatchObject({ images: 10, subjects: 2, added: 0 });
     expect(sorted(again.problems)).toEqual(sorted(result.problems));
   });
 
   it('fails the whole import with a clear error when a required column is missing, writing nothing', async () => {
-    const { db, cache } = freshStore();
+    const { store, db, cache } = freshStore();
     const file = join(root, 'no-label.csv');
     writeFileSync(file, 'path,group\r\nimages/good.jpg,p1\r\n');
-    await expect(importDataset(db, cache, file, 'csv')).rejects.toThrow(
+    await expect(importDataset(store, cache, file, 'csv')).rejects.toThrow(
       'no-label.csv has no "label" column (found: path, group)',
     );
     const badHeader = join(root, 'bad-header.csv');
     writeFileSync(badHeader, Buffer.concat([latin1('path,label,légende\n'), Buffer.from('images/good.jpg,cat,x\n')]));
-    await expect(importDataset(db, cache, badHeader, 'csv')).rejects.toThrow(
+    await expect(importDataset(store, cache, badHeader, 'csv')).rejects.toThrow(
       'bad-header.csv is not UTF-8 text; save it as UTF-8 and import again',
     );
     expect(db.prepare('SELECT COUNT(*) AS n FROM datasets').get()).toEqual({ n: 0 });
@@ -266,8 +268,8 @@ describe('bad-input corpus, label CSV', () => {
     put(dir, 'open.jpg', bytes.jpeg!);
     chmodSync(join(dir, 'locked.jpg'), 0o000);
     writeFileSync(join(dir, 'labels.csv'), 'path,label\nlocked.jpg,cat\nopen.jpg,cat\n');
-    const { db, cache } = freshStore();
-    const result = await importDataset(db, cache, join(dir, 'labels.csv'), 'csv');
+    const { store, cache } = freshStore();
+    const result = await importDataset(store, cache, join(dir, 'labels.csv'), 'csv');
     expect(result.problems).toEqual([{ path: 'locked.jpg', reason: 'unreadable file (permission denied)' }]);
     expect(result.images).toBe(1);
   });
@@ -344,8 +346,8 @@ describe('bad-input corpus, competition layout', () => {
   });
 
   it('imports every valid photo and gives each bad item its own exact problem', async () => {
-    const { db, cache } = freshStore();
-    const result = await importDataset(db, cache, root, 'auto');
+    const { store, db, cache } = freshStore();
+    const result = await importDataset(store, cache, root, 'auto');
 
     const rowProblems = rows.flatMap(({ problem }, i) => (problem ? [{ path: `train.csv:${i + 2}`, reason: problem }] : []));
     const img = (path: string, name: string) => `images/${path}/${name}`;
@@ -401,8 +403,8 @@ describe('bad-input corpus, competition layout', () => {
     const dir = join(work, 'mask-no-age');
     put(dir, `images/${P1}/mask1.jpg`, bytes.jpeg!);
     writeFileSync(join(dir, 'train.csv'), `id,gender,race,path\n000001,female,Asian,${P1}\n`);
-    const { db, cache } = freshStore();
-    await expect(importDataset(db, cache, dir, 'mask')).rejects.toThrow(
+    const { store, db, cache } = freshStore();
+    await expect(importDataset(store, cache, dir, 'mask')).rejects.toThrow(
       'train.csv has no "age" column (found: id, gender, race, path)',
     );
     expect(db.prepare('SELECT COUNT(*) AS n FROM datasets').get()).toEqual({ n: 0 });

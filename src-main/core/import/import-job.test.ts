@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeMaskDataset, type SyntheticMaskDataset } from '../datasets/synthetic-mask-dataset';
-import { openDatabase } from '../db/open-database';
+import type { Db } from '../db/open-database';
+import { openStore, type SqliteStore } from '../db/sqlite-store';
 import { cachePathsFor } from '../cache-paths';
-import { getSubject, queryImages } from '../db/dataset-queries';
+import { getSubject, queryImages } from '../datasets/dataset-reads';
 import { setLabel } from '../history/label-history';
 import { importDataset } from './import-job';
 import { importBoxesCsv } from '../boxes/box-csv-import';
@@ -22,16 +23,17 @@ beforeAll(async () => {
   writeFileSync(join(source, 'images', broken, slotFile), Buffer.alloc(0));
 });
 
-function freshStore(): { db: ReturnType<typeof openDatabase>; cache: ReturnType<typeof cachePathsFor> } {
+function freshStore(): { store: SqliteStore; db: Db; cache: ReturnType<typeof cachePathsFor> } {
   const dbPath = join(mkdtempSync(join(tmpdir(), 'loupe-import-db-')), 'loupe.db');
-  return { db: openDatabase(dbPath), cache: cachePathsFor(dbPath) };
+  const store = openStore(dbPath);
+  return { store, db: store.db, cache: cachePathsFor(dbPath) };
 }
 
 describe('importDataset', () => {
   it('imports every valid image with its person labels and records each bad one', async () => {
-    const { db, cache } = freshStore();
+    const { store, db, cache } = freshStore();
     const phases = new Set<string>();
-    const result = await importDataset(db, cache, source, 'auto', { onProgress: (phase) => phases.add(phase) });
+    const result = await importDataset(store, cache, source, 'auto', { onProgress: (phase) => phases.add(phase) });
     expect(result).toMatchObject({ images: 41, subjects: 6, added: 41 });
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]!.path).toMatch(/mask4\.\w+$/);
@@ -39,7 +41,7 @@ describe('importDataset', () => {
     expect(phases.has('thumbnails')).toBe(true);
     const person = made.persons[0]!;
     const subjectId = (db.prepare('SELECT id FROM subjects WHERE key = ?').get(person.path) as { id: number }).id;
-    const detail = getSubject(db, subjectId);
+    const detail = getSubject(store, subjectId);
     expect(detail).toMatchObject({ externalId: person.id, age: person.age, gender: person.gender === 'male' ? 0 : 1 });
     expect(detail.images.map((i) => i.slot)).toEqual(['mask1', 'mask2', 'mask3', 'mask4', 'mask5', 'incorrect_mask', 'normal']);
     expect(detail.images.every((i) => i.width === 96 && i.height === 128)).toBe(true);
@@ -50,41 +52,41 @@ describe('importDataset', () => {
   });
 
   it('re-importing adds nothing and keeps corrected labels', async () => {
-    const { db, cache } = freshStore();
-    const first = await importDataset(db, cache, source, 'mask');
+    const { store, db, cache } = freshStore();
+    const first = await importDataset(store, cache, source, 'mask');
     const key = made.persons[1]!.path;
     const subjectId = (db.prepare('SELECT id FROM subjects WHERE key = ?').get(key) as { id: number }).id;
     const flipped = made.persons[1]!.gender === 'male' ? 1 : 0;
-    setLabel(db, { datasetId: first.datasetId, target: { subjectId }, field: 'gender', value: flipped });
-    const second = await importDataset(db, cache, source, 'mask');
+    setLabel(store, { datasetId: first.datasetId, target: { subjectId }, field: 'gender', value: flipped });
+    const second = await importDataset(store, cache, source, 'mask');
     expect(second).toMatchObject({ datasetId: first.datasetId, images: 41, subjects: 6, added: 0 });
-    expect(getSubject(db, subjectId).gender).toBe(flipped);
+    expect(getSubject(store, subjectId).gender).toBe(flipped);
     expect((db.prepare('SELECT COUNT(*) AS n FROM import_problems').get() as { n: number }).n).toBe(1);
     expect((db.prepare('SELECT COUNT(*) AS n FROM source_rows').get() as { n: number }).n).toBe(6);
   });
 
   it('re-importing a layout without box columns keeps boxes imported from a box CSV and boxes a person drew', async () => {
-    const { db, cache } = freshStore();
-    const first = await importDataset(db, cache, source, 'mask');
+    const { store, db, cache } = freshStore();
+    const first = await importDataset(store, cache, source, 'mask');
     const [imported, drawn] = db
       .prepare('SELECT id, rel_path AS path FROM images WHERE dataset_id = ? ORDER BY id LIMIT 2')
       .all(first.datasetId) as { id: number; path: string }[];
     const csvPath = join(mkdtempSync(join(tmpdir(), 'loupe-boxes-')), 'boxes.csv');
     writeFileSync(csvPath, `path,x,y,w,h\n${imported!.path},10,12,30,40\n`);
-    const boxImport = await importBoxesCsv(db, first.datasetId, csvPath);
+    const boxImport = await importBoxesCsv(store, first.datasetId, csvPath);
     expect(boxImport.boxes).toBe(1);
-    addBox(db, drawn!.id, { x: 5, y: 6, w: 20, h: 25 });
+    addBox(store, drawn!.id, { x: 5, y: 6, w: 20, h: 25 });
     const boxesBefore = db.prepare('SELECT id, image_id, x, y, w, h, source FROM boxes ORDER BY id').all();
     expect(boxesBefore).toHaveLength(2);
-    await importDataset(db, cache, source, 'mask');
+    await importDataset(store, cache, source, 'mask');
     expect(db.prepare('SELECT id, image_id, x, y, w, h, source FROM boxes ORDER BY id').all()).toEqual(boxesBefore);
   });
 
   it('stops when cancelled, keeps whole images only, and a second run completes it', async () => {
-    const { db, cache } = freshStore();
+    const { store, db, cache } = freshStore();
     const controller = new AbortController();
     let seen = 0;
-    const run = importDataset(db, cache, source, 'mask', {
+    const run = importDataset(store, cache, source, 'mask', {
       signal: controller.signal,
       concurrency: 1,
       onProgress: (phase, done) => {
@@ -95,17 +97,17 @@ describe('importDataset', () => {
     const partial = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
     expect(partial).toBeLessThan(41);
     expect((db.prepare('SELECT COUNT(*) AS n FROM images i LEFT JOIN image_labels l ON l.image_id = i.id WHERE l.image_id IS NULL').get() as { n: number }).n).toBe(0);
-    const resumed = await importDataset(db, cache, source, 'mask');
+    const resumed = await importDataset(store, cache, source, 'mask');
     expect(resumed.images).toBe(41);
     expect(resumed.added).toBe(41 - partial);
     const datasetId = resumed.datasetId;
-    expect(queryImages(db, datasetId, {}, 'path', 0, 100).total).toBe(41);
+    expect(queryImages(store, datasetId, {}, 'path', 0, 100).total).toBe(41);
   });
 
   it('fails with a clear error for a folder that is no dataset, writing nothing', async () => {
-    const { db, cache } = freshStore();
+    const { store, db, cache } = freshStore();
     const empty = mkdtempSync(join(tmpdir(), 'loupe-empty-'));
-    await expect(importDataset(db, cache, empty, 'auto')).rejects.toThrow(/Cannot tell the format/);
+    await expect(importDataset(store, cache, empty, 'auto')).rejects.toThrow(/Cannot tell the format/);
     expect(db.prepare('SELECT COUNT(*) AS n FROM datasets').get()).toEqual({ n: 0 });
     expect(existsSync(cache.root)).toBe(false);
     rmSync(empty, { recursive: true });

@@ -12,12 +12,12 @@ describe('JobRunner', () => {
         ctx.progress('work', i, 3);
         await Promise.resolve();
       }
-      return 42;
+      return { datasetId: 1, images: 42, subjects: 6, added: 42, problems: [] };
     });
-    await expect(runner.wait(id)).resolves.toBe(42);
+    await expect(runner.wait(id)).resolves.toMatchObject({ images: 42 });
     const last = seen[seen.length - 1]!;
     expect(last.state).toBe('done');
-    expect(last.result).toBe(42);
+    expect(last.kind === 'import' && last.result?.images).toBe(42);
     expect(seen.some((s) => s.phase === 'work' && s.done === 3 && s.total === 3)).toBe(true);
   });
 

@@ -1,8 +1,8 @@
 // Long work runs as a job: options + onProgress + AbortSignal. Progress snapshots are throttled so a fast loop
 // does not flood the transports; the final state is always delivered.
 import { randomUUID } from 'node:crypto';
-import type { JobKind, JobSnapshot } from '../../shared/api-contract';
-import { ApiFailure } from '../api-failure';
+import type { JobKind, JobResults, JobSnapshot } from '../../shared/api-contract';
+import { ApiFailure, toErrorDto } from '../api-failure';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -25,10 +25,10 @@ export class JobRunner {
   }
 
   /** Starts `work` and returns its id at once; `wait(id)` resolves with its result or rejects with its error. */
-  start<T>(kind: JobKind, title: string, work: (ctx: JobContext) => Promise<T>): string {
+  start<K extends JobKind>(kind: K, title: string, work: (ctx: JobContext) => Promise<JobResults[K]>): string {
     const id = randomUUID();
     const controller = new AbortController();
-    const snapshot: JobSnapshot = {
+    const snapshot = {
       id,
       kind,
       title,
@@ -38,8 +38,9 @@ export class JobRunner {
       total: 0,
       startedAt: new Date().toISOString(),
       error: null,
+      errorCode: null,
       result: null,
-    };
+    } as JobSnapshot;
     let lastEmit = 0;
     const ctx: JobContext = {
       signal: controller.signal,
@@ -61,10 +62,12 @@ export class JobRunner {
         return result;
       } catch (error) {
         const cancelled = controller.signal.aborted;
+        const dto = toErrorDto(error);
         Object.assign(snapshot, {
           state: cancelled ? 'cancelled' : 'failed',
           phase: cancelled ? 'cancelled' : 'failed',
-          error: cancelled ? 'cancelled' : error instanceof Error ? error.message : String(error),
+          error: cancelled ? 'cancelled' : dto.message,
+          errorCode: cancelled ? null : dto.code,
         });
         throw error;
       } finally {

@@ -1,11 +1,9 @@
 // Out-of-sample probabilities computed elsewhere (a user's PyTorch run on a GPU server) enter Loupe as a run of
 // mode 'external'. Rows must follow the image list Loupe exports, so nothing depends on the other trainer's order.
-import type { Db } from '../db/open-database';
+import type { LoupeStore, TaskPredictions } from '../db/store';
 import type { TaskMetrics } from '../../shared/api-contract';
 import { GENDER_VALUES, MASK_CLASS_NAMES } from '../../shared/label-schema';
-import { getDatasetRecord } from '../db/dataset-queries';
 import { writeFileAtomicSync } from '../fs/atomic-write';
-import { completeRun, createRun, type TaskPredictions } from '../train/run-store';
 import { collectTrainingData } from '../train/training-data';
 import { taskMetrics } from '../train/cross-validated-training';
 import { readPredProbs } from './pred-probs-io';
@@ -16,15 +14,10 @@ import { stringify } from 'csv-stringify/sync';
  * Writes `images.csv`: one row per image in the order external probabilities must follow (`index,path,group,
  * label`), where `label` is the class index (the 18-class index for the competition layout).
  */
-export function exportImageList(db: Db, datasetId: number, outPath: string): { path: string; rows: number } {
-  const data = collectTrainingData(db, datasetId);
-  const record = getDatasetRecord(db, datasetId);
-  const rows = db
-    .prepare(
-      `SELECT i.rel_path AS path, s.key AS subject FROM images i LEFT JOIN subjects s ON s.id = i.subject_id
-       WHERE i.dataset_id = ? ORDER BY i.id`,
-    )
-    .all(datasetId) as { path: string; subject: string | null }[];
+export function exportImageList(store: LoupeStore, datasetId: number, outPath: string): { path: string; rows: number } {
+  const data = collectTrainingData(store, datasetId);
+  const record = store.datasets.get(datasetId);
+  const rows = store.images.listWithSubjects(datasetId);
   const names = record.kind === 'mask' ? MASK_CLASS_NAMES : record.labelNames;
   const table = rows.map((r, i) => [i, r.path, r.subject ?? '', data.stratify[i]! >= 0 ? data.stratify[i]! : '', names[data.stratify[i]!] ?? '']);
   writeFileAtomicSync(outPath, stringify([['index', 'path', 'group', 'label', 'label_name'], ...table], { record_delimiter: '\n' }));
@@ -37,13 +30,13 @@ export function exportImageList(db: Db, datasetId: number, outPath: string): { p
  * `task` says which; otherwise k is the number of labels.
  */
 export async function importPredictions(
-  db: Db,
+  store: LoupeStore,
   datasetId: number,
   path: string,
   task?: 'mask' | 'gender' | 'age',
 ): Promise<{ runId: number; rows: number; tasks: string[] }> {
   const probs = await readPredProbs(path);
-  const data = collectTrainingData(db, datasetId);
+  const data = collectTrainingData(store, datasetId);
   const n = data.imageIds.length;
   if (probs.n !== n) {
     throw new ApiFailure('invalid-argument', `${path} has ${probs.n} rows but the dataset has ${n} images; export the image list and follow its order`);
@@ -83,13 +76,13 @@ export async function importPredictions(
   }
   const noFolds = new Int32Array(n).fill(-1);
   const settings = { mode: 'quick', folds: 2, backend: 'auto', crop: 'whole-image', cropMargin: 0, seed: 0 } as const;
-  const runId = createRun(db, datasetId, 'external', `file: ${path}`, settings);
+  const runId = store.runs.create(datasetId, 'external', `file: ${path}`, settings);
   const metrics: Record<string, TaskMetrics> = {};
   for (const p of predictions) {
     const names = p.task === 'class' ? [...MASK_CLASS_NAMES] : (data.tasks.find((t) => t.name === p.task)?.classNames ?? []);
     metrics[p.task] = { ...taskMetrics(names, p.given, p.probs, noFolds, 0), folds: [] };
   }
   const stored: TaskPredictions[] = predictions.map((p) => ({ ...p, imageIds: data.imageIds, folds: noFolds }));
-  completeRun(db, runId, 0, metrics, stored);
+  store.runs.complete(runId, 0, metrics, stored);
   return { runId, rows: n, tasks: predictions.map((p) => p.task) };
 }

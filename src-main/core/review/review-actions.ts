@@ -1,24 +1,24 @@
 // What a reviewer does with a suspect: accept the suggested fix (one undoable action, recorded as a suggestion)
 // or keep the label (it is verified and never suggested again).
-import type { Db } from '../db/open-database';
+import type { SqliteStore } from '../db/sqlite-store';
 import type { LabelSetResult, Suspect } from '../../shared/api-contract';
 import type { LabelField } from '../../shared/label-schema';
 import { setImageLabels, setLabel } from '../history/label-history';
 import { ApiFailure } from '../api-failure';
 import { computeSuspects } from './suspects';
 
-function findSuspect(db: Db, datasetId: number, key: string): Suspect {
-  const suspect = computeSuspects(db, datasetId).items.find((s) => s.key === key);
+function findSuspect(store: SqliteStore, datasetId: number, key: string): Suspect {
+  const suspect = computeSuspects(store, datasetId).items.find((s) => s.key === key);
   if (!suspect) throw new ApiFailure('not-found', `"${key}" is not in the review queue (already fixed or verified?)`);
   return suspect;
 }
 
-export function acceptSuspect(db: Db, datasetId: number, key: string): LabelSetResult {
-  const suspect = findSuspect(db, datasetId, key);
+export function acceptSuspect(store: SqliteStore, datasetId: number, key: string): LabelSetResult {
+  const suspect = findSuspect(store, datasetId, key);
   if (suspect.kind === 'swap') {
     const [incorrectPhoto, normalPhoto] = suspect.imageIds;
     return setImageLabels(
-      db,
+      store,
       datasetId,
       [
         { imageId: incorrectPhoto!, field: 'mask', value: 2 },
@@ -29,7 +29,7 @@ export function acceptSuspect(db: Db, datasetId: number, key: string): LabelSetR
     );
   }
   const target = suspect.level === 'subject' ? { subjectId: suspect.subjectId! } : { imageId: suspect.imageIds[0]! };
-  return setLabel(db, {
+  return setLabel(store, {
     datasetId,
     target,
     field: suspect.field as LabelField,
@@ -39,7 +39,9 @@ export function acceptSuspect(db: Db, datasetId: number, key: string): LabelSetR
 }
 
 /** Marks the suspect's label as checked by a person. Verifying twice is harmless. */
-export function keepSuspect(db: Db, datasetId: number, key: string): boolean {
+// TODO(merge): review repositories. `store.db` carries this module's own queries.
+export function keepSuspect(store: SqliteStore, datasetId: number, key: string): boolean {
+  const db = store.db;
   const match = /^(image|subject):(\d+):(\w+)$/.exec(key);
   if (!match) throw new ApiFailure('invalid-argument', `not a suspect key: "${key}"`);
   const [, entity, id, field] = match;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MASK_SLOTS } from '../../shared/label-schema';
 import { ageGroupOf, maskForSlot } from '../../shared/label-schema';
-import { completeRun, createRun, type TaskPredictions } from '../train/run-store';
 import { personPath, seedMaskStore, type SeedPerson } from '../test-support/seed-store';
-import { getImage, getSubject } from '../db/dataset-queries';
+import { getImage, getSubject } from '../datasets/dataset-reads';
 import { undo } from '../history/label-history';
-import type { Db } from '../db/open-database';
+import type { SqliteStore } from '../db/sqlite-store';
+import type { TaskPredictions } from '../db/store';
 import { computeSuspects } from './suspects';
 import { acceptSuspect, keepSuspect } from './review-actions';
 
@@ -31,8 +31,9 @@ interface Truth {
 }
 
 /** Stores a finished run whose predictions follow `truth` (per image id) rather than the stored labels. */
-function storeRun(db: Db, datasetId: number, truth: Truth): number {
-  const runId = createRun(db, datasetId, 'quick', 'cpu', SETTINGS);
+function storeRun(store: SqliteStore, datasetId: number, truth: Truth): number {
+  const db = store.db;
+  const runId = store.runs.create(datasetId, 'quick', 'cpu', SETTINGS);
   const ids = (db.prepare('SELECT id FROM images ORDER BY id').all() as { id: number }[]).map((r) => r.id);
   const task = (name: string, k: number, of: Map<number, number>): TaskPredictions => ({
     task: name,
@@ -42,7 +43,7 @@ function storeRun(db: Db, datasetId: number, truth: Truth): number {
     probs: Float32Array.from(ids.flatMap((id) => onehot(of.get(id)!, k))),
     k,
   });
-  completeRun(db, runId, 1, {}, [
+  store.runs.complete(runId, 1, {}, [
     task('mask', 3, truth.mask),
     task('gender', 2, truth.gender),
     task('age', 3, truth.age),
@@ -50,9 +51,9 @@ function storeRun(db: Db, datasetId: number, truth: Truth): number {
   return runId;
 }
 
-function setup(): { db: Db; datasetId: number; cast: SeedPerson[]; truth: Truth } {
+function setup(): { store: SqliteStore; db: SqliteStore['db']; datasetId: number; cast: SeedPerson[]; truth: Truth } {
   const cast = people(30);
-  const { db, datasetId } = seedMaskStore(cast);
+  const { store, db, datasetId } = seedMaskStore(cast);
   const truth: Truth = { gender: new Map(), age: new Map(), mask: new Map() };
   const rows = db
     .prepare('SELECT i.id, i.slot, s.key FROM images i JOIN subjects s ON s.id = i.subject_id ORDER BY i.id')
@@ -70,14 +71,14 @@ function setup(): { db: Db; datasetId: number; cast: SeedPerson[]; truth: Truth 
     if (index === 2 && r.slot === 'mask3') mask = 2;
     truth.mask.set(r.id, mask);
   }
-  storeRun(db, datasetId, truth);
-  return { db, datasetId, cast, truth };
+  storeRun(store, datasetId, truth);
+  return { store, db, datasetId, cast, truth };
 }
 
 describe('computeSuspects', () => {
   it('finds a wrong person gender, a wrong age group, a swap and a wrong photo, each once', () => {
-    const { db, datasetId, cast } = setup();
-    const queue = computeSuspects(db, datasetId);
+    const { store, datasetId, cast } = setup();
+    const queue = computeSuspects(store, datasetId);
     const summary = queue.items.map((s) => [s.kind, s.path, s.given, s.suggested]);
     expect(summary).toEqual(
       expect.arrayContaining([
@@ -96,50 +97,50 @@ describe('computeSuspects', () => {
   });
 
   it('accepting a suggestion fixes it as one undoable action and drops it from the queue', () => {
-    const { db, datasetId, cast } = setup();
-    const swap = computeSuspects(db, datasetId).items.find((s) => s.kind === 'swap')!;
-    const result = acceptSuspect(db, datasetId, swap.key);
+    const { store, db, datasetId, cast } = setup();
+    const swap = computeSuspects(store, datasetId).items.find((s) => s.kind === 'swap')!;
+    const result = acceptSuspect(store, datasetId, swap.key);
     expect(result.changes).toHaveLength(2);
-    const person = getSubject(db, swap.subjectId!);
+    const person = getSubject(store, swap.subjectId!);
     expect(person.images.find((i) => i.slot === 'incorrect_mask')!.mask).toBe(2);
     expect(person.images.find((i) => i.slot === 'normal')!.mask).toBe(1);
-    expect(computeSuspects(db, datasetId).items.map((s) => s.kind)).not.toContain('swap');
+    expect(computeSuspects(store, datasetId).items.map((s) => s.kind)).not.toContain('swap');
 
-    const gender = computeSuspects(db, datasetId).items.find((s) => s.kind === 'person-gender')!;
-    acceptSuspect(db, datasetId, gender.key);
-    expect(getSubject(db, gender.subjectId!).gender).toBe(1 - cast[0]!.gender);
-    expect(computeSuspects(db, datasetId).items).toHaveLength(2);
-    undo(db, datasetId);
-    expect(computeSuspects(db, datasetId).items.map((s) => s.kind)).toContain('person-gender');
+    const gender = computeSuspects(store, datasetId).items.find((s) => s.kind === 'person-gender')!;
+    acceptSuspect(store, datasetId, gender.key);
+    expect(getSubject(store, gender.subjectId!).gender).toBe(1 - cast[0]!.gender);
+    expect(computeSuspects(store, datasetId).items).toHaveLength(2);
+    undo(store, datasetId);
+    expect(computeSuspects(store, datasetId).items.map((s) => s.kind)).toContain('person-gender');
     const history = db.prepare(`SELECT source FROM label_actions ORDER BY id`).all();
     expect(history).toEqual([{ source: 'suggestion' }, { source: 'suggestion' }]);
   });
 
   it('a kept label is verified and never flagged again', () => {
-    const { db, datasetId } = setup();
-    const photo = computeSuspects(db, datasetId).items.find((s) => s.kind === 'image-label')!;
-    expect(keepSuspect(db, datasetId, photo.key)).toBe(true);
-    expect(keepSuspect(db, datasetId, photo.key)).toBe(false);
-    expect(computeSuspects(db, datasetId).items.map((s) => s.key)).not.toContain(photo.key);
-    expect(getImage(db, photo.imageIds[0]!).mask).toBe(0);
-    expect(() => acceptSuspect(db, datasetId, photo.key)).toThrow(/not in the review queue/);
+    const { store, datasetId } = setup();
+    const photo = computeSuspects(store, datasetId).items.find((s) => s.kind === 'image-label')!;
+    expect(keepSuspect(store, datasetId, photo.key)).toBe(true);
+    expect(keepSuspect(store, datasetId, photo.key)).toBe(false);
+    expect(computeSuspects(store, datasetId).items.map((s) => s.key)).not.toContain(photo.key);
+    expect(getImage(store, photo.imageIds[0]!).mask).toBe(0);
+    expect(() => acceptSuspect(store, datasetId, photo.key)).toThrow(/not in the review queue/);
   });
 
   it('a kept swap is not flagged again, neither as a pair nor photo by photo', () => {
-    const { db, datasetId } = setup();
-    const swap = computeSuspects(db, datasetId).items.find((s) => s.kind === 'swap')!;
-    keepSuspect(db, datasetId, swap.key);
-    const after = computeSuspects(db, datasetId).items;
+    const { store, datasetId } = setup();
+    const swap = computeSuspects(store, datasetId).items.find((s) => s.kind === 'swap')!;
+    keepSuspect(store, datasetId, swap.key);
+    const after = computeSuspects(store, datasetId).items;
     expect(after.map((s) => s.kind)).not.toContain('swap');
     for (const imageId of swap.imageIds) expect(after.flatMap((s) => s.imageIds)).not.toContain(imageId);
   });
 
   it('a label a person fixed stays decided when a newer model disagrees, until the fix is undone', () => {
-    const { db, datasetId, cast, truth } = setup();
-    const gender = computeSuspects(db, datasetId).items.find((s) => s.kind === 'person-gender')!;
-    acceptSuspect(db, datasetId, gender.key);
-    const swap = computeSuspects(db, datasetId).items.find((s) => s.kind === 'swap')!;
-    acceptSuspect(db, datasetId, swap.key);
+    const { store, db, datasetId, cast, truth } = setup();
+    const gender = computeSuspects(store, datasetId).items.find((s) => s.kind === 'person-gender')!;
+    acceptSuspect(store, datasetId, gender.key);
+    const swap = computeSuspects(store, datasetId).items.find((s) => s.kind === 'swap')!;
+    acceptSuspect(store, datasetId, swap.key);
     // A model that still believes the old labels: it would suggest undoing both fixes.
     const ids = db.prepare('SELECT i.id, i.slot, s.key FROM images i JOIN subjects s ON s.id = i.subject_id').all() as {
       id: number;
@@ -153,20 +154,20 @@ describe('computeSuspects', () => {
       stale.age.set(r.id, ageGroupOf(person.age));
       stale.mask.set(r.id, maskForSlot(r.slot));
     }
-    storeRun(db, datasetId, stale);
-    const keys = computeSuspects(db, datasetId).items.map((s) => s.key);
+    storeRun(store, datasetId, stale);
+    const keys = computeSuspects(store, datasetId).items.map((s) => s.key);
     expect(keys).not.toContain(gender.key);
     expect(keys).not.toContain(swap.key);
     // Undo the swap: its label is no longer a person's decision, and a model that sees the truth flags it again.
-    undo(db, datasetId);
-    storeRun(db, datasetId, truth);
-    const again = computeSuspects(db, datasetId).items.map((s) => s.key);
+    undo(store, datasetId);
+    storeRun(store, datasetId, truth);
+    const again = computeSuspects(store, datasetId).items.map((s) => s.key);
     expect(again).toContain(swap.key);
     expect(again).not.toContain(gender.key);
   });
 
   it('says so when there is no trained model yet', () => {
-    const { db, datasetId } = seedMaskStore(people(3));
-    expect(() => computeSuspects(db, datasetId)).toThrow(/train a model first/);
+    const { store, datasetId } = seedMaskStore(people(3));
+    expect(() => computeSuspects(store, datasetId)).toThrow(/train a model first/);
   });
 });

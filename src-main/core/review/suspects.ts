@@ -2,10 +2,10 @@
 // the competition data: gender and age are judged per person (their photos' predictions combined), the mask per
 // photo, and a person's `incorrect_mask` / `normal` pair is checked for a swap as one fix.
 import type { Db } from '../db/open-database';
+import type { SqliteStore } from '../db/sqlite-store';
+import type { TaskPredictions } from '../db/store';
 import type { Suspect, SuspectQueue } from '../../shared/api-contract';
 import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES } from '../../shared/label-schema';
-import { getDatasetRecord } from '../db/dataset-queries';
-import { loadPredictions, type TaskPredictions } from '../train/run-store';
 import { findLabelIssues, labelQualityScores, type FilterBy } from './confident-learning';
 import { ApiFailure } from '../api-failure';
 
@@ -31,13 +31,6 @@ const LOG_FLOOR = 1e-6;
 export interface SuspectOptions {
   runId?: number;
   filterBy?: FilterBy;
-}
-
-export function latestRunId(db: Db, datasetId: number): number | null {
-  const row = db
-    .prepare(`SELECT id FROM training_runs WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`)
-    .get(datasetId) as { id: number } | undefined;
-  return row?.id ?? null;
 }
 
 /**
@@ -118,9 +111,11 @@ function perSubject(
   return { subjectIds, probs, photos };
 }
 
-export function computeSuspects(db: Db, datasetId: number, options: SuspectOptions = {}): SuspectQueue {
-  const record = getDatasetRecord(db, datasetId);
-  const runId = options.runId ?? latestRunId(db, datasetId);
+// TODO(merge): review repositories. The store is passed whole; `store.db` carries this module's own queries.
+export function computeSuspects(store: SqliteStore, datasetId: number, options: SuspectOptions = {}): SuspectQueue {
+  const db = store.db;
+  const record = store.datasets.get(datasetId);
+  const runId = options.runId ?? store.runs.latestDone(datasetId);
   if (runId === null) throw new ApiFailure('not-found', 'no finished training run yet: train a model first');
   const filterBy = options.filterBy ?? 'prune_by_noise_rate';
   const images = new Map<number, ImageInfo>();
@@ -148,7 +143,7 @@ export function computeSuspects(db: Db, datasetId: number, options: SuspectOptio
     });
 
   if (record.kind !== 'mask') {
-    const p = loadPredictions(db, runId, 'label');
+    const p = store.runs.predictions(runId, 'label');
     if (p) {
       for (const f of flagged(current(p, (img) => img.label), p.probs, p.k, filterBy)) {
         const img = images.get(p.imageIds[f.index]!);
@@ -173,7 +168,7 @@ export function computeSuspects(db: Db, datasetId: number, options: SuspectOptio
     return finish(runId, items);
   }
 
-  const mask = loadPredictions(db, runId, 'mask');
+  const mask = store.runs.predictions(runId, 'mask');
   const swapped = new Set<number>();
   if (mask) {
     // Swaps first: a swapped pair also looks like two wrong photos, which the swap explains as one fix.
@@ -223,7 +218,7 @@ export function computeSuspects(db: Db, datasetId: number, options: SuspectOptio
     ['gender', GENDER_VALUES, 'person-gender', (s: SubjectInfo) => s.gender],
     ['age', AGE_GROUP_VALUES, 'person-age', (s: SubjectInfo) => s.ageGroup],
   ] as const) {
-    const p = loadPredictions(db, runId, task);
+    const p = store.runs.predictions(runId, task);
     if (!p) continue;
     const { subjectIds, probs, photos } = perSubject(p, images);
     const labels = Int32Array.from(subjectIds, (id) => {

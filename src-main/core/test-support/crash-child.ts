@@ -6,7 +6,7 @@
 //   export   a label change, then an export to outDir, again and again
 import { writeSync } from 'node:fs';
 import { openCore } from '../api';
-import { exportDataset } from '../export/export-dataset';
+import { openStore } from '../db/sqlite-store';
 
 export type RelabelOp =
   | { kind: 'undo' }
@@ -37,19 +37,22 @@ async function main(): Promise<void> {
     throw new Error('usage: crash-child.ts relabel|export <db> [outDir]');
   }
   const core = openCore(dbPath);
-  const { id: datasetId } = core.db.prepare('SELECT id FROM datasets ORDER BY id LIMIT 1').get() as { id: number };
+  // The ids to edit, read once through a connection of our own (the core never hands out its store).
+  const reader = openStore(dbPath);
+  const { id: datasetId } = reader.db.prepare('SELECT id FROM datasets ORDER BY id LIMIT 1').get() as { id: number };
   const ids = (table: string) =>
-    (core.db.prepare(`SELECT id FROM ${table} WHERE dataset_id = ? ORDER BY id`).all(datasetId) as { id: number }[]).map(
+    (reader.db.prepare(`SELECT id FROM ${table} WHERE dataset_id = ? ORDER BY id`).all(datasetId) as { id: number }[]).map(
       (r) => r.id,
     );
   const images = ids('images');
   const subjects = ids('subjects');
+  reader.close();
   ack({ ready: true });
   for (let i = 0; ; i++) {
     if (mode === 'export') {
       const imageId = images[(i * 7) % images.length]!;
       await core.api['labels.set']({ datasetId, target: { imageId }, field: 'mask', value: i % 3 });
-      exportDataset(core.db, datasetId, outDir!);
+      await core.api['export.run']({ datasetId, outDir: outDir! });
       ack({ i, exported: true });
       continue;
     }

@@ -1,7 +1,7 @@
 // A small competition-layout store written straight into the tables, for tests of what sits on top of import.
-import { openDatabase, type Db } from '../db/open-database';
-import { MASK_SLOTS, ageGroupOf, maskForSlot } from '../../shared/label-schema';
-import { classIndexOf } from '../history/label-history';
+import type { Db } from '../db/open-database';
+import { openStore, type SqliteStore } from '../db/sqlite-store';
+import { MASK_SLOTS, ageGroupOf, classIndexOf, maskForSlot } from '../../shared/label-schema';
 
 export interface SeedPerson {
   id: string;
@@ -20,8 +20,13 @@ export function personPath(p: SeedPerson): string {
   return `${p.id}_${p.gender ? 'female' : 'male'}_${p.race ?? 'Asian'}_${p.age}`;
 }
 
-export function seedMaskStore(people: SeedPerson[] = SEED_PEOPLE, root = '/data/mask'): { db: Db; datasetId: number } {
-  const db = openDatabase(':memory:');
+/** `db` is the store's own connection, for tests that write or inspect tables directly. */
+export function seedMaskStore(
+  people: SeedPerson[] = SEED_PEOPLE,
+  root = '/data/mask',
+): { store: SqliteStore; db: Db; datasetId: number } {
+  const store = openStore(':memory:');
+  const db = store.db;
   const datasetId = Number(
     db
       .prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('seed', 'mask', ?, ?, '2026-01-01')`)
@@ -58,7 +63,7 @@ export function seedMaskStore(people: SeedPerson[] = SEED_PEOPLE, root = '/data/
       ).run(imageId, datasetId, mask, p.gender, p.age, ageGroupOf(p.age), classIndexOf(mask, p.gender, ageGroupOf(p.age)));
     }
   });
-  return { db, datasetId };
+  return { store, db, datasetId };
 }
 
 export function imageIdOf(db: Db, relPath: string): number {

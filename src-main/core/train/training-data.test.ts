@@ -29,7 +29,7 @@ function markLooked(db: Db, datasetId: number, imageId: number, faces: number): 
 
 describe('collectTrainingData', () => {
   it('takes a person’s box over any other, else the highest score, and reads sizes and "no face found"', () => {
-    const { db, datasetId } = seedMaskStore();
+    const { store, db, datasetId } = seedMaskStore();
     const manual = imageIdOf(db, slotPath(0, 'mask1'));
     addBox(db, manual, [10, 10, 50, 50], 'detected', 0.99);
     addBox(db, manual, [20, 30, 40, 60], 'manual', null);
@@ -43,7 +43,7 @@ describe('collectTrainingData', () => {
     markLooked(db, datasetId, lookedWithBox, 1);
     addBox(db, lookedWithBox, [50, 60, 100, 120], 'detected', 0.8);
 
-    const data = collectTrainingData(db, datasetId);
+    const data = collectTrainingData(store, datasetId);
     const at = (imageId: number): number => data.imageIds.indexOf(imageId);
     expect(data.imageIds).toHaveLength(21);
     expect(data.boxes[at(manual)]).toEqual([20, 30, 40, 60]);

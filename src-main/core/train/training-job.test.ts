@@ -2,27 +2,30 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCore, type LoupeCore } from '../api';
+import type { LoupeCore } from '../api';
+import { jobResult, openTestCore, type TestCore } from '../test-support/core-harness';
 import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
 import { importDataset } from '../import/import-job';
 import { defaultFaceRegion, squareFaceRegion } from './face-features';
 import { faceExtractorKey } from './training-job';
 
+let opened: TestCore;
 let core: LoupeCore;
 let datasetId: number;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-train-'));
   await makeMaskDataset(join(dir, 'ds'), { persons: 20, seed: 4, width: 96, height: 128 });
-  core = openCore(join(dir, 'loupe.db'));
-  datasetId = (await importDataset(core.db, core.cache, join(dir, 'ds'), 'mask')).datasetId;
+  opened = openTestCore(join(dir, 'loupe.db'));
+  core = opened.core;
+  datasetId = (await importDataset(opened.store, opened.cache, join(dir, 'ds'), 'mask')).datasetId;
 }, 60_000);
 
 afterAll(async () => {
-  await core.close();
+  await opened.close();
 });
 
-const count = (sql: string, ...params: unknown[]): number => (core.db.prepare(sql).get(...params) as { n: number }).n;
+const count = (sql: string, ...params: unknown[]): number => (opened.store.db.prepare(sql).get(...params) as { n: number }).n;
 
 describe('training runs', () => {
   it('gives every image exactly one out-of-fold prediction per task, with folds grouped by person', async () => {
@@ -30,7 +33,7 @@ describe('training runs', () => {
       datasetId,
       settings: { mode: 'quick', folds: 4, backend: 'auto', epochs: 3, crop: 'face-box', cropMargin: 0.25, seed: 1 },
     });
-    await core.jobs.wait(jobId);
+    await jobResult(core, jobId);
     const run = await core.api['runs.get']({ runId });
     expect(run.state).toBe('done');
     expect(Object.keys(run.tasks).sort()).toEqual(['age', 'class', 'gender', 'mask']);
@@ -49,7 +52,7 @@ describe('training runs', () => {
       ),
     ).toBe(0);
     expect(count(`SELECT COUNT(DISTINCT fold) AS n FROM run_predictions WHERE run_id = ?`, runId)).toBe(4);
-    const probs = core.db
+    const probs = opened.store.db
       .prepare(`SELECT probs FROM run_predictions WHERE run_id = ? AND task = 'gender' LIMIT 1`)
       .get(runId) as {
       probs: Buffer;
@@ -59,26 +62,26 @@ describe('training runs', () => {
   }, 120_000);
 
   it('reuses the tensor cache on a second run while nothing changed', async () => {
-    const dir = join(core.cache.root, 'tensors');
+    const dir = join(opened.cache.root, 'tensors');
     const before = readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs] as const);
     const { jobId } = await core.api['train.start']({
       datasetId,
       settings: { mode: 'quick', folds: 2, backend: 'auto', epochs: 1, crop: 'face-box', cropMargin: 0.25, seed: 2 },
     });
-    await core.jobs.wait(jobId);
+    await jobResult(core, jobId);
     expect(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs] as const)).toEqual(before);
   }, 120_000);
 
   it('records the crop mode and counts; a new margin or crop mode is cropped and featurised afresh', async () => {
     const ids = (
-      core.db.prepare('SELECT id FROM images WHERE dataset_id = ? ORDER BY id LIMIT 10').all(datasetId) as {
+      opened.store.db.prepare('SELECT id FROM images WHERE dataset_id = ? ORDER BY id LIMIT 10').all(datasetId) as {
         id: number;
       }[]
     ).map((r) => r.id);
-    const addBox = core.db.prepare(
+    const addBox = opened.store.db.prepare(
       `INSERT INTO boxes (image_id, x, y, w, h, source, score) VALUES (?, 20, 24, 48, 60, 'detected', 0.9)`,
     );
-    const noFace = core.db.prepare(
+    const noFace = opened.store.db.prepare(
       `INSERT INTO face_detections (image_id, dataset_id, detector, faces, best_score, detected_at)
        VALUES (?, ?, 'test', 0, NULL, 'now')`,
     );
@@ -87,19 +90,19 @@ describe('training runs', () => {
     const faceRows = (): Set<string> =>
       new Set(
         (
-          core.db.prepare('SELECT image_id, extractor FROM feature_cache').all() as {
+          opened.store.db.prepare('SELECT image_id, extractor FROM feature_cache').all() as {
             image_id: number;
             extractor: string;
           }[]
         ).map((r) => `${r.image_id}|${r.extractor}`),
       );
-    const tensorDir = join(core.cache.root, 'tensors');
+    const tensorDir = join(opened.cache.root, 'tensors');
     const train = async (settings: { crop: 'face-box' | 'whole-image'; cropMargin: number }) => {
       const { jobId, runId } = await core.api['train.start']({
         datasetId,
         settings: { mode: 'quick', folds: 2, backend: 'auto', epochs: 1, seed: 4, ...settings },
       });
-      await core.jobs.wait(jobId);
+      await jobResult(core, jobId);
       return core.api['runs.get']({ runId });
     };
 
@@ -150,7 +153,7 @@ describe('training runs', () => {
     });
     const started = Date.now();
     await core.api['jobs.cancel']({ jobId });
-    await expect(core.jobs.wait(jobId)).rejects.toThrow();
+    await expect(jobResult(core, jobId)).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(1000);
     expect((await core.api['runs.get']({ runId })).state).toBe('cancelled');
     expect(count('SELECT COUNT(*) AS n FROM run_predictions WHERE run_id = ?', runId)).toBe(0);

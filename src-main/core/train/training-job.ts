@@ -1,6 +1,6 @@
 // A training run as a job on the main thread: read the data from the store, train in a worker, write the run.
 // Cancelling terminates the worker at once; the run is then closed as cancelled with no predictions.
-import type { Db } from '../db/open-database';
+import type { FeatureKey, LoupeStore } from '../db/store';
 import type { TrainProgress, TrainSettings } from '../../shared/api-contract';
 import type { CachePaths } from '../cache-paths';
 import type { JobContext } from '../jobs/job-runner';
@@ -9,7 +9,6 @@ import type { TrainingOutcome, TrainingRequest, TrainingStep } from './cross-val
 import { collectTrainingData, type TrainingData } from './training-data';
 import { defaultFaceRegion, FACE_FEATURE_DIM } from './face-features';
 import { planTrainingCrops, type Crop, type TrainingCropPlan } from './training-crops';
-import { completeRun, endRun, recordRunCrops, setRunBackend } from './run-store';
 import { ApiFailure } from '../api-failure';
 
 export interface TrainingJobHooks {
@@ -18,7 +17,7 @@ export interface TrainingJobHooks {
 }
 
 export async function runTraining(
-  db: Db,
+  store: LoupeStore,
   cache: CachePaths,
   datasetId: number,
   runId: number,
@@ -28,7 +27,7 @@ export async function runTraining(
 ): Promise<TrainingOutcome> {
   const started = performance.now();
   try {
-    const data = collectTrainingData(db, datasetId);
+    const data = collectTrainingData(store, datasetId);
     if (data.imageIds.length < settings.folds * 2) {
       throw new ApiFailure(
         'invalid-argument',
@@ -36,17 +35,17 @@ export async function runTraining(
       );
     }
     const crops = planTrainingCrops(data, settings);
-    recordRunCrops(db, runId, crops.counts);
+    store.runs.recordCrops(runId, crops.counts);
     const request: TrainingRequest = {
       data,
       settings,
       crops,
       cacheDir: cache.root,
-      ...(data.kind === 'mask' && settings.mode === 'quick' ? { faceCache: readFaceCache(db, data, crops) } : {}),
+      ...(data.kind === 'mask' && settings.mode === 'quick' ? { faceCache: readFaceCache(store, data, crops) } : {}),
     };
     if (settings.mode === 'quick') {
       // Quick heads always run on wasm (softmax-head.ts), whatever backend the settings ask for.
-      setRunBackend(db, runId, 'wasm');
+      store.runs.setBackend(runId, 'wasm');
       hooks.onBackend?.('wasm');
     }
     let backendReported = settings.mode === 'quick';
@@ -86,10 +85,9 @@ export async function runTraining(
         },
       },
     );
-    setRunBackend(db, runId, outcome.backend);
-    if (outcome.newFaceFeatures) writeFaceCache(db, data, crops, outcome.newFaceFeatures);
-    completeRun(
-      db,
+    store.runs.setBackend(runId, outcome.backend);
+    if (outcome.newFaceFeatures) writeFaceCache(store, data, crops, outcome.newFaceFeatures);
+    store.runs.complete(
       runId,
       (performance.now() - started) / 1000,
       outcome.metrics,
@@ -105,8 +103,7 @@ export async function runTraining(
     return outcome;
   } catch (error) {
     const cancelled = ctx.signal.aborted;
-    endRun(
-      db,
+    store.runs.end(
       runId,
       cancelled ? 'cancelled' : 'failed',
       cancelled ? null : error instanceof Error ? error.message : String(error),
@@ -131,47 +128,38 @@ function faceKeyAt(data: TrainingData, crops: TrainingCropPlan, i: number): stri
   return faceExtractorKey(crops.face[i]!, data.widths[i]!, data.heights[i]!);
 }
 
-function readFaceCache(db: Db, data: TrainingData, crops: TrainingCropPlan): NonNullable<TrainingRequest['faceCache']> {
+function readFaceCache(store: LoupeStore, data: TrainingData, crops: TrainingCropPlan): NonNullable<TrainingRequest['faceCache']> {
   const n = data.imageIds.length;
   const vectors = new Float32Array(n * FACE_FEATURE_DIM);
   const have = new Uint8Array(n);
-  const read = db.prepare(
-    'SELECT vector FROM feature_cache WHERE image_id = ? AND extractor = ? AND file_size = ? AND file_mtime_ms = ?',
-  );
   for (let i = 0; i < n; i++) {
-    const row = read.get(data.imageIds[i], faceKeyAt(data, crops, i), data.fileSizes[i], data.fileMtimes[i]) as
-      { vector: Buffer } | undefined;
-    if (!row || row.vector.byteLength !== FACE_FEATURE_DIM * 4) continue;
-    vectors.set(
-      new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)),
-      i * FACE_FEATURE_DIM,
-    );
+    const vector = store.features.read(featureKeyAt(data, crops, i));
+    if (!vector || vector.length !== FACE_FEATURE_DIM) continue;
+    vectors.set(vector, i * FACE_FEATURE_DIM);
     have[i] = 1;
   }
   return { vectors, have };
 }
 
+function featureKeyAt(data: TrainingData, crops: TrainingCropPlan, i: number): FeatureKey {
+  return {
+    imageId: data.imageIds[i]!,
+    extractor: faceKeyAt(data, crops, i),
+    fileSize: data.fileSizes[i]!,
+    fileMtimeMs: data.fileMtimes[i]!,
+  };
+}
+
 function writeFaceCache(
-  db: Db,
+  store: LoupeStore,
   data: TrainingData,
   crops: TrainingCropPlan,
   computed: { indices: Int32Array; vectors: Float32Array },
 ): void {
-  const write = db.prepare(
-    `INSERT INTO feature_cache (image_id, extractor, file_size, file_mtime_ms, vector) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT(image_id, extractor) DO UPDATE SET file_size = excluded.file_size,
-       file_mtime_ms = excluded.file_mtime_ms, vector = excluded.vector`,
+  store.features.write(
+    Array.from(computed.indices, (i, r) => ({
+      ...featureKeyAt(data, crops, i),
+      vector: computed.vectors.subarray(r * FACE_FEATURE_DIM, (r + 1) * FACE_FEATURE_DIM),
+    })),
   );
-  db.transaction(() => {
-    computed.indices.forEach((i, r) => {
-      const v = computed.vectors.subarray(r * FACE_FEATURE_DIM, (r + 1) * FACE_FEATURE_DIM);
-      write.run(
-        data.imageIds[i],
-        faceKeyAt(data, crops, i),
-        data.fileSizes[i],
-        data.fileMtimes[i],
-        Buffer.from(v.buffer, v.byteOffset, v.byteLength),
-      );
-    });
-  })();
 }

@@ -1,8 +1,8 @@
 // `loupe rank`: which given labels look wrong, from saved labels and out-of-sample predicted probabilities, by
 // confident learning exactly as cleanlab's find_label_issues does it (same filter_by and rank_by names).
 import { Option, type Command } from 'commander';
-import { FILTER_BY, RANK_BY, findLabelIssues, type FilterBy, type RankBy } from '../core/review/confident-learning';
-import { loadRankInputs } from '../core/review/pred-probs-io';
+import { FILTER_BY, RANK_BY, findLabelIssues, type FilterBy, type RankBy } from '../../core/review/confident-learning';
+import { loadRankInputs } from '../../core/review/pred-probs-io';
 
 interface RankOptions {
   labels: string;

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+
+export function addSuspectsCommand(program: Command): void {
+  program
+    .command('suspects')
+    .description('labels the latest training run says are likely wrong, most suspicious first')
+    .requiredOption('--db <file>', 'store file')
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .option('--run <id>', 'training run (default: the latest finished one)', positiveInt)
+    .option('--top <n>', 'how many suspects', positiveInt)
+    .option('--json', 'print one JSON object on stdout')
+    .action((opts: { db: string; dataset?: number; run?: number; top?: number; json?: boolean }) =>
+      withCore(opts.db, async (core) => {
+        const datasetId = await pickDataset(core, opts.dataset);
+        const queue = await invoke(core, 'review.suspects', {
+          datasetId,
+          offset: 0,
+          runId: opts.run,
+          limit: Math.min(opts.top ?? 5000, 5000),
+        });
+        const suspects = queue.items.map((s) => ({
+          path: s.path,
+          subject: s.subject,
+          level: s.level,
+          field: s.field,
+          given: s.given,
+          suggested: s.suggested,
+          score: Math.round(s.score * 1e4) / 1e4,
+        }));
+        print(
+          !!opts.json,
+          { run: queue.runId, suspects },
+          suspects
+            .map(
+              (s) =>
+                `${s.score.toFixed(3)}  ${s.level.padEnd(7)} ${s.field.padEnd(6)} ${s.given} → ${s.suggested}  ${s.path}`,
+            )
+            .join('\n') || 'no suspects',
+        );
+      }),
+    );
+}

@@ -1,0 +1,111 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  backendChoice,
+  trainCrop,
+  trainMode,
+  trainSettings,
+  type BackendChoice,
+  type TrainCrop,
+  type TrainMode,
+} from '../../shared/api-contract';
+import { checkedSettings, invoke, pickDataset, positiveInt, print, round, waitForJob, withCore } from '../cli-door';
+
+interface TrainOptions {
+  db: string;
+  dataset?: number;
+  mode: TrainMode;
+  folds: number;
+  backend: BackendChoice;
+  epochs?: number;
+  crop: TrainCrop;
+  cropMargin: number;
+  json?: boolean;
+}
+
+const cropMargin = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2)
+    throw new InvalidArgumentError('must be a number from 0 to 2 (a fraction of the box size)');
+  return n;
+};
+
+export function addTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('cross-validated training: an out-of-sample prediction for every image')
+    .requiredOption('--db <file>', 'store file')
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .addOption(
+      new Option('--mode <mode>', 'quick: frozen features + small head; full: a CNN per fold')
+        .choices(trainMode.options)
+        .default('quick'),
+    )
+    .option('--folds <k>', 'cross-validation folds (2–10)', positiveInt, 5)
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend (full mode)')
+        .choices(backendChoice.options)
+        .default('auto'),
+    )
+    .option('--epochs <n>', 'epochs (default: per mode)', positiveInt)
+    .addOption(
+      new Option(
+        '--crop <mode>',
+        'face-box: the face box grown by the margin (the default face region where there is none); whole-image',
+      )
+        .choices(trainCrop.options)
+        .default('face-box'),
+    )
+    .option('--crop-margin <m>', 'margin around a face box, as a fraction of its size (0–2)', cropMargin, 0.25)
+    .option('--json', 'print one JSON object on stdout')
+    .action((opts: TrainOptions) =>
+      withCore(opts.db, async (core) => {
+        const datasetId = await pickDataset(core, opts.dataset);
+        const settings = checkedSettings(trainSettings, {
+          mode: opts.mode,
+          folds: opts.folds,
+          backend: opts.backend,
+          epochs: opts.epochs,
+          crop: opts.crop,
+          cropMargin: opts.cropMargin,
+        });
+        const { jobId } = await invoke(core, 'train.start', { datasetId, settings });
+        const run = await waitForJob(core, jobId, 'train', 'training cancelled');
+        const metrics = Object.fromEntries(
+          Object.entries(run.summary).map(([task, m]) => [
+            task,
+            { accuracy: round(m.accuracy), macro_f1: round(m.macroF1) },
+          ]),
+        );
+        const crops = run.crops && {
+          box: run.crops.box,
+          no_face: run.crops.noFace,
+          no_box: run.crops.noBox,
+          whole: run.crops.whole,
+        };
+        print(
+          !!opts.json,
+          {
+            run: run.id,
+            backend: run.backend,
+            mode: run.mode,
+            seconds: round(run.seconds ?? 0),
+            crop: run.settings.crop,
+            crop_margin: run.settings.cropMargin,
+            crops,
+            metrics,
+          },
+          `run ${run.id} (${run.mode}, ${run.backend}) in ${(run.seconds ?? 0).toFixed(1)} s\n` +
+            (crops
+              ? `  crops    ${crops.box} on a face box (margin ${run.settings.cropMargin}), ` +
+                `${crops.no_face + crops.no_box} on the default face region ` +
+                `(${crops.no_face} no face found, ${crops.no_box} without a box), ${crops.whole} whole photos\n`
+              : '') +
+            Object.entries(metrics)
+              .map(
+                ([task, m]) => `  ${task.padEnd(8)} accuracy ${m.accuracy.toFixed(4)}  macro F1 ${m.macro_f1.toFixed(4)}`,
+              )
+              .join('\n'),
+        );
+      }),
+    );
+}

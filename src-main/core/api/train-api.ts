@@ -1,0 +1,29 @@
+import { listBackends } from '../train/tf-backend';
+import { runTraining } from '../train/training-job';
+import type { ApiArea, ApiContext } from './api-context';
+
+export function trainApi({ store, cache, jobs, emit }: ApiContext): ApiArea<'train' | 'runs'> {
+  return {
+    'train.start': ({ datasetId, settings }) => {
+      store.datasets.get(datasetId);
+      const runId = store.runs.create(datasetId, settings.mode, settings.backend, settings);
+      const title = `${settings.mode === 'quick' ? 'Quick' : 'Full'} training`;
+      const jobId = jobs.start('train', title, async (job) => {
+        emit('runs.changed', { datasetId, runId });
+        try {
+          await runTraining(store, cache, datasetId, runId, settings, job, {
+            onProgress: (progress) => emit('train.progress', { ...progress, jobId }),
+            onBackend: () => emit('runs.changed', { datasetId, runId }),
+          });
+          return store.runs.get(runId);
+        } finally {
+          emit('runs.changed', { datasetId, runId });
+        }
+      });
+      return Promise.resolve({ jobId, runId });
+    },
+    'train.backends': () => Promise.resolve(listBackends()),
+    'runs.list': ({ datasetId }) => Promise.resolve(store.runs.list(datasetId)),
+    'runs.get': ({ runId }) => Promise.resolve(store.runs.get(runId)),
+  };
+}

@@ -1,0 +1,360 @@
+// The one typed face of Loupe's store: every query the core makes, grouped in one repository per concern. Domain
+// modules (import, export, history, boxes, detect, train) take a `LoupeStore` and never see SQL or a connection;
+// the doors never see the store at all. Today's implementation is SQLite (sqlite-store.ts, better-sqlite3).
+//
+// A second implementation — PostgreSQL, for a team sharing one dataset — would implement this interface in
+// core/db/postgres/ and be chosen in openCore. What it needs first: these methods are synchronous, because
+// better-sqlite3 is, and domain code relies on that inside `transaction(fn)` (read, decide, write, all before any
+// other request runs). A networked database needs every method to return a Promise and `transaction` to take an
+// async function with a store bound to one connection. That change is mechanical (`await` at each call, which the
+// type checker lists) and stays inside core; the seam is that no domain module knows which database it talks to.
+import type {
+  BoxDto,
+  CropCounts,
+  FaceDetectionDto,
+  HistoryEntry,
+  ImageDetail,
+  ImageFilter,
+  ImageQueryResult,
+  ImageSort,
+  ImportProblem,
+  ReviewStatus,
+  RunDetail,
+  RunSummary,
+  SubjectDetail,
+  TaskMetrics,
+  TrainSettings,
+} from '../../shared/api-contract';
+import type { DatasetKind, LabelField } from '../../shared/label-schema';
+import type { ScannedDataset, ScannedImage } from '../datasets/scanned-dataset';
+
+export interface DatasetRecord {
+  id: number;
+  name: string;
+  kind: DatasetKind;
+  root: string;
+  source: string;
+  labelNames: string[];
+  importedAt: string;
+}
+
+/** Raw counts the overview page is assembled from (class and value names are the domain's business). */
+export interface DatasetCounts {
+  images: number;
+  subjects: number;
+  problems: number;
+}
+
+export interface OverviewCounts {
+  /** Images per class index / mask value; subjects per gender / age group value. Null keys: unknown. */
+  classes: Map<number, number>;
+  mask: Map<number | null, number>;
+  gender: Map<number | null, number>;
+  ageGroups: Map<number | null, number>;
+  ages: { age: number; male: number; female: number }[];
+  /** Per age group index: people by gender. */
+  ageByGender: Map<number, { male: number; female: number }>;
+  reviews: Map<string, number>;
+}
+
+export interface DatasetRepository {
+  /** Throws ApiFailure('not-found') when there is none. */
+  get(datasetId: number): DatasetRecord;
+  list(): DatasetRecord[];
+  counts(datasetId: number): DatasetCounts;
+  overviewCounts(datasetId: number): OverviewCounts;
+  /** Inserts the dataset, or updates root and label names of the one imported from the same source; its id. */
+  upsert(scanned: ScannedDataset): number;
+  /** The original table (train.csv) kept so an export can rewrite it row by row. */
+  replaceSourceTable(datasetId: number, table: NonNullable<ScannedDataset['sourceTable']>, subjectIds: Map<string, number>): void;
+  sourceTable(datasetId: number): { header: string; newline: string; finalNewline: boolean; bom: boolean } | null;
+  /** The table's rows in order, with the (possibly corrected) labels of each row's person. */
+  sourceRows(datasetId: number): { raw: string; gender: number | null; age: number | null }[];
+  replaceProblems(datasetId: number, problems: readonly ImportProblem[]): void;
+  listProblems(datasetId: number): ImportProblem[];
+}
+
+export interface SubjectLabels {
+  gender: number | null;
+  age: number | null;
+  ageGroup: number | null;
+}
+
+export interface SubjectRepository {
+  /** Inserts people not stored yet; stored people keep their (possibly corrected) labels. Returns key → id. */
+  insertMissing(datasetId: number, subjects: ScannedDataset['subjects']): Map<string, number>;
+  /** Removes people with no image left, unless their labels were edited (they are in history). */
+  deleteOrphans(datasetId: number): void;
+  get(subjectId: number): Omit<SubjectDetail, 'images'> | null;
+  findByKey(datasetId: number, key: string): number | null;
+  exists(datasetId: number, subjectId: number): boolean;
+  labels(subjectId: number): SubjectLabels | null;
+  key(subjectId: number): string | null;
+}
+
+/** An image's frame: what box edits check a rectangle against. Width/height 0 when never decoded. */
+export interface ImageFrame {
+  id: number;
+  datasetId: number;
+  relPath: string;
+  width: number;
+  height: number;
+}
+
+/** What an import knows about an image it stored before (to skip decoding it again). */
+export interface StoredImageFile {
+  id: number;
+  size: number;
+  mtimeMs: number;
+  thumb: string | null;
+  width: number;
+  height: number;
+}
+
+/** One decoded image of an import batch. */
+export interface ImportedImage {
+  image: ScannedImage;
+  size: number;
+  mtimeMs: number;
+  width: number;
+  height: number;
+  thumb: string;
+}
+
+export interface ImportBatchOptions {
+  /** The source carries boxes: they replace the boxes an earlier import of it wrote. */
+  replaceBoxes: boolean;
+  /** Images whose boxes are on the undo stack: their boxes stay as they are. */
+  keepBoxes: ReadonlySet<number>;
+}
+
+/** Everything a training run reads about one image (image-id order). */
+export interface TrainingImageRow {
+  id: number;
+  relPath: string;
+  subjectId: number | null;
+  fileSize: number;
+  fileMtimeMs: number;
+  width: number;
+  height: number;
+  /** Faces a detector found; null where none looked. */
+  faces: number | null;
+  mask: number | null;
+  gender: number | null;
+  ageGroup: number | null;
+  label: number | null;
+  classIndex: number | null;
+  /** The primary box (db/primary-box.ts), or null. */
+  box: [number, number, number, number] | null;
+}
+
+/** labels.csv rows: the image's labels and its primary box. */
+export interface ExportImageRow {
+  relPath: string;
+  mask: number | null;
+  gender: number | null;
+  age: number | null;
+  ageGroup: number | null;
+  classIndex: number | null;
+  label: number | null;
+  subjectKey: string | null;
+  box: { x: number; y: number; w: number; h: number; source: string } | null;
+  /** Faces a detector found; null where none looked. */
+  faces: number | null;
+}
+
+export interface ImageRepository {
+  query(datasetId: number, filter: ImageFilter, sort: ImageSort, offset: number, limit: number): ImageQueryResult;
+  /** With boxes and face detection; null when there is no such image. */
+  get(imageId: number): ImageDetail | null;
+  ofSubject(subjectId: number): SubjectDetail['images'];
+  setReview(imageId: number, datasetId: number, status: ReviewStatus): void;
+  findByPath(datasetId: number, relPath: string): number | null;
+  /** Where an image's original file and cached thumbnail live. */
+  location(imageId: number): { root: string; relPath: string; thumb: string | null } | null;
+  frame(imageId: number): ImageFrame | null;
+  frames(datasetId: number): ImageFrame[];
+  inDataset(datasetId: number, imageId: number): boolean;
+  /** The person an image belongs to: undefined when the image is not in the dataset, null when it has none. */
+  subjectOf(datasetId: number, imageId: number): number | null | undefined;
+  ofSubjectIds(subjectId: number): number[];
+  count(datasetId: number): number;
+  storedFiles(datasetId: number): Map<string, StoredImageFile>;
+  /** Writes one import batch in one transaction; new images get their labels. Returns how many were new. */
+  writeImportBatch(datasetId: number, batch: readonly ImportedImage[], subjectIds: Map<string, number>,
+    known: Map<string, StoredImageFile>, boxes: ImportBatchOptions): number;
+  trainingRows(datasetId: number): TrainingImageRow[];
+  exportRows(datasetId: number): ExportImageRow[];
+  /** Path and person key per image, image-id order (the order external predictions follow). */
+  listWithSubjects(datasetId: number): { path: string; subject: string | null }[];
+}
+
+export type LabelEntity = 'image' | 'subject';
+export type ActionSource = HistoryEntry['source'];
+
+export interface LabelChange {
+  entity: LabelEntity;
+  entityId: number;
+  field: LabelField;
+  oldValue: number | null;
+  newValue: number | null;
+}
+
+export interface ActionRecord {
+  id: number;
+  source: ActionSource;
+  description: string;
+  state: 'applied' | 'undone';
+  createdAt: string;
+}
+
+/** Label values, and the actions and label-history rows that make the undo stack. */
+export interface LabelRepository {
+  current(entity: LabelEntity, entityId: number, field: LabelField): number | null;
+  /** Writes one value and the image_labels copies that depend on it (class index, a person's photos). */
+  write(change: LabelChange, at: string): number;
+  /** A new applied action; undone ones become unreachable (discarded), as in any editor. */
+  startAction(datasetId: number, source: ActionSource, description: string): { actionId: number; at: string };
+  recordChange(actionId: number, change: LabelChange, at: string): void;
+  changesOf(actionId: number): LabelChange[];
+  entityKey(entity: LabelEntity, entityId: number): string | null;
+  lastApplied(datasetId: number): ActionRecord | null;
+  firstUndone(datasetId: number): ActionRecord | null;
+  setState(actionId: number, state: 'applied' | 'undone'): void;
+  /** Newest first, applied and undone. */
+  listActions(datasetId: number, limit: number): ActionRecord[];
+  appliedChanges(datasetId: number): (LabelChange & { actionId: number; source: ActionSource; createdAt: string })[];
+}
+
+/** A box as box_history stores it (the columns of `boxes` other than its ids). */
+export interface BoxState {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  source: BoxDto['source'];
+  score: number | null;
+}
+
+export interface StoredBox extends BoxState {
+  id: number;
+  imageId: number;
+}
+
+export interface BoxChange {
+  boxId: number;
+  imageId: number;
+  /** Null: the action created the box. */
+  old: BoxState | null;
+  /** Null: the action deleted the box. */
+  new: BoxState | null;
+}
+
+/** A row of boxes.csv / boxes.coco.json: every image, each of its boxes (primary first), or once without one. */
+export interface ExportBoxRow {
+  imageId: number;
+  path: string;
+  width: number;
+  height: number;
+  box: (StoredBox & { isPrimary: boolean }) | null;
+}
+
+export interface BoxRepository {
+  read(boxId: number): StoredBox | null;
+  ofImage(imageId: number): BoxDto[];
+  /** Imported boxes of one image, id order. */
+  importedOf(imageId: number): StoredBox[];
+  insert(imageId: number, state: BoxState): number;
+  /** Writes a box under the given id, inserting or overwriting. */
+  put(boxId: number, imageId: number, state: BoxState): void;
+  remove(boxId: number): void;
+  recordChange(actionId: number, change: BoxChange, at: string): void;
+  changesOf(actionId: number): BoxChange[];
+  countChanges(actionId: number): number;
+  imagesOfAction(actionId: number): number[];
+  /** Images with a live (applied or undone) box_history row. */
+  imagesWithHistory(datasetId: number): Set<number>;
+  /** Images with a box a person drew or a file supplied. */
+  imagesWithPersonBoxes(datasetId: number): Set<number>;
+  countsBySource(datasetId: number): { detected: number; manual: number; imported: number };
+  exportRows(datasetId: number): ExportBoxRow[];
+}
+
+export interface DetectionCandidate {
+  imageId: number;
+  relPath: string;
+  looked: boolean;
+}
+
+export interface ImageDetections {
+  imageId: number;
+  faces: { x: number; y: number; w: number; h: number; score: number }[];
+}
+
+export interface FaceDetectionRepository {
+  /** Every image of the dataset in id order, and whether a detector looked at it. */
+  candidates(datasetId: number): DetectionCandidate[];
+  /**
+   * One batch in one transaction: per image, its detected boxes replaced and its face_detections row written.
+   * Images a person decided (a manual or imported box, or box history) are skipped, checked inside the
+   * transaction so a box drawn while the job runs is never overwritten.
+   */
+  writeBatch(datasetId: number, detector: string, batch: readonly ImageDetections[]): { written: ImageDetections[]; skipped: number };
+  ofImage(imageId: number): FaceDetectionDto | null;
+  counts(datasetId: number): { looked: number; withFace: number };
+}
+
+export interface TaskPredictions {
+  task: string;
+  /** Image ids in the same order as the rows of `probs`. */
+  imageIds: Int32Array;
+  given: Int32Array;
+  folds: Int32Array;
+  /** Row-major n × k. */
+  probs: Float32Array;
+  k: number;
+}
+
+export interface RunRepository {
+  create(datasetId: number, mode: RunSummary['mode'], backend: string, settings: TrainSettings): number;
+  recordCrops(runId: number, crops: CropCounts): void;
+  setBackend(runId: number, backend: string): void;
+  /** Predictions and the switch to 'done' in one transaction: a killed run never leaves half of them. */
+  complete(runId: number, seconds: number, metrics: Record<string, TaskMetrics>, predictions: readonly TaskPredictions[]): void;
+  /** Ends a run without predictions (any written are removed). */
+  end(runId: number, state: 'failed' | 'cancelled', error: string | null): void;
+  runningIds(): number[];
+  list(datasetId: number): RunSummary[];
+  /** Throws ApiFailure('not-found') when there is none. */
+  get(runId: number): RunDetail;
+  latestDone(datasetId: number): number | null;
+  /** Out-of-fold probabilities of one task, rows in image-id order; null when the run has none for it. */
+  predictions(runId: number, task: string): TaskPredictions | null;
+}
+
+/** One cached feature vector, valid while the image file keeps its size and mtime. */
+export interface FeatureKey {
+  imageId: number;
+  extractor: string;
+  fileSize: number;
+  fileMtimeMs: number;
+}
+
+export interface FeatureRepository {
+  read(key: FeatureKey): Float32Array | null;
+  write(entries: readonly (FeatureKey & { vector: Float32Array })[]): void;
+}
+
+export interface LoupeStore {
+  readonly datasets: DatasetRepository;
+  readonly subjects: SubjectRepository;
+  readonly images: ImageRepository;
+  readonly labels: LabelRepository;
+  readonly boxes: BoxRepository;
+  readonly faceDetections: FaceDetectionRepository;
+  readonly runs: RunRepository;
+  readonly features: FeatureRepository;
+  /** Runs `fn` atomically: every write it makes lands, or none. Nested calls join the outer transaction. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
