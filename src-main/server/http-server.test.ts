@@ -5,8 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { API_METHODS } from '../shared/api-contract';
 import { openCore, type LoupeCore } from '../core/api';
-import { cachePathsFor } from '../core/cache-paths';
-import { openStore } from '../core/db/sqlite-store';
+import { storeBeside } from '../core/test-support/core-harness';
 import { startServer, type RunningServer } from './http-server';
 
 let core: LoupeCore | null = null;
@@ -159,8 +158,7 @@ describe('loupe serve', () => {
     writeFileSync(join(root, 'ok.png'), 'png bytes');
     symlinkSync(join(dir, 'secret.txt'), join(root, 'link.png'));
     // A second connection, as an outside tool would write; the server's own core never exposes its store.
-    const store = openStore(join(dir, 'loupe.db'));
-    const cache = cachePathsFor(join(dir, 'loupe.db'));
+    const { store, cache } = storeBeside(join(dir, 'loupe.db'));
     const db = store.db;
     const datasetId = Number(
       db.prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('d', 'folders', ?, ?, 'now')`).run(root, root)

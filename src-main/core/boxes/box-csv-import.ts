@@ -10,7 +10,7 @@ import { ApiFailure } from '../api-failure';
 import { readCsvTable, requireColumns, type CsvTable } from '../datasets/csv-table';
 import { checkWrittenPath } from '../datasets/safe-paths';
 import { isInside, realPathOrNull } from '../fs/contained-path';
-import { findBoxColumns, readBoxCells } from './box-csv-columns';
+import { findBoxColumns, readBoxCells } from '../datasets/box-csv-columns';
 import { fitToImage } from './box-edits';
 import { stateOf } from './box-history';
 

@@ -1,12 +1,12 @@
 // A label CSV: `path,label`, optionally `group` (the person or subject an image belongs to) and a box as
-// `x,y,w,h` or `x1,y1,x2,y2` (read by boxes/box-csv-columns, shared with the box import). Paths are relative to
+// `x,y,w,h` or `x1,y1,x2,y2` (read by box-csv-columns.ts, shared with the box import). Paths are relative to
 // the folder holding the CSV. With box columns, several rows may name one image (one row per box); without them a
 // repeated path is a problem.
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { ImportProblem } from '../../shared/api-contract';
 import { runPool } from '../jobs/run-pool';
-import { findBoxColumns, readBoxCells } from '../boxes/box-csv-columns';
+import { findBoxColumns, readBoxCells } from './box-csv-columns';
 import { findColumns, readCsvTable, requireColumns } from './csv-table';
 import { naturalCompare } from './natural-order';
 import { checkImageFile, checkWrittenPath } from './safe-paths';

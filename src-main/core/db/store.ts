@@ -25,8 +25,45 @@ import type {
   TaskMetrics,
   TrainSettings,
 } from '../../shared/api-contract';
-import type { DatasetKind, LabelField } from '../../shared/label-schema';
-import type { ScannedDataset, ScannedImage } from '../datasets/scanned-dataset';
+import type { DatasetKind, LabelField, MaskSlot } from '../../shared/label-schema';
+
+// What an import hands the store. Structural, so the store depends on no domain module (datasets/scanned-dataset.ts
+// produces these shapes).
+export interface ImportedDataset {
+  kind: DatasetKind;
+  root: string;
+  /** What the dataset was imported from; a second import of the same source updates it. */
+  source: string;
+  name: string;
+  labelNames: string[];
+}
+
+export interface ImportedSubject {
+  key: string;
+  externalId: string | null;
+  gender: number | null;
+  age: number | null;
+  attributes: Record<string, string>;
+}
+
+/** The original table (train.csv), kept so an export can rewrite it row by row. */
+export interface ImportedSourceTable {
+  fileName: string;
+  header: string;
+  newline: string;
+  finalNewline: boolean;
+  bom: boolean;
+  rows: { index: number; raw: string; subjectKey: string | null }[];
+}
+
+export interface ImportedImageLabels {
+  relPath: string;
+  subjectKey: string | null;
+  slot: MaskSlot | null;
+  mask: number | null;
+  label: number | null;
+  boxes: { x: number; y: number; w: number; h: number }[];
+}
 
 export interface DatasetRecord {
   id: number;
@@ -64,9 +101,8 @@ export interface DatasetRepository {
   counts(datasetId: number): DatasetCounts;
   overviewCounts(datasetId: number): OverviewCounts;
   /** Inserts the dataset, or updates root and label names of the one imported from the same source; its id. */
-  upsert(scanned: ScannedDataset): number;
-  /** The original table (train.csv) kept so an export can rewrite it row by row. */
-  replaceSourceTable(datasetId: number, table: NonNullable<ScannedDataset['sourceTable']>, subjectIds: Map<string, number>): void;
+  upsert(dataset: ImportedDataset): number;
+  replaceSourceTable(datasetId: number, table: ImportedSourceTable, subjectIds: Map<string, number>): void;
   sourceTable(datasetId: number): { header: string; newline: string; finalNewline: boolean; bom: boolean } | null;
   /** The table's rows in order, with the (possibly corrected) labels of each row's person. */
   sourceRows(datasetId: number): { raw: string; gender: number | null; age: number | null }[];
@@ -82,7 +118,7 @@ export interface SubjectLabels {
 
 export interface SubjectRepository {
   /** Inserts people not stored yet; stored people keep their (possibly corrected) labels. Returns key → id. */
-  insertMissing(datasetId: number, subjects: ScannedDataset['subjects']): Map<string, number>;
+  insertMissing(datasetId: number, subjects: readonly ImportedSubject[]): Map<string, number>;
   /** Removes people with no image left, unless their labels were edited (they are in history). */
   deleteOrphans(datasetId: number): void;
   get(subjectId: number): Omit<SubjectDetail, 'images'> | null;
@@ -113,7 +149,7 @@ export interface StoredImageFile {
 
 /** One decoded image of an import batch. */
 export interface ImportedImage {
-  image: ScannedImage;
+  image: ImportedImageLabels;
   size: number;
   mtimeMs: number;
   width: number;

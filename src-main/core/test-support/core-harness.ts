@@ -12,13 +12,18 @@ export interface TestCore {
   close(): Promise<void>;
 }
 
+/** A second connection to a core's store, and its cache folders, for tests of a door that opened the core. */
+export function storeBeside(dbPath: string): { store: SqliteStore; cache: CachePaths } {
+  return { store: openStore(dbPath), cache: cachePathsFor(dbPath) };
+}
+
 export function openTestCore(dbPath: string): TestCore {
   const core = openCore(dbPath);
-  const store = openStore(dbPath);
+  const { store, cache } = storeBeside(dbPath);
   return {
     core,
     store,
-    cache: cachePathsFor(dbPath),
+    cache,
     async close() {
       store.close();
       await core.close();

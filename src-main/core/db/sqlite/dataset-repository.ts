@@ -1,8 +1,14 @@
 import type { ImportProblem } from '../../../shared/api-contract';
 import type { DatasetKind } from '../../../shared/label-schema';
-import type { ScannedDataset } from '../../datasets/scanned-dataset';
 import { ApiFailure } from '../../api-failure';
-import type { DatasetCounts, DatasetRecord, DatasetRepository, OverviewCounts } from '../store';
+import type {
+  DatasetCounts,
+  DatasetRecord,
+  DatasetRepository,
+  ImportedDataset,
+  ImportedSourceTable,
+  OverviewCounts,
+} from '../store';
 import type { Statements } from './statements';
 
 interface DatasetRow {
@@ -75,7 +81,7 @@ export class SqliteDatasetRepository implements DatasetRepository {
     };
   }
 
-  upsert(scanned: ScannedDataset): number {
+  upsert(scanned: ImportedDataset): number {
     const now = new Date().toISOString();
     const labelNames = JSON.stringify(scanned.labelNames);
     return this.sql.db.transaction(() => {
@@ -98,7 +104,7 @@ export class SqliteDatasetRepository implements DatasetRepository {
 
   replaceSourceTable(
     datasetId: number,
-    t: NonNullable<ScannedDataset['sourceTable']>,
+    t: ImportedSourceTable,
     subjectIds: Map<string, number>,
   ): void {
     this.sql.db.transaction(() => {

@@ -1,13 +1,12 @@
 import type { SubjectDetail } from '../../../shared/api-contract';
 import { ageGroupOf } from '../../../shared/label-schema';
-import type { ScannedDataset } from '../../datasets/scanned-dataset';
-import type { SubjectLabels, SubjectRepository } from '../store';
+import type { ImportedSubject, SubjectLabels, SubjectRepository } from '../store';
 import type { Statements } from './statements';
 
 export class SqliteSubjectRepository implements SubjectRepository {
   constructor(private readonly sql: Statements) {}
 
-  insertMissing(datasetId: number, subjects: ScannedDataset['subjects']): Map<string, number> {
+  insertMissing(datasetId: number, subjects: readonly ImportedSubject[]): Map<string, number> {
     return this.sql.db.transaction(() => {
       const insert = this.sql.get(
         `INSERT INTO subjects (dataset_id, key, external_id, gender, age, age_group, attributes)

@@ -2,7 +2,7 @@
 // corners). Shared by the dataset CSV scanner and the box import, so both read a row's box the same way and give
 // the same reasons for a bad one.
 import type { BoxRect } from '../../shared/api-contract';
-import { findColumns, requireColumns } from '../datasets/csv-table';
+import { findColumns, requireColumns } from './csv-table';
 
 const XYWH = ['x', 'y', 'w', 'h'] as const;
 const CORNERS = ['x1', 'y1', 'x2', 'y2'] as const;
