@@ -2,19 +2,6 @@
 import type { DetectResult, DetectSummary } from '../../../src-main/shared/api-contract';
 import { formatCount, plural } from './labels';
 
-export function isDetectResult(value: unknown): value is DetectResult {
-  if (typeof value !== 'object' || value === null) return false;
-  const r = value as Partial<Record<keyof DetectResult, unknown>>;
-  return (
-    typeof r.images === 'number' &&
-    typeof r.faces === 'number' &&
-    typeof r.no_face === 'number' &&
-    typeof r.skipped === 'number' &&
-    typeof r.failed === 'number' &&
-    Array.isArray(r.problems)
-  );
-}
-
 /** "Looked at 120 photos: 118 faces, 2 with no face found. 30 skipped. 1 unreadable." */
 export function detectResultText(r: DetectResult): string {
   const parts = [

@@ -8,7 +8,6 @@ import {
   compactLabelText,
   formatCount,
   imageLabelText,
-  isImportResult,
 } from './labels';
 
 describe('labels', () => {
@@ -64,11 +63,5 @@ describe('labels', () => {
   it('takes the last path segment', () => {
     expect(basename('images/000001_female_Asian_45/mask1.jpg')).toBe('mask1.jpg');
     expect(basename('a\\b.png')).toBe('b.png');
-  });
-
-  it('recognises an import result', () => {
-    expect(isImportResult({ datasetId: 1, images: 2, subjects: 0, added: 2, problems: [] })).toBe(true);
-    expect(isImportResult({ datasetId: 1 })).toBe(false);
-    expect(isImportResult(null)).toBe(false);
   });
 });

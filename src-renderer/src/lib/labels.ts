@@ -1,5 +1,5 @@
 // How labels read in the UI. The vocabulary itself lives in the shared label schema.
-import type { DatasetSummary, ImageRow, ImportResult, LabelChangeDto } from '../../../src-main/shared/api-contract';
+import type { DatasetSummary, ImageRow, LabelChangeDto } from '../../../src-main/shared/api-contract';
 import {
   AGE_GROUP_VALUES,
   GENDER_VALUES,
@@ -90,17 +90,6 @@ export function changeText(change: LabelChangeDto, labelNames: readonly string[]
   const from = changeValueText(change.field, change.oldValue, labelNames);
   const to = changeValueText(change.field, change.newValue, labelNames);
   return `${change.entityKey} · ${change.field}: ${from} → ${to}`;
-}
-
-export function isImportResult(value: unknown): value is ImportResult {
-  if (typeof value !== 'object' || value === null) return false;
-  const result = value as Partial<Record<keyof ImportResult, unknown>>;
-  return (
-    typeof result.datasetId === 'number' &&
-    typeof result.images === 'number' &&
-    typeof result.subjects === 'number' &&
-    Array.isArray(result.problems)
-  );
 }
 
 function slotOrder(slot: string | null): number {

@@ -11,7 +11,7 @@ import type {
 } from '../../../src-main/shared/api-contract';
 import { isSubjectField, type LabelField } from '../../../src-main/shared/label-schema';
 import { api } from '../lib/api';
-import { changeValueText, isImportResult, plural } from '../lib/labels';
+import { changeValueText, plural } from '../lib/labels';
 import type { LabelCommand } from '../lib/shortcuts';
 import { jobs } from './jobs-state.svelte';
 import { router } from './route-state.svelte';
@@ -154,7 +154,8 @@ export class DatasetState {
       toasts.info('Import cancelled');
       return;
     }
-    if (job.state === 'failed' || !isImportResult(job.result)) {
+    // Import and demo jobs carry an ImportResult once done (JobSnapshot is typed by kind).
+    if (job.state === 'failed' || (job.kind !== 'import' && job.kind !== 'demo') || job.result === null) {
       const message = job.error ?? 'The import finished without a result';
       this.#import = { state: 'failed', message };
       toasts.error(message, 'Import failed');

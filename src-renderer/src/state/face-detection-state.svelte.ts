@@ -2,7 +2,6 @@
 // the detection job started from here (job snapshots carry no dataset, so the job is remembered per dataset).
 import type { DetectResult, DetectSummary, JobSnapshot } from '../../../src-main/shared/api-contract';
 import { api } from '../lib/api';
-import { isDetectResult } from '../lib/face-detection';
 import { jobs } from './jobs-state.svelte';
 import { toasts } from './toast-state.svelte';
 
@@ -23,7 +22,7 @@ export class FaceDetectionState {
 
   get lastResult(): DetectResult | null {
     const job = this.job;
-    return job?.state === 'done' && isDetectResult(job.result) ? job.result : null;
+    return job?.state === 'done' && job.kind === 'detect' ? job.result : null;
   }
 
   /** Any detection running (one at a time: two would look at the same photos). */
