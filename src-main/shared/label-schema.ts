@@ -43,7 +43,7 @@ export function classIndexOf(mask: number | null, gender: number | null, ageGrou
   return maskClassIndex(mask, gender, ageGroup);
 }
 
-export function maskClassName(index: number): string {
+function maskClassName(index: number): string {
   const mask = Math.floor(index / 6);
   const gender = Math.floor((index % 6) / 3);
   const age = index % 3;

@@ -8,7 +8,7 @@ import { ApiFailure } from '../api-failure';
 import { replayBoxChange, stateOf, toBoxDto } from './box-history';
 
 /** Smaller than this on either side is a stray click, or coordinates given as fractions of the image size. */
-export const MIN_BOX_SIDE = 1;
+const MIN_BOX_SIDE = 1;
 /** Coordinates another tool wrote may pass the edge by rounding; that much is clipped rather than refused. */
 const EDGE_TOLERANCE = 1;
 

@@ -13,7 +13,7 @@ function tempPath(path: string): string {
  * Removes temporary files a killed writer left beside `path` (same name + 12 hex digits + `.tmp`): only names
  * this module makes, so a user's own files are never touched.
  */
-export function removeStaleTempFiles(path: string): void {
+function removeStaleTempFiles(path: string): void {
   const dir = dirname(path);
   const prefix = `${basename(path)}.`;
   let names: string[];

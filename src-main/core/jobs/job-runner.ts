@@ -2,7 +2,7 @@
 // does not flood the transports; the final state is always delivered.
 import { randomUUID } from 'node:crypto';
 import type { JobKind, JobResults, JobSnapshot } from '../../shared/api-contract';
-import { ApiFailure, toErrorDto } from '../api-failure';
+import { toErrorDto } from '../api-failure';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -24,7 +24,7 @@ export class JobRunner {
     for (const listener of this.#listeners) listener({ ...snapshot });
   }
 
-  /** Starts `work` and returns its id at once; `wait(id)` resolves with its result or rejects with its error. */
+  /** Starts `work` and returns its id at once; its progress, end and result arrive through onProgress. */
   start<K extends JobKind>(kind: K, title: string, work: (ctx: JobContext) => Promise<JobResults[K]>): string {
     const id = randomUUID();
     const controller = new AbortController();
@@ -86,12 +86,6 @@ export class JobRunner {
     if (!job || job.snapshot.state !== 'running') return false;
     job.controller.abort();
     return true;
-  }
-
-  async wait(id: string): Promise<unknown> {
-    const job = this.#jobs.get(id);
-    if (!job) throw new ApiFailure('not-found', `no job ${id}`);
-    return job.done;
   }
 
   list(): JobSnapshot[] {

@@ -9,7 +9,7 @@ import sharp from 'sharp';
  * 100 megapixels: far above any photo in a labelling dataset, far below what would let one hostile file
  * (a 30,000×30,000 PNG is a few KB) exhaust memory while a whole import is decoding in parallel.
  */
-export const MAX_INPUT_PIXELS = 100_000_000;
+const MAX_INPUT_PIXELS = 100_000_000;
 
 /**
  * 'error' rather than sharp's default 'warning': libjpeg warns about recoverable quirks such as extraneous bytes

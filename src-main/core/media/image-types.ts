@@ -14,7 +14,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Lower-case extensions (with the dot) of the formats the decoder reads. BMP is absent: sharp cannot decode it. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(Object.keys(CONTENT_TYPES));
+const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(Object.keys(CONTENT_TYPES));
 
 export function isImageFileName(name: string): boolean {
   return IMAGE_EXTENSIONS.has(extname(name).toLowerCase());

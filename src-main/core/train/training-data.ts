@@ -2,7 +2,7 @@
 // arrays: every image of the dataset, its size, its person (the CV group), its face box, and its labels per task.
 import { join } from 'node:path';
 import type { LoupeStore, TrainingImageRow } from '../db/store';
-import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES, MASK_CLASS_NAMES } from '../../shared/label-schema';
+import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES } from '../../shared/label-schema';
 
 export interface TaskLabels {
   name: string;
@@ -61,10 +61,4 @@ export function collectTrainingData(store: LoupeStore, datasetId: number): Train
     tasks,
     stratify: column((r) => (isMask ? r.classIndex : r.label)),
   };
-}
-
-/** Names of the tasks a run reports, in display order (the derived 18-class task last). */
-export function reportedTasks(data: TrainingData): { name: string; classNames: string[] }[] {
-  const tasks = data.tasks.map((t) => ({ name: t.name, classNames: t.classNames }));
-  return data.kind === 'mask' ? [...tasks, { name: 'class', classNames: [...MASK_CLASS_NAMES] }] : tasks;
 }
