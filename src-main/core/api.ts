@@ -60,7 +60,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     ...boxesApi(ctx),
     ...exportApi(ctx),
     ...trainApi(ctx),
-    ...reviewApi(ctx),
+    ...reviewApi(ctx, store),
     ...jobsApi(ctx),
   };
 

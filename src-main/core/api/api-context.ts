@@ -3,7 +3,7 @@
 // module implements it; openCore (core/api.ts) only puts the areas together.
 import type { ApiEventName, ApiEvents, ApiMethod, AppInfo, LoupeApi } from '../../shared/api-contract';
 import type { CachePaths } from '../cache-paths';
-import type { SqliteStore } from '../db/sqlite-store';
+import type { LoupeStore } from '../db/store';
 import type { JobRunner } from '../jobs/job-runner';
 
 export interface CoreHost {
@@ -13,11 +13,7 @@ export interface CoreHost {
 }
 
 export interface ApiContext {
-  /**
-   * The SQLite store. Area modules use it as a LoupeStore; only the review area passes it on whole, for
-   * core/review's own queries (TODO(merge): review repositories).
-   */
-  store: SqliteStore;
+  store: LoupeStore;
   cache: CachePaths;
   jobs: JobRunner;
   host: CoreHost;

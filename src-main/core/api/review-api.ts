@@ -1,9 +1,14 @@
 import { exportImageList, importPredictions } from '../review/external-predictions';
 import { acceptSuspect, keepSuspect } from '../review/review-actions';
 import { computeSuspects } from '../review/suspects';
+import type { SqliteStore } from '../db/sqlite-store';
 import type { ApiArea, ApiContext } from './api-context';
 
-export function reviewApi({ store, emit }: ApiContext): ApiArea<'review'> {
+/**
+ * `store` is the SQLite store itself, not the interface: core/review still runs its own queries on its connection
+ * (TODO(merge): review repositories).
+ */
+export function reviewApi({ emit }: ApiContext, store: SqliteStore): ApiArea<'review'> {
   return {
     'review.suspects': ({ datasetId, runId, kind, offset, limit }) => {
       const queue = computeSuspects(store, datasetId, { runId });
