@@ -57,7 +57,9 @@ const KNOWN = new Set(FILES.map((f) => f.path));
 /** The src-main file a relative specifier names, or null for a package or a file outside src-main. */
 function target(from: string, specifier: string): string | null {
   if (!specifier.startsWith('.')) return null;
-  const base = relative(ROOT, resolve(ROOT, dirname(from), specifier)).split(sep).join('/');
+  const base = relative(ROOT, resolve(ROOT, dirname(from), specifier))
+    .split(sep)
+    .join('/');
   for (const candidate of [base, `${base}.ts`, `${base}/index.ts`]) if (KNOWN.has(candidate)) return candidate;
   return null;
 }
@@ -107,7 +109,16 @@ describe('architecture', () => {
     const api = FILES.find((f) => f.path === 'core/api.ts')!;
     expect(api.imports).toContain('./db/sqlite-store');
     expect(FILES.find((f) => f.path === 'core/db/sqlite/statements.ts')!.prepareCalls.length).toBeGreaterThan(0);
-    expect(importCycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+    expect(
+      importCycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
   });
 
   it('has no import cycles', () => {

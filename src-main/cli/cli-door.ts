@@ -18,7 +18,11 @@ export function print(json: boolean, value: unknown, human: string): void {
 }
 
 /** Calls an API method as the other doors do: arguments checked by the contract's schema, errors as ApiFailure. */
-export async function invoke<M extends ApiMethod>(core: LoupeCore, method: M, args: ApiArgsIn<M>): Promise<ApiResult<M>> {
+export async function invoke<M extends ApiMethod>(
+  core: LoupeCore,
+  method: M,
+  args: ApiArgsIn<M>,
+): Promise<ApiResult<M>> {
   const envelope = await dispatch(core.api, method, args);
   if (envelope.ok) return envelope.value as ApiResult<M>;
   const { code, message } = envelope.error;
@@ -84,7 +88,9 @@ export async function waitForJob<K extends JobKind>(
     if (final.state === 'cancelled') throw new CliError(cancelled);
     if (final.state === 'failed') {
       const message = final.error ?? 'the job failed';
-      throw final.errorCode && final.errorCode !== 'internal' ? new ApiFailure(final.errorCode, message) : new Error(message);
+      throw final.errorCode && final.errorCode !== 'internal'
+        ? new ApiFailure(final.errorCode, message)
+        : new Error(message);
     }
     if (final.kind !== kind || final.result === null) throw new Error(`job ${jobId} ended without a ${kind} result`);
     return final.result as JobResults[K];

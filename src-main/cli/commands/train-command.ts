@@ -102,7 +102,8 @@ export function addTrainCommand(program: Command): void {
               : '') +
             Object.entries(metrics)
               .map(
-                ([task, m]) => `  ${task.padEnd(8)} accuracy ${m.accuracy.toFixed(4)}  macro F1 ${m.macro_f1.toFixed(4)}`,
+                ([task, m]) =>
+                  `  ${task.padEnd(8)} accuracy ${m.accuracy.toFixed(4)}  macro F1 ${m.macro_f1.toFixed(4)}`,
               )
               .join('\n'),
         );

@@ -17,7 +17,11 @@ import type { ApiArea, ApiContext } from './api-context';
 
 export function datasetsApi(ctx: ApiContext): ApiArea<'datasets' | 'images' | 'subjects'> {
   const { store, cache, jobs, emit } = ctx;
-  const startImport = (kind: 'import' | 'demo', title: string, source: (job: JobContext) => Promise<[string, ImportFormat]>): string =>
+  const startImport = (
+    kind: 'import' | 'demo',
+    title: string,
+    source: (job: JobContext) => Promise<[string, ImportFormat]>,
+  ): string =>
     jobs.start(kind, title, async (job): Promise<ImportResult> => {
       const [path, format] = await source(job);
       const result = await importDataset(store, cache, path, format, { signal: job.signal, onProgress: job.progress });

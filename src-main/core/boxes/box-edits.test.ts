@@ -155,7 +155,12 @@ describe('box edits', () => {
   it('clips a box dragged past the edge and refuses one outside the image or under a pixel, writing nothing', () => {
     const { store, db, datasetId, imageId } = setup();
     // Seeded photos are 384×512.
-    expect(addBox(store, imageId, { x: 300, y: 450, w: 200, h: 100 }).box).toMatchObject({ x: 300, y: 450, w: 84, h: 62 });
+    expect(addBox(store, imageId, { x: 300, y: 450, w: 200, h: 100 }).box).toMatchObject({
+      x: 300,
+      y: 450,
+      w: 84,
+      h: 62,
+    });
     const before = allBoxes(db);
     const outside = failureOf(() => addBox(store, imageId, { x: 400, y: 10, w: 50, h: 50 }));
     expect(outside.code).toBe('invalid-argument');

@@ -22,7 +22,12 @@ export function toBoxDto(box: StoredBox): BoxDto {
  * meanwhile — SQLite hands out max(id) + 1 — so a row found where none was expected is someone else's box: it
  * moves to a fresh id and stays, rather than being overwritten or deleted.
  */
-export function replayBoxChange(store: LoupeStore, change: BoxChange, from: BoxState | null, to: BoxState | null): void {
+export function replayBoxChange(
+  store: LoupeStore,
+  change: BoxChange,
+  from: BoxState | null,
+  to: BoxState | null,
+): void {
   const current = store.boxes.read(change.boxId);
   const ours = current !== null && from !== null && current.imageId === change.imageId;
   if (current !== null && !ours) {

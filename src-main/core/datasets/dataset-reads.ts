@@ -13,7 +13,13 @@ import type {
   ReviewStatus,
   SubjectDetail,
 } from '../../shared/api-contract';
-import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES, classNamesForKind, fieldsForKind } from '../../shared/label-schema';
+import {
+  AGE_GROUP_VALUES,
+  GENDER_VALUES,
+  MASK_VALUES,
+  classNamesForKind,
+  fieldsForKind,
+} from '../../shared/label-schema';
 import { ApiFailure } from '../api-failure';
 import type { DatasetRecord, LoupeStore } from '../db/store';
 

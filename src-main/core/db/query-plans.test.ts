@@ -5,7 +5,15 @@ import { describe, expect, it } from 'vitest';
 import type { ImageFilter, ImageSort } from '../../shared/api-contract';
 import { listHistory, setLabel, undo, appliedChanges } from '../history/label-history';
 import { seedMaskStore, type SeedPerson } from '../test-support/seed-store';
-import { getImage, getSubject, listProblems, overview, queryImages, setReview, summarize } from '../datasets/dataset-reads';
+import {
+  getImage,
+  getSubject,
+  listProblems,
+  overview,
+  queryImages,
+  setReview,
+  summarize,
+} from '../datasets/dataset-reads';
 import type { Db } from './open-database';
 import { SqliteStore } from './sqlite-store';
 
@@ -54,11 +62,15 @@ function seeded(): { db: Db; datasetId: number; imageId: number; subjectId: numb
   const { db, datasetId } = seedMaskStore(people(300));
   const other = Number(
     db
-      .prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('b', 'folders', '/b', '/b', 'now')`)
+      .prepare(
+        `INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('b', 'folders', '/b', '/b', 'now')`,
+      )
       .run().lastInsertRowid,
   );
   const insertImage = db.prepare('INSERT INTO images (dataset_id, rel_path) VALUES (?, ?)');
-  const insertLabels = db.prepare('INSERT INTO image_labels (image_id, dataset_id, label, class_index) VALUES (?, ?, ?, ?)');
+  const insertLabels = db.prepare(
+    'INSERT INTO image_labels (image_id, dataset_id, label, class_index) VALUES (?, ?, ?, ?)',
+  );
   db.transaction(() => {
     for (let i = 0; i < 3000; i++) {
       const id = Number(insertImage.run(other, `c${i % 5}/${i}.png`).lastInsertRowid);
@@ -79,7 +91,9 @@ function seeded(): { db: Db; datasetId: number; imageId: number; subjectId: numb
   const { id: imageId, subject_id: subjectId } = db
     .prepare('SELECT id, subject_id FROM images WHERE dataset_id = ? ORDER BY id LIMIT 1 OFFSET 40')
     .get(datasetId) as { id: number; subject_id: number };
-  db.prepare(`INSERT INTO import_problems (dataset_id, path, reason) VALUES (?, 'x.jpg', 'zero-byte file')`).run(datasetId);
+  db.prepare(`INSERT INTO import_problems (dataset_id, path, reason) VALUES (?, 'x.jpg', 'zero-byte file')`).run(
+    datasetId,
+  );
   return { db, datasetId, imageId, subjectId };
 }
 
@@ -169,7 +183,9 @@ describe('query plans of what the UI runs', () => {
 
   it('would catch a full scan', () => {
     const { db } = seeded();
-    expect(fullScans(db, { sql: 'SELECT * FROM image_labels WHERE mask = ?', params: [1] })).toEqual(['SCAN image_labels']);
+    expect(fullScans(db, { sql: 'SELECT * FROM image_labels WHERE mask = ?', params: [1] })).toEqual([
+      'SCAN image_labels',
+    ]);
     expect(fullScans(db, { sql: 'SELECT id FROM images WHERE dataset_id = ?', params: [1] })).toEqual([]);
     db.close();
   });

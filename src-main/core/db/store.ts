@@ -217,8 +217,13 @@ export interface ImageRepository {
   count(datasetId: number): number;
   storedFiles(datasetId: number): Map<string, StoredImageFile>;
   /** Writes one import batch in one transaction; new images get their labels. Returns how many were new. */
-  writeImportBatch(datasetId: number, batch: readonly ImportedImage[], subjectIds: Map<string, number>,
-    known: Map<string, StoredImageFile>, boxes: ImportBatchOptions): number;
+  writeImportBatch(
+    datasetId: number,
+    batch: readonly ImportedImage[],
+    subjectIds: Map<string, number>,
+    known: Map<string, StoredImageFile>,
+    boxes: ImportBatchOptions,
+  ): number;
   trainingRows(datasetId: number): TrainingImageRow[];
   exportRows(datasetId: number): ExportImageRow[];
   /** Path and person key per image, image-id order (the order external predictions follow). */
@@ -335,7 +340,11 @@ export interface FaceDetectionRepository {
    * Images a person decided (a manual or imported box, or box history) are skipped, checked inside the
    * transaction so a box drawn while the job runs is never overwritten.
    */
-  writeBatch(datasetId: number, detector: string, batch: readonly ImageDetections[]): { written: ImageDetections[]; skipped: number };
+  writeBatch(
+    datasetId: number,
+    detector: string,
+    batch: readonly ImageDetections[],
+  ): { written: ImageDetections[]; skipped: number };
   ofImage(imageId: number): FaceDetectionDto | null;
   counts(datasetId: number): { looked: number; withFace: number };
 }
@@ -356,7 +365,12 @@ export interface RunRepository {
   recordCrops(runId: number, crops: CropCounts): void;
   setBackend(runId: number, backend: string): void;
   /** Predictions and the switch to 'done' in one transaction: a killed run never leaves half of them. */
-  complete(runId: number, seconds: number, metrics: Record<string, TaskMetrics>, predictions: readonly TaskPredictions[]): void;
+  complete(
+    runId: number,
+    seconds: number,
+    metrics: Record<string, TaskMetrics>,
+    predictions: readonly TaskPredictions[],
+  ): void;
   /** Ends a run without predictions (any written are removed). */
   end(runId: number, state: 'failed' | 'cancelled', error: string | null): void;
   runningIds(): number[];

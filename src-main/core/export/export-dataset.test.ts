@@ -156,7 +156,9 @@ describe('exportDataset', () => {
   it('refuses to write into the dataset folder', () => {
     const root = tmp();
     const { store, datasetId } = seedMaskStore(SEED_PEOPLE, root);
-    expect(() => exportDataset(store, datasetId, join(root, 'out'))).toThrow(/refusing to export into the dataset folder/);
+    expect(() => exportDataset(store, datasetId, join(root, 'out'))).toThrow(
+      /refusing to export into the dataset folder/,
+    );
     expect(readdirSync(root)).toEqual([]);
   });
 });

@@ -81,7 +81,9 @@ describe('label history', () => {
     const imageId = imageIdOf(db, `images/${alice}/mask1.jpg`);
     expect(() => setLabel(store, { datasetId, target: { imageId }, field: 'mask', value: 3 })).toThrow(/not valid/);
     expect(() => setLabel(store, { datasetId, target: { imageId }, field: 'label', value: 0 })).toThrow(/not valid/);
-    expect(() => setLabel(store, { datasetId, target: { imageId: 9999 }, field: 'mask', value: 1 })).toThrow(/no image/);
+    expect(() => setLabel(store, { datasetId, target: { imageId: 9999 }, field: 'mask', value: 1 })).toThrow(
+      /no image/,
+    );
     expect(listHistory(store, datasetId, 10)).toEqual([]);
   });
 
@@ -91,8 +93,8 @@ describe('label history', () => {
     expect(female()).toBe(14);
     setLabel(store, { datasetId, target: { subjectId: subjectIdOf(db, alice) }, field: 'gender', value: 0 });
     expect(female()).toBe(7);
-    expect(queryImages(store, datasetId, { classIndex: maskClassIndex(2, 0, 1) }, 'path', 0, 10).items.map((i) => i.path)).toEqual([
-      `images/${alice}/normal.jpg`,
-    ]);
+    expect(
+      queryImages(store, datasetId, { classIndex: maskClassIndex(2, 0, 1) }, 'path', 0, 10).items.map((i) => i.path),
+    ).toEqual([`images/${alice}/normal.jpg`]);
   });
 });

@@ -171,7 +171,13 @@ export function setImageLabels(
   });
 }
 
-function describe(store: LoupeStore, info: DatasetInfo, field: LabelField, value: number, planned: LabelChange[]): string {
+function describe(
+  store: LoupeStore,
+  info: DatasetInfo,
+  field: LabelField,
+  value: number,
+  planned: LabelChange[],
+): string {
   const shown =
     field === 'age'
       ? String(planned[0]?.newValue ?? value)

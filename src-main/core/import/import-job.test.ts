@@ -43,7 +43,15 @@ describe('importDataset', () => {
     const subjectId = (db.prepare('SELECT id FROM subjects WHERE key = ?').get(person.path) as { id: number }).id;
     const detail = getSubject(store, subjectId);
     expect(detail).toMatchObject({ externalId: person.id, age: person.age, gender: person.gender === 'male' ? 0 : 1 });
-    expect(detail.images.map((i) => i.slot)).toEqual(['mask1', 'mask2', 'mask3', 'mask4', 'mask5', 'incorrect_mask', 'normal']);
+    expect(detail.images.map((i) => i.slot)).toEqual([
+      'mask1',
+      'mask2',
+      'mask3',
+      'mask4',
+      'mask5',
+      'incorrect_mask',
+      'normal',
+    ]);
     expect(detail.images.every((i) => i.width === 96 && i.height === 128)).toBe(true);
     const thumbs = readdirSync(cache.thumbDir(result.datasetId));
     expect(thumbs).toHaveLength(41);
@@ -96,7 +104,15 @@ describe('importDataset', () => {
     await expect(run).rejects.toThrow();
     const partial = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
     expect(partial).toBeLessThan(41);
-    expect((db.prepare('SELECT COUNT(*) AS n FROM images i LEFT JOIN image_labels l ON l.image_id = i.id WHERE l.image_id IS NULL').get() as { n: number }).n).toBe(0);
+    expect(
+      (
+        db
+          .prepare(
+            'SELECT COUNT(*) AS n FROM images i LEFT JOIN image_labels l ON l.image_id = i.id WHERE l.image_id IS NULL',
+          )
+          .get() as { n: number }
+      ).n,
+    ).toBe(0);
     const resumed = await importDataset(store, cache, source, 'mask');
     expect(resumed.images).toBe(41);
     expect(resumed.added).toBe(41 - partial);

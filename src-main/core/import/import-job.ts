@@ -98,7 +98,14 @@ async function prepareImage(
       known.mtimeMs === Math.floor(info.mtimeMs) &&
       existsSync(known.thumb)
     ) {
-      return { image, size: info.size, mtimeMs: known.mtimeMs, width: known.width, height: known.height, thumb: known.thumb };
+      return {
+        image,
+        size: info.size,
+        mtimeMs: known.mtimeMs,
+        width: known.width,
+        height: known.height,
+        thumb: known.thumb,
+      };
     }
     const { width, height } = await probeAndThumbnail(abs, thumb, { size: THUMB_SIZE, format: THUMB_FORMAT });
     return { image, size: info.size, mtimeMs: Math.floor(info.mtimeMs), width, height, thumb };
@@ -106,7 +113,8 @@ async function prepareImage(
     if (error instanceof MediaError) return { path: image.relPath, reason: error.reason };
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { path: image.relPath, reason: 'file not found' };
-    if (code === 'EACCES' || code === 'EPERM') return { path: image.relPath, reason: 'unreadable file (permission denied)' };
+    if (code === 'EACCES' || code === 'EPERM')
+      return { path: image.relPath, reason: 'unreadable file (permission denied)' };
     return { path: image.relPath, reason: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -41,9 +41,9 @@ async function main(): Promise<void> {
   const reader = openStore(dbPath);
   const { id: datasetId } = reader.db.prepare('SELECT id FROM datasets ORDER BY id LIMIT 1').get() as { id: number };
   const ids = (table: string) =>
-    (reader.db.prepare(`SELECT id FROM ${table} WHERE dataset_id = ? ORDER BY id`).all(datasetId) as { id: number }[]).map(
-      (r) => r.id,
-    );
+    (
+      reader.db.prepare(`SELECT id FROM ${table} WHERE dataset_id = ? ORDER BY id`).all(datasetId) as { id: number }[]
+    ).map((r) => r.id);
   const images = ids('images');
   const subjects = ids('subjects');
   reader.close();
@@ -59,10 +59,17 @@ async function main(): Promise<void> {
     const op = relabelOp(i);
     if (op.kind === 'undo') {
       const { action } = await core.api['history.undo']({ datasetId });
-      ack({ i, op: 'undo', actionId: action?.actionId ?? null, changes: action?.changes.length ?? 0 } satisfies RelabelAck);
+      ack({
+        i,
+        op: 'undo',
+        actionId: action?.actionId ?? null,
+        changes: action?.changes.length ?? 0,
+      } satisfies RelabelAck);
     } else {
       const target =
-        op.target === 'image' ? { imageId: images[op.pick % images.length]! } : { subjectId: subjects[op.pick % subjects.length]! };
+        op.target === 'image'
+          ? { imageId: images[op.pick % images.length]! }
+          : { subjectId: subjects[op.pick % subjects.length]! };
       const result = await core.api['labels.set']({ datasetId, target, field: op.field, value: op.value });
       ack({ i, op: 'set', actionId: result.actionId, changes: result.changes.length } satisfies RelabelAck);
     }

@@ -29,7 +29,9 @@ export function seedMaskStore(
   const db = store.db;
   const datasetId = Number(
     db
-      .prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('seed', 'mask', ?, ?, '2026-01-01')`)
+      .prepare(
+        `INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('seed', 'mask', ?, ?, '2026-01-01')`,
+      )
       .run(root, root).lastInsertRowid,
   );
   db.prepare(
@@ -54,13 +56,23 @@ export function seedMaskStore(
     for (const slot of MASK_SLOTS) {
       const imageId = Number(
         db
-          .prepare(`INSERT INTO images (dataset_id, subject_id, rel_path, slot, width, height) VALUES (?, ?, ?, ?, 384, 512)`)
+          .prepare(
+            `INSERT INTO images (dataset_id, subject_id, rel_path, slot, width, height) VALUES (?, ?, ?, ?, 384, 512)`,
+          )
           .run(datasetId, subjectId, `images/${path}/${slot}.jpg`, slot).lastInsertRowid,
       );
       const mask = maskForSlot(slot);
       db.prepare(
         `INSERT INTO image_labels (image_id, dataset_id, mask, gender, age, age_group, class_index) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(imageId, datasetId, mask, p.gender, p.age, ageGroupOf(p.age), classIndexOf(mask, p.gender, ageGroupOf(p.age)));
+      ).run(
+        imageId,
+        datasetId,
+        mask,
+        p.gender,
+        p.age,
+        ageGroupOf(p.age),
+        classIndexOf(mask, p.gender, ageGroupOf(p.age)),
+      );
     }
   });
   return { store, db, datasetId };

@@ -36,7 +36,8 @@ export interface TrainingData {
 export function collectTrainingData(store: LoupeStore, datasetId: number): TrainingData {
   const record = store.datasets.get(datasetId);
   const rows = store.images.trainingRows(datasetId);
-  const column = (pick: (r: TrainingImageRow) => number | null): Int32Array => Int32Array.from(rows, (r) => pick(r) ?? -1);
+  const column = (pick: (r: TrainingImageRow) => number | null): Int32Array =>
+    Int32Array.from(rows, (r) => pick(r) ?? -1);
   let nextLoneGroup = -1;
   const isMask = record.kind === 'mask';
   const tasks: TaskLabels[] = isMask

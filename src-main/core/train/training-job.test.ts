@@ -25,7 +25,8 @@ afterAll(async () => {
   await opened.close();
 });
 
-const count = (sql: string, ...params: unknown[]): number => (opened.store.db.prepare(sql).get(...params) as { n: number }).n;
+const count = (sql: string, ...params: unknown[]): number =>
+  (opened.store.db.prepare(sql).get(...params) as { n: number }).n;
 
 describe('training runs', () => {
   it('gives every image exactly one out-of-fold prediction per task, with folds grouped by person', async () => {

@@ -90,7 +90,10 @@ export class SqliteBoxRepository implements BoxRepository {
 
   imagesOfAction(actionId: number): number[] {
     return this.sql
-      .all<{ id: number }>('SELECT DISTINCT image_id AS id FROM box_history WHERE action_id = ? ORDER BY image_id', actionId)
+      .all<{ id: number }>(
+        'SELECT DISTINCT image_id AS id FROM box_history WHERE action_id = ? ORDER BY image_id',
+        actionId,
+      )
       .map((r) => r.id);
   }
 
@@ -155,7 +158,17 @@ export class SqliteBoxRepository implements BoxRepository {
       box:
         r.boxId === null
           ? null
-          : { id: r.boxId, imageId: r.imageId, x: r.x, y: r.y, w: r.w, h: r.h, source: r.source, score: r.score, isPrimary: r.isPrimary === 1 },
+          : {
+              id: r.boxId,
+              imageId: r.imageId,
+              x: r.x,
+              y: r.y,
+              w: r.w,
+              h: r.h,
+              source: r.source,
+              score: r.score,
+              isPrimary: r.isPrimary === 1,
+            },
     }));
   }
 }

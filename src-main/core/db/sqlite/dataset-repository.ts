@@ -87,7 +87,13 @@ export class SqliteDatasetRepository implements DatasetRepository {
     return this.sql.db.transaction(() => {
       const found = this.sql.one<{ id: number }>('SELECT id FROM datasets WHERE source = ?', scanned.source);
       if (found) {
-        this.sql.run('UPDATE datasets SET root = ?, label_names = ?, imported_at = ? WHERE id = ?', scanned.root, labelNames, now, found.id);
+        this.sql.run(
+          'UPDATE datasets SET root = ?, label_names = ?, imported_at = ? WHERE id = ?',
+          scanned.root,
+          labelNames,
+          now,
+          found.id,
+        );
         return found.id;
       }
       return this.sql.run(
@@ -102,11 +108,7 @@ export class SqliteDatasetRepository implements DatasetRepository {
     })();
   }
 
-  replaceSourceTable(
-    datasetId: number,
-    t: ImportedSourceTable,
-    subjectIds: Map<string, number>,
-  ): void {
+  replaceSourceTable(datasetId: number, t: ImportedSourceTable, subjectIds: Map<string, number>): void {
     this.sql.db.transaction(() => {
       this.sql.run(
         `INSERT INTO source_tables (dataset_id, file_name, header, newline, final_newline, bom) VALUES (?, ?, ?, ?, ?, ?)

@@ -207,7 +207,9 @@ export class SqliteImageRepository implements ImageRepository {
   }
 
   ofSubjectIds(subjectId: number): number[] {
-    return this.sql.all<{ id: number }>('SELECT id FROM images WHERE subject_id = ? ORDER BY id', subjectId).map((r) => r.id);
+    return this.sql
+      .all<{ id: number }>('SELECT id FROM images WHERE subject_id = ? ORDER BY id', subjectId)
+      .map((r) => r.id);
   }
 
   count(datasetId: number): number {
@@ -259,17 +261,32 @@ export class SqliteImageRepository implements ImageRepository {
         } else {
           const subjectId = image.subjectKey === null ? null : (subjectIds.get(image.subjectKey) ?? null);
           imageId = Number(
-            insertImage.run(datasetId, subjectId, image.relPath, image.slot, p.width, p.height, p.size, p.mtimeMs, p.thumb)
-              .lastInsertRowid,
+            insertImage.run(
+              datasetId,
+              subjectId,
+              image.relPath,
+              image.slot,
+              p.width,
+              p.height,
+              p.size,
+              p.mtimeMs,
+              p.thumb,
+            ).lastInsertRowid,
           );
           const s = (subjectId === null ? undefined : subjectLabels.get(subjectId)) as
-            | { gender: number | null; age: number | null; age_group: number | null }
-            | undefined;
+            { gender: number | null; age: number | null; age_group: number | null } | undefined;
           const gender = s?.gender ?? null;
           const ageGroup = s?.age_group ?? null;
           const classIndex = image.label ?? classIndexOf(image.mask, gender, ageGroup);
           insertLabels.run(imageId, datasetId, image.mask, gender, s?.age ?? null, ageGroup, image.label, classIndex);
-          known.set(image.relPath, { id: imageId, size: p.size, mtimeMs: p.mtimeMs, thumb: p.thumb, width: p.width, height: p.height });
+          known.set(image.relPath, {
+            id: imageId,
+            size: p.size,
+            mtimeMs: p.mtimeMs,
+            thumb: p.thumb,
+            width: p.width,
+            height: p.height,
+          });
           added++;
         }
         if (boxes.replaceBoxes && !boxes.keepBoxes.has(imageId)) {

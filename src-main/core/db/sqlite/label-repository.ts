@@ -105,7 +105,9 @@ export class SqliteLabelRepository implements LabelRepository {
 
   entityKey(entity: LabelEntity, entityId: number): string | null {
     const sql =
-      entity === 'subject' ? 'SELECT key AS k FROM subjects WHERE id = ?' : 'SELECT rel_path AS k FROM images WHERE id = ?';
+      entity === 'subject'
+        ? 'SELECT key AS k FROM subjects WHERE id = ?'
+        : 'SELECT rel_path AS k FROM images WHERE id = ?';
     return this.sql.one<{ k: string }>(sql, entityId)?.k ?? null;
   }
 

@@ -13,9 +13,20 @@ export class SqliteSubjectRepository implements SubjectRepository {
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dataset_id, key) DO NOTHING`,
       );
       for (const s of subjects) {
-        insert.run(datasetId, s.key, s.externalId, s.gender, s.age, s.age === null ? null : ageGroupOf(s.age), JSON.stringify(s.attributes));
+        insert.run(
+          datasetId,
+          s.key,
+          s.externalId,
+          s.gender,
+          s.age,
+          s.age === null ? null : ageGroupOf(s.age),
+          JSON.stringify(s.attributes),
+        );
       }
-      const rows = this.sql.all<{ id: number; key: string }>('SELECT id, key FROM subjects WHERE dataset_id = ?', datasetId);
+      const rows = this.sql.all<{ id: number; key: string }>(
+        'SELECT id, key FROM subjects WHERE dataset_id = ?',
+        datasetId,
+      );
       return new Map(rows.map((r) => [r.key, r.id]));
     })();
   }
@@ -39,7 +50,10 @@ export class SqliteSubjectRepository implements SubjectRepository {
   }
 
   findByKey(datasetId: number, key: string): number | null {
-    return this.sql.one<{ id: number }>('SELECT id FROM subjects WHERE dataset_id = ? AND key = ?', datasetId, key)?.id ?? null;
+    return (
+      this.sql.one<{ id: number }>('SELECT id FROM subjects WHERE dataset_id = ? AND key = ?', datasetId, key)?.id ??
+      null
+    );
   }
 
   exists(datasetId: number, subjectId: number): boolean {
@@ -48,7 +62,8 @@ export class SqliteSubjectRepository implements SubjectRepository {
 
   labels(subjectId: number): SubjectLabels | null {
     return (
-      this.sql.one<SubjectLabels>('SELECT gender, age, age_group AS ageGroup FROM subjects WHERE id = ?', subjectId) ?? null
+      this.sql.one<SubjectLabels>('SELECT gender, age, age_group AS ageGroup FROM subjects WHERE id = ?', subjectId) ??
+      null
     );
   }
 
