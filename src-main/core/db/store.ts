@@ -216,7 +216,10 @@ export interface ImageRepository {
   ofSubjectIds(subjectId: number): number[];
   count(datasetId: number): number;
   storedFiles(datasetId: number): Map<string, StoredImageFile>;
-  /** Writes one import batch in one transaction; new images get their labels. Returns how many were new. */
+  /**
+   * Writes one import batch in one transaction; new images get their labels (from the image, or from its person's)
+   * and are added to `known`. Returns how many were new.
+   */
   writeImportBatch(
     datasetId: number,
     batch: readonly ImportedImage[],
