@@ -1,6 +1,7 @@
-// The one typed face of Loupe's store: every query the core makes, grouped in one repository per concern. Domain
-// modules (import, export, history, boxes, detect, train) take a `LoupeStore` and never see SQL or a connection;
-// the doors never see the store at all. Today's implementation is SQLite (sqlite-store.ts, better-sqlite3).
+// The one typed face of Loupe's store: the core's queries, grouped in one repository per concern (core/review's
+// own queries aside, for now). Domain modules (import, export, history, boxes, detect, train) take a `LoupeStore`
+// and never see SQL or a connection; the doors never see the store at all. Today's implementation is SQLite
+// (sqlite-store.ts, better-sqlite3).
 //
 // A second implementation — PostgreSQL, for a team sharing one dataset — would implement this interface in
 // core/db/postgres/ and be chosen in openCore. What it needs first: these methods are synchronous, because
