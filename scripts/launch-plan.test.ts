@@ -32,9 +32,15 @@ describe('tool commands', () => {
   });
 
   it('takes a string bin (tsx) and says which bin is missing', () => {
-    expect(nodeBinCommand({ execPath: 'node', packageDir: 'tsx', packageJson: { bin: './dist/cli.mjs' }, name: 'tsx', args: [] }).args).toEqual([
-      join('tsx', 'dist/cli.mjs'),
-    ]);
+    expect(
+      nodeBinCommand({
+        execPath: 'node',
+        packageDir: 'tsx',
+        packageJson: { bin: './dist/cli.mjs' },
+        name: 'tsx',
+        args: [],
+      }).args,
+    ).toEqual([join('tsx', 'dist/cli.mjs')]);
     expect(() => nodeBinCommand({ execPath: 'node', packageDir: 'x', packageJson: {}, name: 'x', args: [] })).toThrow(
       'package at x has no bin "x"',
     );
@@ -46,7 +52,7 @@ describe('tool commands', () => {
     expect(npxCommand('darwin', ['node-gyp']).shell).toBe(false);
   });
 
-  it('opens the browser with each platform\'s opener, the URL passed whole', () => {
+  it("opens the browser with each platform's opener, the URL passed whole", () => {
     const url = 'http://127.0.0.1:5000/?token=a&b=c';
     expect(browserOpenCommand('darwin', url)).toEqual({ command: 'open', args: [url], shell: false });
     expect(browserOpenCommand('win32', url)).toEqual({ command: 'explorer.exe', args: [url], shell: false });
@@ -105,7 +111,9 @@ describe('the Electron build of better-sqlite3', () => {
   it('says why the download failed, then compiles', () => {
     const s = steps({ fetchPrebuilt: vi.fn(() => 'prebuild-install failed (exit code 1)') });
     expect(prepareElectronBinding(s).source).toBe('compiled');
-    expect(s.log).toHaveBeenCalledWith('No prebuilt better-sqlite3 for this Electron: prebuild-install failed (exit code 1)');
+    expect(s.log).toHaveBeenCalledWith(
+      'No prebuilt better-sqlite3 for this Electron: prebuild-install failed (exit code 1)',
+    );
     expect(s.install).toHaveBeenCalledOnce();
   });
 

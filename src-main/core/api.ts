@@ -26,7 +26,8 @@ import { exportDataset } from './export/export-dataset';
 import { JobRunner } from './jobs/job-runner';
 import { cachePathsFor, type CachePaths } from './cache-paths';
 import { makeMaskDataset } from './datasets/synthetic-mask-dataset';
-import { closeInterruptedRuns, createRun, getRun, listRuns } from './train/run-store';
+import { createRun, getRun, listRuns } from './train/run-store';
+import { beatOwnedRuns, closeOrphanedRuns, createOwnedRun, HEARTBEAT_MS } from './db/run-owner-repository';
 import { runTraining } from './train/training-job';
 import { listBackends } from './train/tf-backend';
 import { computeSuspects } from './review/suspects';
@@ -62,7 +63,17 @@ export interface CoreOptions extends OpenOptions {
 
 export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
   const db = openDatabase(dbPath, options);
-  if (!options.readonly) closeInterruptedRuns(db);
+  // Other processes may have this store open too: close only the runs whose owner is gone.
+  if (!options.readonly) closeOrphanedRuns(db);
+  const heartbeat = options.readonly
+    ? null
+    : setInterval(() => {
+        try {
+          beatOwnedRuns(db);
+        } catch {
+          // Busy for longer than busy_timeout: the next beat tries again, well within STALE_MS.
+        }
+      }, HEARTBEAT_MS).unref();
   const cache = cachePathsFor(dbPath);
   const jobs = new JobRunner();
   const host: CoreHost = options.host ?? { door: 'browser' };
@@ -189,7 +200,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     'export.run': ({ datasetId, outDir }) => Promise.resolve(exportDataset(db, datasetId, outDir)),
     'train.start': ({ datasetId, settings }) => {
       getDatasetRecord(db, datasetId);
-      const runId = createRun(db, datasetId, settings.mode, settings.backend, settings);
+      const runId = createOwnedRun(db, () => createRun(db, datasetId, settings.mode, settings.backend, settings));
       const title = `${settings.mode === 'quick' ? 'Quick' : 'Full'} training`;
       const jobId = jobs.start('train', title, async (ctx) => {
         emit('runs.changed', { datasetId, runId });
@@ -245,6 +256,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     },
     async close() {
       await jobs.stopAll();
+      if (heartbeat) clearInterval(heartbeat);
       unsubscribeJobs();
       listeners.clear();
       db.close();

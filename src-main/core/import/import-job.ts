@@ -44,6 +44,7 @@ interface Prepared {
   mtimeMs: number;
   width: number;
   height: number;
+  /** As stored: relative to the cache (cache-paths.ts). */
   thumb: string;
 }
 
@@ -85,7 +86,7 @@ export async function importDataset(
   let done = 0;
   progress('thumbnails', 0, total);
   await runPool(scanned.images, options.concurrency ?? 6, options.signal, async (image) => {
-    const prepared = await prepareImage(scanned.root, image, thumbDir, existing.get(image.relPath));
+    const prepared = await prepareImage(scanned.root, image, thumbDir, cache, existing.get(image.relPath));
     if ('reason' in prepared) problems.push(prepared);
     else pending.push(prepared);
     if (pending.length >= BATCH) flush();
@@ -120,6 +121,7 @@ async function prepareImage(
   root: string,
   image: ScannedImage,
   thumbDir: string,
+  cache: CachePaths,
   known: Existing | undefined,
 ): Promise<Prepared | ImportProblem> {
   const abs = join(root, image.relPath);
@@ -130,12 +132,12 @@ async function prepareImage(
       known?.thumb &&
       known.file_size === info.size &&
       known.file_mtime_ms === Math.floor(info.mtimeMs) &&
-      existsSync(known.thumb)
+      existsSync(cache.fromStored(known.thumb))
     ) {
       return { image, size: info.size, mtimeMs: known.file_mtime_ms, width: known.width, height: known.height, thumb: known.thumb };
     }
     const { width, height } = await probeAndThumbnail(abs, thumb, { size: THUMB_SIZE, format: THUMB_FORMAT });
-    return { image, size: info.size, mtimeMs: Math.floor(info.mtimeMs), width, height, thumb };
+    return { image, size: info.size, mtimeMs: Math.floor(info.mtimeMs), width, height, thumb: cache.toStored(thumb) };
   } catch (error) {
     if (error instanceof MediaError) return { path: image.relPath, reason: error.reason };
     const code = (error as NodeJS.ErrnoException).code;

@@ -90,12 +90,10 @@ export function completeRun(
         );
       }
     }
-    db.prepare(`UPDATE training_runs SET state = 'done', finished_at = ?, seconds = ?, metrics = ? WHERE id = ?`).run(
-      new Date().toISOString(),
-      seconds,
-      JSON.stringify(metrics),
-      runId,
-    );
+    // error = NULL: another process may have closed this run as interrupted while it was still training.
+    db.prepare(
+      `UPDATE training_runs SET state = 'done', error = NULL, finished_at = ?, seconds = ?, metrics = ? WHERE id = ?`,
+    ).run(new Date().toISOString(), seconds, JSON.stringify(metrics), runId);
   })();
 }
 
@@ -109,13 +107,6 @@ export function endRun(db: Db, runId: number, state: 'failed' | 'cancelled', err
       runId,
     );
   })();
-}
-
-/** Runs still 'running' when the store opens were interrupted (the process died); they are closed as failed. */
-export function closeInterruptedRuns(db: Db): number {
-  const running = db.prepare(`SELECT id FROM training_runs WHERE state = 'running'`).all() as { id: number }[];
-  for (const { id } of running) endRun(db, id, 'failed', 'interrupted: Loupe stopped while this run was training');
-  return running.length;
 }
 
 function toSummary(row: RunRow): RunSummary {

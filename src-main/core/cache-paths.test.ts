@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cachePathsFor, relativeInside } from './cache-paths';
+import { openCore, type LoupeCore } from './api';
+import { makeMaskDataset } from './datasets/synthetic-mask-dataset';
+import { importDataset } from './import/import-job';
+import { startServer, type RunningServer } from '../server/http-server';
+
+let work: string | null = null;
+let core: LoupeCore | null = null;
+let server: RunningServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  await core?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+  [work, core, server] = [null, null, null];
+});
+
+describe('cache paths in the store', () => {
+  it('are relative inside the cache, with / whatever the platform, and absolute elsewhere', () => {
+    const cache = cachePathsFor(join('/stores', 'loupe.db'));
+    expect(cache.root).toBe(join('/stores', 'loupe.db.cache'));
+    expect(cache.toStored(join(cache.thumbDir(3), 'x.jpg'))).toBe('thumbs/3/x.jpg');
+    expect(cache.fromStored('thumbs/3/x.jpg')).toBe(join(cache.thumbDir(3), 'x.jpg'));
+    expect(cache.toStored('/data/x.jpg')).toBe('/data/x.jpg');
+    expect(cache.fromStored('/data/x.jpg')).toBe('/data/x.jpg');
+    expect(relativeInside(cache.root, cache.root)).toBeNull();
+    expect(relativeInside(cache.root, join('/stores', 'loupe.db.cache2', 'x'))).toBeNull();
+  });
+
+  it('let a store and its cache move together and still serve thumbnails', async () => {
+    work = mkdtempSync(join(tmpdir(), 'loupe-move-'));
+    const data = join(work, 'data');
+    await makeMaskDataset(data, { persons: 2, seed: 3, width: 48, height: 64 });
+    const before = join(work, 'store-a', 'loupe.db');
+    mkdirSync(join(work, 'store-a'));
+    core = openCore(before);
+    const { datasetId } = await importDataset(core.db, core.cache, data, 'mask', {});
+    const { id, thumb } = core.db
+      .prepare('SELECT id, thumb FROM images WHERE dataset_id = ? ORDER BY id LIMIT 1')
+      .get(datasetId) as { id: number; thumb: string };
+    expect(thumb).toMatch(/^thumbs\/\d+\/[0-9a-f]+\.jpg$/);
+    await core.close();
+    core = null;
+
+    renameSync(join(work, 'store-a'), join(work, 'store-b'));
+    core = openCore(join(work, 'store-b', 'loupe.db'));
+    expect(core.cache.root).not.toBe(cachePathsFor(before).root);
+    server = await startServer({ core, rendererDir: data });
+    const url = new URL(server.url);
+    const response = await fetch(`${url.origin}/media/thumb/${id}`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/jpeg');
+    expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(100);
+  });
+});
