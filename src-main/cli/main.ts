@@ -1,6 +1,6 @@
 // `loupe`: every step headless. Each command validates its input before touching the store, prints one JSON
 // object on stdout with --json, progress on stderr, and exits non-zero with a one-line reason on bad input.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -20,6 +20,7 @@ import {
   type TrainMode,
 } from '../shared/api-contract';
 import { openCore, type LoupeCore } from '../core/api';
+import { defaultStoreLocation } from '../core/store-location';
 import { importDataset } from '../core/import/import-job';
 import { findImageByPath, findSubjectByKey, listDatasetRecords } from '../core/db/dataset-queries';
 import { ApiFailure } from '../core/api-failure';
@@ -29,6 +30,14 @@ import { createProgressPrinter } from './progress-printer';
 import { addRankCommand } from './rank-command';
 
 class CliError extends Error {}
+
+/** The store the desktop app opens, for a door started without --db (npm start's browser fallback). */
+function defaultStore(): string {
+  const { path, note } = defaultStoreLocation();
+  if (note) process.stderr.write(`${note}\n`);
+  mkdirSync(dirname(path), { recursive: true });
+  return path;
+}
 
 function print(json: boolean, value: unknown, human: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
@@ -537,7 +546,7 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('serve the Loupe UI to a browser; prints the URL (with its token) as the first line')
-    .requiredOption('--db <file>', 'store file (created if missing)')
+    .option('--db <file>', "store file (created if missing; default: the desktop app's store, LOUPE_DB or ~/.loupe)")
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option(
       '--port <port>',
@@ -549,8 +558,9 @@ export function buildProgram(): Command {
       },
       0,
     )
-    .action(async (opts: { db: string; host: string; port: number }) => {
-      const core = openCore(opts.db);
+    .action(async (opts: { db?: string; host: string; port: number }) => {
+      const store = opts.db ?? defaultStore();
+      const core = openCore(store);
       const here = dirname(fileURLToPath(import.meta.url));
       const running = await startServer({
         core,

@@ -1,7 +1,15 @@
 // The service behind every door. It is typed as the contract, so a method missing here is a compile error.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiEvent, ApiEventName, ApiEvents, AppInfo, ImportResult, LoupeApi } from '../shared/api-contract';
+import type {
+  ApiArgs,
+  ApiEvent,
+  ApiEventName,
+  ApiEvents,
+  AppInfo,
+  ImportResult,
+  LoupeApi,
+} from '../shared/api-contract';
 import { openDatabase, type Db, type OpenOptions } from './db/open-database';
 import {
   getDatasetRecord,
@@ -33,6 +41,7 @@ import { listBackends } from './train/tf-backend';
 import { computeSuspects } from './review/suspects';
 import { acceptSuspect, keepSuspect } from './review/review-actions';
 import { exportImageList, importPredictions } from './review/external-predictions';
+import { expandUserPath } from './fs/user-path';
 
 export const LOUPE_VERSION = '0.1.0';
 /** Above this many images a 'boxes.changed' event says "many" (null) rather than listing them. */
@@ -44,6 +53,8 @@ export interface CoreHost {
   door: AppInfo['door'];
   /** A native folder picker, where the door has one (Electron). */
   pickFolder?: (title: string | undefined) => Promise<string | null>;
+  /** A native open/save dialog for one file, where the door has one (Electron). */
+  pickFile?: (options: ApiArgs<'app.pickFile'>) => Promise<string | null>;
 }
 
 export interface LoupeCore {
@@ -108,9 +119,13 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     'app.info': () =>
       Promise.resolve({ version: LOUPE_VERSION, door: host.door, canPickFolder: !!host.pickFolder, dbPath }),
     'app.pickFolder': async ({ title }) => ({ path: host.pickFolder ? await host.pickFolder(title) : null }),
+    'app.pickFile': async (options) => ({ path: host.pickFile ? await host.pickFile(options) : null }),
     'datasets.list': () => Promise.resolve(listDatasetRecords(db).map((r) => summarize(db, r))),
     'datasets.get': ({ datasetId }) => Promise.resolve(summarize(db, getDatasetRecord(db, datasetId))),
-    'datasets.import': ({ path, format }) => Promise.resolve({ jobId: startImport(path, format, `Import ${path}`) }),
+    'datasets.import': ({ path, format }) => {
+      const folder = expandUserPath(path);
+      return Promise.resolve({ jobId: startImport(folder, format, `Import ${folder}`) });
+    },
     'datasets.importDemo': () => {
       const jobId = jobs.start('demo', 'Demo dataset', async (ctx): Promise<ImportResult> => {
         const dir = join(cache.root, 'demo-mask-dataset');
@@ -155,7 +170,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
       return Promise.resolve(result);
     },
     'boxes.import': async ({ datasetId, path }) => {
-      const result = await importBoxesCsv(db, datasetId, path);
+      const result = await importBoxesCsv(db, datasetId, expandUserPath(path));
       if (result.actionId !== null) emitBoxAction(datasetId, result.actionId, 'set');
       return result;
     },
@@ -197,7 +212,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
       else if (action) emit('labels.changed', { datasetId, actionId: action.actionId, reason: 'redo' });
       return Promise.resolve({ action });
     },
-    'export.run': ({ datasetId, outDir }) => Promise.resolve(exportDataset(db, datasetId, outDir)),
+    'export.run': ({ datasetId, outDir }) => Promise.resolve(exportDataset(db, datasetId, expandUserPath(outDir))),
     'train.start': ({ datasetId, settings }) => {
       getDatasetRecord(db, datasetId);
       const runId = createOwnedRun(db, () => createRun(db, datasetId, settings.mode, settings.backend, settings));
@@ -234,9 +249,10 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
       emit('labels.changed', { datasetId, actionId: null, reason: 'review' });
       return Promise.resolve({ verified });
     },
-    'review.exportImageList': ({ datasetId, outPath }) => Promise.resolve(exportImageList(db, datasetId, outPath)),
+    'review.exportImageList': ({ datasetId, outPath }) =>
+      Promise.resolve(exportImageList(db, datasetId, expandUserPath(outPath))),
     'review.importPredictions': async ({ datasetId, path, task }) => {
-      const result = await importPredictions(db, datasetId, path, task);
+      const result = await importPredictions(db, datasetId, expandUserPath(path), task);
       emit('runs.changed', { datasetId, runId: result.runId });
       return result;
     },

@@ -1,11 +1,12 @@
 // The Electron door: window, IPC binding of the contract, the image protocol. Everything else is core.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { openCore, type LoupeCore } from '../core/api';
 import { dispatch } from '../core/api-dispatch';
 import { parseMediaPath, resolveMediaFile } from '../core/media-files';
+import { defaultStoreLocation } from '../core/store-location';
 import { CONTENT_SECURITY_POLICY_HEADER, MEDIA_SCHEME } from '../shared/content-security-policy';
 import { IPC_EVENT, IPC_INVOKE } from './ipc-channels';
 import { isAllowedNavigation, mainWindowOptions } from './window-options';
@@ -17,13 +18,22 @@ protocol.registerSchemesAsPrivileged([
 let core: LoupeCore | null = null;
 let mainWindow: BrowserWindow | null = null;
 
-/** better-sqlite3 must be built for Electron's ABI; scripts/start.mjs places such a build here. */
+/**
+ * better-sqlite3 must be built for Electron's ABI. `npm start` / `npm run dev` (scripts/start.mjs) prepare such a
+ * build for the installed versions and name it here; a packaged app's own node_modules already hold one.
+ */
 function sqliteBinding(): string | undefined {
-  const candidates = [
-    process.env.LOUPE_SQLITE_BINDING,
-    join(app.getAppPath(), 'node_modules/.loupe-electron/better_sqlite3.node'),
-  ];
-  return candidates.find((p): p is string => !!p && existsSync(p));
+  const binding = process.env.LOUPE_SQLITE_BINDING;
+  return binding && existsSync(binding) ? binding : undefined;
+}
+
+/** Where the window is when a second launch asks for it. */
+function focusMainWindow(): void {
+  const win = mainWindow ?? BrowserWindow.getAllWindows()[0];
+  if (!win) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
 }
 
 function createWindow(appUrl: string): BrowserWindow {
@@ -43,13 +53,30 @@ function createWindow(appUrl: string): BrowserWindow {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  const dbPath = process.env.LOUPE_DB ?? join(app.getPath('userData'), 'loupe.db');
-  core = openCore(dbPath, {
+  // The same store as `loupe serve` and npm start's browser fallback (core/store-location.ts).
+  const store = defaultStoreLocation();
+  if (store.note) console.warn(store.note);
+  mkdirSync(dirname(store.path), { recursive: true });
+  core = openCore(store.path, {
     nativeBinding: sqliteBinding(),
     host: {
       door: 'electron',
       pickFolder: async (title) => {
         const options = { title: title ?? 'Open dataset folder', properties: ['openDirectory' as const] };
+        const picked = mainWindow
+          ? await dialog.showOpenDialog(mainWindow, options)
+          : await dialog.showOpenDialog(options);
+        return picked.canceled ? null : (picked.filePaths[0] ?? null);
+      },
+      pickFile: async ({ title, mode, filters, defaultName }) => {
+        if (mode === 'save') {
+          const options = { title, filters, ...(defaultName ? { defaultPath: defaultName } : {}) };
+          const picked = mainWindow
+            ? await dialog.showSaveDialog(mainWindow, options)
+            : await dialog.showSaveDialog(options);
+          return picked.canceled ? null : (picked.filePath ?? null);
+        }
+        const options = { title, filters, properties: ['openFile' as const] };
         const picked = mainWindow
           ? await dialog.showOpenDialog(mainWindow, options)
           : await dialog.showOpenDialog(options);
@@ -107,7 +134,14 @@ app.on('before-quit', (event) => {
   void core.close().finally(() => app.quit());
 });
 
-start().catch((error: unknown) => {
-  dialog.showErrorBox('Loupe could not start', error instanceof Error ? error.message : String(error));
-  app.exit(1);
-});
+// One instance per store: a second launch hands over to the first (which comes to the front) and quits, so two
+// windows never edit one store behind each other's back.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', focusMainWindow);
+  start().catch((error: unknown) => {
+    dialog.showErrorBox('Loupe could not start', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+  });
+}
