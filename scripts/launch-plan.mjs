@@ -18,6 +18,20 @@ export function nodeBinCommand({ execPath, packageDir, packageJson, name, args }
 }
 
 /**
+ * How `node scripts/start.mjs [dev] [electron switches…]` reads its arguments, and the electron-vite arguments that
+ * follow: `npm start -- --no-sandbox` passes `--no-sandbox` on to Electron (electron-vite's `--` separator).
+ *
+ * @param {string[]} argv  process.argv.slice(2)
+ * @returns {{ mode: 'dev' | 'preview', electronViteArgs: string[] }}
+ */
+export function startArguments(argv) {
+  const [first, ...rest] = argv;
+  const mode = first === 'dev' ? 'dev' : 'preview';
+  const electronArgs = first === 'dev' ? rest : argv;
+  return { mode, electronViteArgs: [mode, ...(electronArgs.length > 0 ? ['--', ...electronArgs] : [])] };
+}
+
+/**
  * `npx …`, for tools that are not installed locally. On Windows npx is `npx.cmd`, which Node (since the 2024
  * batch-file fix) only starts through a shell.
  *

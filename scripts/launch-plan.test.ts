@@ -8,6 +8,7 @@ import {
   nodeBinCommand,
   npxCommand,
   prepareElectronBinding,
+  startArguments,
 } from './launch-plan.mjs';
 
 const platforms = ['linux', 'darwin', 'win32'] as const;
@@ -29,6 +30,16 @@ describe('tool commands', () => {
       shell: false,
     });
     expect(command.args[0]).not.toContain('.bin');
+  });
+
+  it('passes switches after the mode on to Electron (npm start -- --no-sandbox)', () => {
+    expect(startArguments([])).toEqual({ mode: 'preview', electronViteArgs: ['preview'] });
+    expect(startArguments(['dev'])).toEqual({ mode: 'dev', electronViteArgs: ['dev'] });
+    expect(startArguments(['--no-sandbox'])).toEqual({
+      mode: 'preview',
+      electronViteArgs: ['preview', '--', '--no-sandbox'],
+    });
+    expect(startArguments(['dev', '--no-sandbox']).electronViteArgs).toEqual(['dev', '--', '--no-sandbox']);
   });
 
   it('takes a string bin (tsx) and says which bin is missing', () => {

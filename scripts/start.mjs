@@ -13,11 +13,12 @@ import {
   nodeBinCommand,
   npxCommand,
   prepareElectronBinding,
+  startArguments,
 } from './launch-plan.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
-const mode = process.argv[2] === 'dev' ? 'dev' : 'preview';
+const { mode, electronViteArgs } = startArguments(process.argv.slice(2));
 
 class LaunchError extends Error {}
 
@@ -152,7 +153,7 @@ try {
   if (electronBinary()) {
     const binding = ensureElectronSqlite();
     const env = { ...process.env, LOUPE_SQLITE_BINDING: binding };
-    run(`electron-vite ${mode}`, toolCommand('electron-vite', [mode]), { env });
+    run(`electron-vite ${mode}`, toolCommand('electron-vite', electronViteArgs), { env });
   } else {
     openInBrowser();
   }
