@@ -1,11 +1,11 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAbsoluteOrHomePath } from './absolute-path';
-import { apiArgSchemas } from './api-contract';
-import { dispatch } from '../core/api-dispatch';
-import { expandUserPath } from '../core/fs/user-path';
-import type { LoupeApi } from './api-contract';
+import { isAbsoluteOrHomePath } from '../../shared/absolute-path';
+import { apiArgSchemas } from '../../shared/api-contract';
+import { dispatch } from '../api-dispatch';
+import { expandUserPath } from './user-path';
+import type { LoupeApi } from '../../shared/api-contract';
 
 describe('paths from the UI', () => {
   it('are absolute on any platform, or start with ~', () => {
