@@ -32,29 +32,44 @@ describe('cache paths in the store', () => {
 
   it('let a store and its cache move together and still serve thumbnails', async () => {
     work = mkdtempSync(join(tmpdir(), 'loupe-move-'));
-    const data = join(work, 'data');
-    await makeMaskDataset(data, { persons: 2, seed: 3, width: 48, height: 64 });
     const before = join(work, 'store-a', 'loupe.db');
     mkdirSync(join(work, 'store-a'));
     core = openCore(before);
-    const { datasetId } = await importDataset(core.db, core.cache, data, 'mask', {});
-    const { id, thumb } = core.db
-      .prepare('SELECT id, thumb FROM images WHERE dataset_id = ? ORDER BY id LIMIT 1')
-      .get(datasetId) as { id: number; thumb: string };
-    expect(thumb).toMatch(/^thumbs\/\d+\/[0-9a-f]+\.jpg$/);
+    // One dataset outside the store, and one inside its cache, as the demo dataset is.
+    const outside = join(work, 'data');
+    const inside = join(core.cache.root, 'demo-mask-dataset');
+    const ids: number[] = [];
+    for (const folder of [outside, inside]) {
+      await makeMaskDataset(folder, { persons: 2, seed: 3, width: 48, height: 64 });
+      const { datasetId } = await importDataset(core.db, core.cache, folder, 'mask', {});
+      const { id, thumb } = core.db
+        .prepare('SELECT id, thumb FROM images WHERE dataset_id = ? ORDER BY id LIMIT 1')
+        .get(datasetId) as { id: number; thumb: string };
+      expect(thumb).toMatch(/^thumbs\/\d+\/[0-9a-f]+\.jpg$/);
+      ids.push(id);
+    }
+    expect(core.db.prepare('SELECT root FROM datasets ORDER BY id').all()).toEqual([
+      { root: outside },
+      { root: 'demo-mask-dataset' },
+    ]);
     await core.close();
     core = null;
 
     renameSync(join(work, 'store-a'), join(work, 'store-b'));
     core = openCore(join(work, 'store-b', 'loupe.db'));
     expect(core.cache.root).not.toBe(cachePathsFor(before).root);
-    server = await startServer({ core, rendererDir: data });
-    const url = new URL(server.url);
-    const response = await fetch(`${url.origin}/media/thumb/${id}`, {
-      headers: { authorization: `Bearer ${server.token}` },
-    });
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toBe('image/jpeg');
-    expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    expect((await core.api['datasets.list']({})).map((d) => d.root)).toContain(
+      join(core.cache.root, 'demo-mask-dataset'),
+    );
+    server = await startServer({ core, rendererDir: outside });
+    const origin = new URL(server.url).origin;
+    const get = (path: string) => fetch(origin + path, { headers: { authorization: `Bearer ${server!.token}` } });
+    for (const id of ids) {
+      const thumb = await get(`/media/thumb/${id}`);
+      expect(thumb.status).toBe(200);
+      expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+      expect((await thumb.arrayBuffer()).byteLength).toBeGreaterThan(100);
+      expect((await get(`/media/image/${id}`)).status).toBe(200);
+    }
   });
 });

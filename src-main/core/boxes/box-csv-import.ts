@@ -7,6 +7,7 @@ import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { BoxImportResult, BoxRect, ImportProblem } from '../../shared/api-contract';
 import type { Db } from '../db/open-database';
 import { ApiFailure } from '../api-failure';
+import { cachePathsFor } from '../cache-paths';
 import { readCsvTable, requireColumns, type CsvTable } from '../datasets/csv-table';
 import { checkWrittenPath } from '../datasets/safe-paths';
 import { isInside, realPathOrNull } from '../fs/contained-path';
@@ -29,6 +30,7 @@ export async function importBoxesCsv(db: Db, datasetId: number, csvPath: string)
   const dataset = db.prepare('SELECT id, kind, root FROM datasets WHERE id = ?').get(datasetId) as
     DatasetFrame | undefined;
   if (!dataset) throw new ApiFailure('not-found', `no dataset ${datasetId}`);
+  dataset.root = cachePathsFor(db.name).fromStored(dataset.root);
   const absPath = resolve(csvPath);
   const fileName = basename(absPath);
   const info = await stat(absPath).catch(() => null);

@@ -1,5 +1,6 @@
 // Read side of the store: what the gallery, person view, overview and CLI show.
 import type { Db } from './open-database';
+import { cachePathsFor, type CachePaths } from '../cache-paths';
 import type {
   BoxDto,
   FaceDetectionDto,
@@ -47,13 +48,13 @@ export interface DatasetRecord {
   importedAt: string;
 }
 
-function toRecord(row: DatasetRow): DatasetRecord {
+function toRecord(row: DatasetRow, cache: CachePaths): DatasetRecord {
   return {
     id: row.id,
     name: row.name,
     kind: row.kind,
-    root: row.root,
-    source: row.source,
+    root: cache.fromStored(row.root),
+    source: cache.fromStored(row.source),
     labelNames: JSON.parse(row.label_names) as string[],
     importedAt: row.imported_at,
   };
@@ -62,11 +63,14 @@ function toRecord(row: DatasetRow): DatasetRecord {
 export function getDatasetRecord(db: Db, datasetId: number): DatasetRecord {
   const row = db.prepare('SELECT * FROM datasets WHERE id = ?').get(datasetId) as DatasetRow | undefined;
   if (!row) throw new ApiFailure('not-found', `no dataset ${datasetId}`);
-  return toRecord(row);
+  return toRecord(row, cachePathsFor(db.name));
 }
 
 export function listDatasetRecords(db: Db): DatasetRecord[] {
-  return (db.prepare('SELECT * FROM datasets ORDER BY imported_at DESC, id DESC').all() as DatasetRow[]).map(toRecord);
+  const cache = cachePathsFor(db.name);
+  return (db.prepare('SELECT * FROM datasets ORDER BY imported_at DESC, id DESC').all() as DatasetRow[]).map((row) =>
+    toRecord(row, cache),
+  );
 }
 
 function count(db: Db, sql: string, ...params: unknown[]): number {
@@ -364,5 +368,5 @@ export function imageLocation(db: Db, imageId: number): { root: string; relPath:
       `SELECT d.root, i.rel_path AS relPath, i.thumb FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?`,
     )
     .get(imageId) as { root: string; relPath: string; thumb: string | null } | undefined;
-  return row ?? null;
+  return row ? { ...row, root: cachePathsFor(db.name).fromStored(row.root) } : null;
 }

@@ -63,7 +63,7 @@ export async function importDataset(
     materializeDir: cache.materializeDir(path),
   });
   options.signal?.throwIfAborted();
-  const datasetId = upsertDataset(db, scanned);
+  const datasetId = upsertDataset(db, scanned, cache);
   const subjectIds = upsertSubjects(db, datasetId, scanned);
   const existing = new Map<string, Existing>();
   for (const row of db
@@ -161,14 +161,16 @@ async function removeStaleTempFiles(dir: string, olderThanMs: number): Promise<v
   }
 }
 
-function upsertDataset(db: Db, scanned: ScannedDataset): number {
+function upsertDataset(db: Db, scanned: ScannedDataset, cache: CachePaths): number {
+  // The demo's folder and IDX images turned into PNGs lie in the cache: stored relative to it (cache-paths.ts).
+  const [root, source] = [cache.toStored(scanned.root), cache.toStored(scanned.source)];
   return db.transaction(() => {
-    const found = db.prepare('SELECT id FROM datasets WHERE source = ?').get(scanned.source) as { id: number } | undefined;
+    const found = db.prepare('SELECT id FROM datasets WHERE source = ?').get(source) as { id: number } | undefined;
     let id: number;
     if (found) {
       id = found.id;
       db.prepare('UPDATE datasets SET root = ?, label_names = ?, imported_at = ? WHERE id = ?').run(
-        scanned.root,
+        root,
         JSON.stringify(scanned.labelNames),
         new Date().toISOString(),
         id,
@@ -182,8 +184,8 @@ function upsertDataset(db: Db, scanned: ScannedDataset): number {
           .run(
             scanned.name,
             scanned.kind,
-            scanned.root,
-            scanned.source,
+            root,
+            source,
             JSON.stringify(scanned.labelNames),
             new Date().toISOString(),
           ).lastInsertRowid,

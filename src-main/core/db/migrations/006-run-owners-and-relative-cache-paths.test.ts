@@ -27,6 +27,11 @@ describe('migration 006', () => {
     db.prepare(
       `INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('d', 'mask', '/r', '/r', 'now')`,
     ).run();
+    const demo = join(cache, 'demo-mask-dataset');
+    db.prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('demo', 'mask', ?, ?, 'now')`).run(
+      demo,
+      demo,
+    );
     const thumbs = [join(cache, 'thumbs', '1', 'a.jpg'), '/elsewhere/b.jpg', null, join(`${cache}x`, 'c.jpg')];
     const add = db.prepare(`INSERT INTO images (dataset_id, rel_path, thumb) VALUES (1, ?, ?)`);
     thumbs.forEach((thumb, i) => add.run(`${i}.jpg`, thumb));
@@ -45,6 +50,10 @@ describe('migration 006', () => {
       { thumb: '/elsewhere/b.jpg' },
       { thumb: null },
       { thumb: join(`${cache}x`, 'c.jpg') },
+    ]);
+    expect(db.prepare('SELECT root, source FROM datasets ORDER BY id').all()).toEqual([
+      { root: '/r', source: '/r' },
+      { root: 'demo-mask-dataset', source: 'demo-mask-dataset' },
     ]);
     // Runs from before: no owner, so the next opener closes them as interrupted if still running.
     expect(db.prepare('SELECT owner_pid, owner_host, owner_heartbeat_at FROM training_runs').get()).toEqual({

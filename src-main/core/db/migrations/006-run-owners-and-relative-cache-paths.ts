@@ -12,19 +12,23 @@ export function up(db: Database): void {
     ALTER TABLE training_runs ADD COLUMN owner_host TEXT;
     ALTER TABLE training_runs ADD COLUMN owner_heartbeat_at TEXT;
   `);
-  // Thumbnails lie in the store's own cache; store them relative to it (cache-paths.ts) so the two can move
-  // together. An in-memory store has no cache of its own to be relative to.
+  // Paths inside the store's own cache (thumbnails; the demo's folder and IDX images turned into PNGs, which are
+  // datasets' roots) are stored relative to it (cache-paths.ts), so the two can move together. An in-memory store
+  // has no cache of its own to be relative to.
   if (!db.name || db.name === ':memory:') return;
-  const root = cacheRootFor(db.name);
-  const update = db.prepare('UPDATE images SET thumb = ? WHERE id = ?');
-  const rows = db.prepare(`SELECT id, thumb FROM images WHERE thumb IS NOT NULL`).iterate() as IterableIterator<{
-    id: number;
-    thumb: string;
-  }>;
-  const changes: [string, number][] = [];
-  for (const { id, thumb } of rows) {
-    const rel = relativeInside(root, thumb);
-    if (rel !== null) changes.push([rel, id]);
-  }
-  for (const [rel, id] of changes) update.run(rel, id);
+  const cacheRoot = cacheRootFor(db.name);
+  const relativize = (table: string, column: string): void => {
+    const rows = db.prepare(`SELECT id, ${column} AS path FROM ${table} WHERE ${column} IS NOT NULL`).all() as {
+      id: number;
+      path: string;
+    }[];
+    const update = db.prepare(`UPDATE ${table} SET ${column} = ? WHERE id = ?`);
+    for (const { id, path } of rows) {
+      const rel = relativeInside(cacheRoot, path);
+      if (rel !== null) update.run(rel, id);
+    }
+  };
+  relativize('images', 'thumb');
+  relativize('datasets', 'root');
+  relativize('datasets', 'source');
 }
