@@ -80,7 +80,9 @@ class BrowserWindow {
   show() {
     this.shown = true;
   }
-  focus() {}
+  focus() {
+    this.focused = true;
+  }
   isMinimized() {
     return false;
   }
@@ -103,9 +105,10 @@ const standIn = {
     },
     getPath: (name) => join(work, `electron-${name}`),
     getAppPath: () => repoRoot,
+    // LOUPE_SMOKE_LOCK_TAKEN=1: as if another instance were running.
     requestSingleInstanceLock: () => {
       calls.push('app.requestSingleInstanceLock');
-      return true;
+      return process.env.LOUPE_SMOKE_LOCK_TAKEN !== '1';
     },
     on: (event, handler) => {
       appListeners.set(event, [...(appListeners.get(event) ?? []), handler]);
@@ -251,6 +254,14 @@ async function main() {
 
   // 1. Start-up order: import-time registration, then ready, then store, protocol, IPC, window.
   await import(pathToFileURL(join(out, 'main/index.js')).href);
+  if (process.env.LOUPE_SMOKE_LOCK_TAKEN === '1') {
+    await new Promise((r) => setTimeout(r, 200));
+    check(calls.includes('app.quit'), 'a second instance did not quit');
+    check(!calls.includes('app.whenReady'), 'a second instance went on starting');
+    check(!existsSync(process.env.LOUPE_DB), 'a second instance opened the store');
+    step('second instance quits');
+    return;
+  }
   check(calls.includes('protocol.registerSchemesAsPrivileged'), 'the media scheme was not registered at import');
   check(calls.includes('app.requestSingleInstanceLock'), 'no single-instance lock was asked for');
   check(!calls.includes('new BrowserWindow'), 'a window was created at import');
@@ -289,6 +300,8 @@ async function main() {
   }
   win.readyToShow?.();
   check(win.shown, 'the window is not shown once ready');
+  for (const listener of appListeners.get('second-instance') ?? []) listener({}, [], repoRoot);
+  check(win.focused, 'a second launch did not bring the window to the front');
   step('paths exist', { preload: prefs.preload, renderer: indexHtml, assets: assets.length });
 
   // 3. The preload's requires, and IPC through it to the contract.

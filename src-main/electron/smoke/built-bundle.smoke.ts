@@ -3,6 +3,8 @@
 // the only test of what ships. It proves, for the bundle:
 //   - start-up order: the media scheme is registered at import, then the single-instance lock; only after
 //     `app.whenReady()` the store opens, the media protocol and IPC handler are installed, and the window is made;
+//     a second launch brings that window to the front, and a second instance (lock taken) quits without opening
+//     the store;
 //   - the paths it computes exist: the preload, the renderer page and the assets that page loads;
 //   - the preload loads with only what a sandboxed preload may require, and its bridge reaches the contract over
 //     IPC (a call from another page is refused; a relative path is refused; events reach the renderer);
@@ -39,10 +41,10 @@ interface HarnessRun {
   stderr: string;
 }
 
-function runHarness(out: string, work: string): Promise<HarnessRun> {
+function runHarness(out: string, work: string, env: Record<string, string> = {}): Promise<HarnessRun> {
   return new Promise((resolve) => {
     // Plain Node: no tsx, no vitest transform, just the built JavaScript.
-    const child = spawn(process.execPath, [HARNESS, out, work], { cwd: root });
+    const child = spawn(process.execPath, [HARNESS, out, work], { cwd: root, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
@@ -86,6 +88,12 @@ describe('the built bundle', () => {
     expect(run.failed, run.stderr).toBeNull();
     expect(run.steps).toEqual(ALL_STEPS);
     expect(run.code).toBe(0);
+  });
+
+  it('quits at once, before opening the store, when another instance holds the lock', async () => {
+    const run = await runHarness(OUT, join(work, 'second'), { LOUPE_SMOKE_LOCK_TAKEN: '1' });
+    expect(run.failed, run.stderr).toBeNull();
+    expect(run.steps).toEqual(['second instance quits']);
   });
 
   it.each([
