@@ -1,6 +1,7 @@
 // The Electron door: window, IPC binding of the contract, the image protocol. Everything else is core.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { openCore, type LoupeCore } from '../core/api';
@@ -8,6 +9,7 @@ import { dispatch } from '../core/api-dispatch';
 import { parseMediaPath, resolveMediaFile } from '../core/media-files';
 import { defaultStoreLocation } from '../core/store-location';
 import { CONTENT_SECURITY_POLICY_HEADER, MEDIA_SCHEME } from '../shared/content-security-policy';
+import { electronBindingKey, electronBindingPath } from '../../scripts/launch-plan.mjs';
 import { IPC_EVENT, IPC_INVOKE } from './ipc-channels';
 import { isAllowedNavigation, mainWindowOptions } from './window-options';
 
@@ -20,11 +22,32 @@ let mainWindow: BrowserWindow | null = null;
 
 /**
  * better-sqlite3 must be built for Electron's ABI. `npm start` / `npm run dev` (scripts/start.mjs) prepare such a
- * build for the installed versions and name it here; a packaged app's own node_modules already hold one.
+ * build, keyed by the installed Electron and better-sqlite3 versions, and name it here; started another way, the
+ * build for these exact versions is looked up, never another. A packaged app's own node_modules already hold one.
  */
 function sqliteBinding(): string | undefined {
-  const binding = process.env.LOUPE_SQLITE_BINDING;
-  return binding && existsSync(binding) ? binding : undefined;
+  const named = process.env.LOUPE_SQLITE_BINDING;
+  if (named) return existsSync(named) ? named : undefined;
+  try {
+    const key = electronBindingKey({
+      electronVersion: process.versions.electron ?? '',
+      sqliteVersion: (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string }).version,
+      platform: process.platform,
+      arch: process.arch,
+    });
+    const path = electronBindingPath(join(app.getAppPath(), 'node_modules/.loupe-electron'), key);
+    return existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The start-up error, with what to do when it is the usual one: a better-sqlite3 built for Node, not Electron. */
+function startFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /NODE_MODULE_VERSION/.test(message)
+    ? `${message}\n\nbetter-sqlite3 is not built for this Electron. Start Loupe with \`npm start\` or \`npm run dev\`, which prepare it.`
+    : message;
 }
 
 /** Where the window is when a second launch asks for it. */
@@ -141,7 +164,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   app.on('second-instance', focusMainWindow);
   start().catch((error: unknown) => {
-    dialog.showErrorBox('Loupe could not start', error instanceof Error ? error.message : String(error));
+    dialog.showErrorBox('Loupe could not start', startFailure(error));
     app.exit(1);
   });
 }
