@@ -91,6 +91,32 @@ export function electronBindingPath(bindingsDir, key) {
 }
 
 /**
+ * The Node ABI a native addon was built for, read from its registration symbol (`node_register_module_v145`), or
+ * null when it has none (an N-API addon, or not an addon at all).
+ *
+ * @param {Uint8Array} bytes  the .node file
+ * @returns {number | null}
+ */
+export function addonAbi(bytes) {
+  const match = /node_register_module_v(\d+)/.exec(Buffer.from(bytes).toString('latin1'));
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Why a freshly made binding cannot be used by Electron, or null when it can. A toolchain configured for the
+ * system's Node (Debian's npm sets nodedir=/usr) compiles against Node's headers without complaint; loading that
+ * build in Electron fails, so it is never installed.
+ *
+ * @param {number | null} found  addonAbi of the build
+ * @param {number | null} expected  Electron's ABI (node_modules/electron/abi_version), null when unknown
+ * @returns {string | null}
+ */
+export function abiMismatch(found, expected) {
+  if (expected === null || found === expected) return null;
+  return `the build is for Node ABI ${found ?? 'unknown'}, Electron needs ${expected}`;
+}
+
+/**
  * Makes sure the Electron build of better-sqlite3 for `key` exists: an existing build for this key is used as it
  * is; otherwise a prebuilt binary is fetched, and only when that fails is it compiled (which needs a C++
  * toolchain). Every failure is said, with its cause. The side effects are passed in, so the decisions can be tested.
@@ -100,29 +126,30 @@ export function electronBindingPath(bindingsDir, key) {
  *   exists: (path: string) => boolean,
  *   fetchPrebuilt: () => string | null,
  *   compile: () => string | null,
+ *   check: () => string | null,
  *   install: () => void,
  *   log: (line: string) => void,
- * }} steps  fetchPrebuilt and compile return null on success, else why they failed; install moves the made
- *           binary to bindingPath.
+ * }} steps  fetchPrebuilt, compile and check (of what either made) return null on success, else why they
+ *           failed; install moves the made binary to bindingPath.
  * @returns {{ path: string, source: 'existing' | 'prebuilt' | 'compiled' }}
  */
-export function prepareElectronBinding({ bindingPath, exists, fetchPrebuilt, compile, install, log }) {
+export function prepareElectronBinding({ bindingPath, exists, fetchPrebuilt, compile, check, install, log }) {
   if (exists(bindingPath)) return { path: bindingPath, source: 'existing' };
   log('Fetching a prebuilt better-sqlite3 for Electron (once per Electron and better-sqlite3 version)…');
-  const fetchFailure = fetchPrebuilt();
+  const fetchFailure = fetchPrebuilt() ?? check();
   if (fetchFailure === null) {
     install();
     return { path: bindingPath, source: 'prebuilt' };
   }
   log(`No prebuilt better-sqlite3 for this Electron: ${fetchFailure}`);
   log('Compiling it instead with node-gyp (needs Python and a C++ toolchain)…');
-  const compileFailure = compile();
+  const compileFailure = compile() ?? check();
   if (compileFailure === null) {
     install();
     return { path: bindingPath, source: 'compiled' };
   }
   throw new Error(
     `could not prepare better-sqlite3 for Electron.\n  prebuilt download: ${fetchFailure}\n  compile: ${compileFailure}\n` +
-      'Install a C++ toolchain (see README, "First run") or connect to the internet, then run npm start again.',
+      'Both need the internet (GitHub for the prebuilt binary, electronjs.org for the headers to compile against); compiling also needs Python and a C++ toolchain (README, "First run"). Then run npm start again.',
   );
 }

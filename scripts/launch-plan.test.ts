@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   browserOpenCommand,
@@ -9,6 +10,8 @@ import {
   npxCommand,
   prepareElectronBinding,
   startArguments,
+  abiMismatch,
+  addonAbi,
 } from './launch-plan.mjs';
 
 const platforms = ['linux', 'darwin', 'win32'] as const;
@@ -100,6 +103,7 @@ describe('the Electron build of better-sqlite3', () => {
     exists: vi.fn(() => false),
     fetchPrebuilt: vi.fn((): string | null => null),
     compile: vi.fn((): string | null => null),
+    check: vi.fn((): string | null => null),
     install: vi.fn(),
     log: vi.fn(),
     ...over,
@@ -126,6 +130,30 @@ describe('the Electron build of better-sqlite3', () => {
       'No prebuilt better-sqlite3 for this Electron: prebuild-install failed (exit code 1)',
     );
     expect(s.install).toHaveBeenCalledOnce();
+  });
+
+  it('never installs a build for the wrong ABI: a compile against the system Node headers fails the check', () => {
+    const s = steps({
+      fetchPrebuilt: vi.fn(() => 'getaddrinfo ENOTFOUND github.com'),
+      check: vi.fn(() => abiMismatch(115, 145)),
+    });
+    expect(() => prepareElectronBinding(s)).toThrow(/compile: the build is for Node ABI 115, Electron needs 145/);
+    expect(s.install).not.toHaveBeenCalled();
+  });
+
+  it('reads the ABI a native addon was built for', () => {
+    const bytes = Buffer.concat([
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]),
+      Buffer.from('\0node_register_module_v145\0'),
+    ]);
+    expect(addonAbi(bytes)).toBe(145);
+    expect(addonAbi(Buffer.from('no symbol here'))).toBeNull();
+    // The Node build of better-sqlite3 in node_modules, which the CLI loads.
+    const nodeBuild = join(import.meta.dirname, '../node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+    expect(addonAbi(readFileSync(nodeBuild))).toBe(Number(process.versions.modules));
+    expect(abiMismatch(145, 145)).toBeNull();
+    expect(abiMismatch(145, null)).toBeNull();
+    expect(abiMismatch(null, 145)).toBe('the build is for Node ABI unknown, Electron needs 145');
   });
 
   it('fails with both causes and installs nothing when neither works', () => {

@@ -6,6 +6,8 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
+  abiMismatch,
+  addonAbi,
   browserOpenCommand,
   describeFailure,
   electronBindingKey,
@@ -50,6 +52,12 @@ function electronBinary() {
   } catch {
     return null;
   }
+}
+
+/** The ABI of the installed Electron, as its package records it (null when it does not). */
+function electronAbi() {
+  const file = join(packageDir('electron'), 'abi_version');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : null;
 }
 
 /** npm's own node-gyp (npm sets npm_config_node_gyp for the scripts it runs), else npx. */
@@ -99,8 +107,13 @@ function ensureElectronSqlite() {
         '--dist-url=https://electronjs.org/headers',
         `--directory=${work}`,
       ]);
-      return tryRun('node-gyp', gyp) ?? made('node-gyp');
+      // Without npm's nodedir (Debian's npm points it at the system Node's headers): node-gyp must fetch Electron's.
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => name.toLowerCase() !== 'npm_config_nodedir'),
+      );
+      return tryRun('node-gyp', gyp, { env }) ?? made('node-gyp');
     },
+    check: () => abiMismatch(addonAbi(readFileSync(built)), electronAbi()),
     install: () => {
       mkdirSync(dirname(bindingPath), { recursive: true });
       // Copy then rename, so an interrupted copy never leaves a half-written binary under the final name.
