@@ -2,6 +2,7 @@
 // validation (core/api-dispatch.ts), and long work runs as a job whose progress goes to stderr and which Ctrl-C
 // cancels. Helpers the commands share live here.
 import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
 import type { ApiArgsIn, ApiMethod, ApiResult, JobKind, JobResults, JobSnapshot } from '../shared/api-contract';
@@ -12,6 +13,14 @@ import { createProgressPrinter } from './progress-printer';
 
 /** Bad input on the command line: a one-line reason, exit code 2. */
 export class CliError extends Error {}
+
+/**
+ * A path typed on the command line, made absolute against the working directory: the contract takes absolute
+ * paths only (a door with no working directory of its own must not guess one). `~` is left for core to expand.
+ */
+export function absolutePathArg(path: string): string {
+  return path === '~' || path.startsWith('~/') ? path : resolvePath(path);
+}
 
 export function print(json: boolean, value: unknown, human: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);

@@ -16,6 +16,7 @@ import { exportApi } from './api/export-api';
 import { trainApi } from './api/train-api';
 import { reviewApi } from './api/review-api';
 import { jobsApi } from './api/jobs-api';
+import { beatOwnedRuns, closeOrphanedRuns, HEARTBEAT_MS } from './train/run-ownership';
 
 export type { CoreHost } from './api/api-context';
 
@@ -32,12 +33,19 @@ export interface CoreOptions extends OpenOptions {
   host?: CoreHost;
 }
 
-const INTERRUPTED = 'interrupted: Loupe stopped while this run was training';
-
 export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
   const store = openStore(dbPath, options);
-  // Runs still 'running' when the store opens were interrupted (the process died); they are closed as failed.
-  if (!options.readonly) for (const runId of store.runs.runningIds()) store.runs.end(runId, 'failed', INTERRUPTED);
+  // Other processes may have this store open too: close only the runs whose owner is gone.
+  if (!options.readonly) closeOrphanedRuns(store);
+  const heartbeat = options.readonly
+    ? null
+    : setInterval(() => {
+        try {
+          beatOwnedRuns(store);
+        } catch {
+          // Busy for longer than busy_timeout: the next beat tries again, well within STALE_MS.
+        }
+      }, HEARTBEAT_MS).unref();
   const cache = cachePathsFor(dbPath);
   const jobs = new JobRunner();
   const listeners = new Set<(event: ApiEvent) => void>();
@@ -73,6 +81,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     mediaFile: (kind, imageId) => resolveMediaFile(store, cache, kind, imageId),
     async close() {
       await jobs.stopAll();
+      if (heartbeat) clearInterval(heartbeat);
       unsubscribeJobs();
       listeners.clear();
       store.close();

@@ -24,7 +24,7 @@ export function resolveMediaFile(
   if (!location) return null;
   const [file, allowedRoot] =
     kind === 'thumb' && location.thumb
-      ? [location.thumb, cache.root]
+      ? [cache.fromStored(location.thumb), cache.root]
       : [join(location.root, location.relPath), location.root];
   const resolvedFile = realPathOrNull(file);
   const resolvedRoot = realPathOrNull(allowedRoot);

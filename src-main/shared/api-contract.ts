@@ -3,8 +3,11 @@
 // method means adding it here and in the service, nowhere else.
 import { z } from 'zod';
 import type { DatasetKind, LabelField } from './label-schema';
+import { ABSOLUTE_PATH_MESSAGE, isAbsoluteOrHomePath } from './absolute-path';
 
 const id = z.number().int().positive();
+/** A file or folder path from the UI: absolute, or starting with `~` (core expands it). */
+const absolutePath = z.string().min(1).max(4096).refine(isAbsoluteOrHomePath, { message: ABSOLUTE_PATH_MESSAGE });
 const labelField = z.enum(['mask', 'gender', 'age', 'label']);
 export const importFormat = z.enum(['auto', 'mask', 'csv', 'folders', 'idx']);
 export type ImportFormat = z.infer<typeof importFormat>;
@@ -100,10 +103,24 @@ export type TrainSettings = z.infer<typeof trainSettings>;
 export const apiArgSchemas = {
   'app.info': z.object({}).strict(),
   'app.pickFolder': z.object({ title: z.string().max(200).optional() }).strict(),
+  /** A native open or save dialog for one file, where the door has one (AppInfo.canPickFolder). */
+  'app.pickFile': z
+    .object({
+      title: z.string().max(200).optional(),
+      mode: z.enum(['open', 'save']),
+      /** File types offered, e.g. `{ name: 'Predictions', extensions: ['npy', 'csv'] }`. */
+      filters: z
+        .array(z.object({ name: z.string().max(100), extensions: z.array(z.string().regex(/^\w{1,10}$/)).max(10) }))
+        .max(10)
+        .default([]),
+      /** The file name a save dialog suggests. */
+      defaultName: z.string().max(255).optional(),
+    })
+    .strict(),
   'datasets.list': z.object({}).strict(),
   'datasets.get': z.object({ datasetId: id }).strict(),
   'datasets.import': z
-    .object({ path: z.string().min(1).max(4096), format: importFormat.default('auto') })
+    .object({ path: absolutePath, format: importFormat.default('auto') })
     .strict(),
   'datasets.importDemo': z.object({}).strict(),
   'datasets.overview': z.object({ datasetId: id }).strict(),
@@ -137,13 +154,13 @@ export const apiArgSchemas = {
   'boxes.update': z.object({ boxId: id, box: boxRect }).strict(),
   'boxes.delete': z.object({ boxId: id }).strict(),
   /** Boxes from a CSV (`path` plus `x,y,w,h` or `x1,y1,x2,y2`) onto an imported dataset, as one undoable action. */
-  'boxes.import': z.object({ datasetId: id, path: z.string().min(1).max(4096) }).strict(),
+  'boxes.import': z.object({ datasetId: id, path: absolutePath }).strict(),
   'detect.start': z.object({ datasetId: id, settings: detectSettings.prefault({}) }).strict(),
   'detect.summary': z.object({ datasetId: id }).strict(),
   'history.list': z.object({ datasetId: id, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
   'history.undo': z.object({ datasetId: id }).strict(),
   'history.redo': z.object({ datasetId: id }).strict(),
-  'export.run': z.object({ datasetId: id, outDir: z.string().min(1).max(4096) }).strict(),
+  'export.run': z.object({ datasetId: id, outDir: absolutePath }).strict(),
   'train.start': z.object({ datasetId: id, settings: trainSettings.prefault({}) }).strict(),
   'train.backends': z.object({}).strict(),
   'runs.list': z.object({ datasetId: id }).strict(),
@@ -159,9 +176,9 @@ export const apiArgSchemas = {
     .strict(),
   'review.accept': z.object({ datasetId: id, key: z.string().min(1).max(100) }).strict(),
   'review.keep': z.object({ datasetId: id, key: z.string().min(1).max(100) }).strict(),
-  'review.exportImageList': z.object({ datasetId: id, outPath: z.string().min(1).max(4096) }).strict(),
+  'review.exportImageList': z.object({ datasetId: id, outPath: absolutePath }).strict(),
   'review.importPredictions': z
-    .object({ datasetId: id, path: z.string().min(1).max(4096), task: z.enum(['mask', 'gender', 'age']).optional() })
+    .object({ datasetId: id, path: absolutePath, task: z.enum(['mask', 'gender', 'age']).optional() })
     .strict(),
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
@@ -521,6 +538,7 @@ export interface JobStarted {
 export interface ApiResults {
   'app.info': AppInfo;
   'app.pickFolder': { path: string | null };
+  'app.pickFile': { path: string | null };
   'datasets.list': DatasetSummary[];
   'datasets.get': DatasetSummary;
   'datasets.import': JobStarted;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { absolutePathArg, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
 
 export function addExportCommand(program: Command): void {
   program
@@ -15,7 +15,7 @@ export function addExportCommand(program: Command): void {
     .action((opts: { db: string; out: string; dataset?: number; json?: boolean }) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);
-        const result = await invoke(core, 'export.run', { datasetId, outDir: opts.out });
+        const result = await invoke(core, 'export.run', { datasetId, outDir: absolutePathArg(opts.out) });
         print(
           !!opts.json,
           result,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { absolutePathArg, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
 
 export function addImageListCommand(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function addImageListCommand(program: Command): void {
     .action((opts: { db: string; out: string; dataset?: number; json?: boolean }) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);
-        const result = await invoke(core, 'review.exportImageList', { datasetId, outPath: opts.out });
+        const result = await invoke(core, 'review.exportImageList', { datasetId, outPath: absolutePathArg(opts.out) });
         print(!!opts.json, result, `wrote ${result.rows} rows to ${result.path}`);
       }),
     );

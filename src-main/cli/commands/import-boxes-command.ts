@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CliError, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { absolutePathArg, CliError, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
 
 export function addImportBoxesCommand(program: Command): void {
   program
@@ -14,7 +14,7 @@ export function addImportBoxesCommand(program: Command): void {
       withCore(opts.db, async (core) => {
         if (!existsSync(csv)) throw new CliError(`nothing at ${csv}`);
         const datasetId = await pickDataset(core, opts.dataset);
-        const result = await invoke(core, 'boxes.import', { datasetId, path: csv });
+        const result = await invoke(core, 'boxes.import', { datasetId, path: absolutePathArg(csv) });
         const outcome =
           result.actionId === null
             ? `nothing changed: ${result.images} image(s) already had these ${result.boxes} imported box(es)`

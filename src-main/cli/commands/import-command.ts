@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { importFormat, type ImportFormat } from '../../shared/api-contract';
 import { openCore, type LoupeCore } from '../../core/api';
-import { CliError, invoke, print, waitForJob } from '../cli-door';
+import { absolutePathArg, CliError, invoke, print, waitForJob } from '../cli-door';
 
 export function addImportCommand(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function addImportCommand(program: Command): void {
       const core = openCore(opts.db);
       let imported = false;
       try {
-        const { jobId } = await invoke(core, 'datasets.import', { path, format: opts.format });
+        const { jobId } = await invoke(core, 'datasets.import', { path: absolutePathArg(path), format: opts.format });
         const result = await waitForJob(core, jobId, 'import', 'import cancelled; run it again to resume');
         imported = true;
         print(

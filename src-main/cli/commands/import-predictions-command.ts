@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { CliError, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { absolutePathArg, CliError, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
 
 interface ImportPredictionsOptions {
   db: string;
@@ -30,7 +30,7 @@ export function addImportPredictionsCommand(program: Command): void {
         const datasetId = await pickDataset(core, opts.dataset);
         const result = await invoke(core, 'review.importPredictions', {
           datasetId,
-          path: opts.predProbs,
+          path: absolutePathArg(opts.predProbs),
           task: opts.task,
         });
         print(!!opts.json, result, `stored run ${result.runId}: ${result.rows} rows for ${result.tasks.join(', ')}`);

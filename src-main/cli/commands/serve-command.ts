@@ -1,7 +1,9 @@
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { openCore } from '../../core/api';
+import { defaultStoreLocation } from '../../core/store-location';
 import { defaultRendererDir, startServer } from '../../server/http-server';
 
 const port = (v: string): number => {
@@ -10,15 +12,23 @@ const port = (v: string): number => {
   return n;
 };
 
+/** The store the desktop app opens, for a door started without --db (npm start's browser fallback). */
+function defaultStore(): string {
+  const { path, note } = defaultStoreLocation();
+  if (note) process.stderr.write(`${note}\n`);
+  mkdirSync(dirname(path), { recursive: true });
+  return path;
+}
+
 export function addServeCommand(program: Command): void {
   program
     .command('serve')
     .description('serve the Loupe UI to a browser; prints the URL (with its token) as the first line')
-    .requiredOption('--db <file>', 'store file (created if missing)')
+    .option('--db <file>', "store file (created if missing; default: the desktop app's store, LOUPE_DB or ~/.loupe)")
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', port, 0)
-    .action(async (opts: { db: string; host: string; port: number }) => {
-      const core = openCore(opts.db);
+    .action(async (opts: { db?: string; host: string; port: number }) => {
+      const core = openCore(opts.db ?? defaultStore());
       // The renderer is found from the CLI folder (src-main/cli), as before commands had files of their own.
       const here = dirname(dirname(fileURLToPath(import.meta.url)));
       const running = await startServer({

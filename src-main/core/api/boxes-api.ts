@@ -1,3 +1,4 @@
+import { expandUserPath } from '../fs/user-path';
 import { ApiFailure } from '../api-failure';
 import { importBoxesCsv } from '../boxes/box-csv-import';
 import { addBox, deleteBox, updateBox } from '../boxes/box-edits';
@@ -30,7 +31,7 @@ export function boxesApi(ctx: ApiContext): ApiArea<'boxes' | 'detect'> {
       return Promise.resolve(result);
     },
     'boxes.import': async ({ datasetId, path }) => {
-      const result = await importBoxesCsv(store, datasetId, path);
+      const result = await importBoxesCsv(store, datasetId, expandUserPath(path));
       if (result.actionId !== null) emitBoxAction(ctx, datasetId, result.actionId, 'set');
       return result;
     },

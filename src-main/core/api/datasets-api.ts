@@ -1,3 +1,4 @@
+import { expandUserPath } from '../fs/user-path';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImportFormat, ImportResult } from '../../shared/api-contract';
@@ -32,8 +33,10 @@ export function datasetsApi(ctx: ApiContext): ApiArea<'datasets' | 'images' | 's
   return {
     'datasets.list': () => Promise.resolve(store.datasets.list().map((r) => summarize(store, r))),
     'datasets.get': ({ datasetId }) => Promise.resolve(summarize(store, store.datasets.get(datasetId))),
-    'datasets.import': ({ path, format }) =>
-      Promise.resolve({ jobId: startImport('import', `Import ${path}`, () => Promise.resolve([path, format])) }),
+    'datasets.import': ({ path, format }) => {
+      const folder = expandUserPath(path);
+      return Promise.resolve({ jobId: startImport('import', `Import ${folder}`, () => Promise.resolve([folder, format])) });
+    },
     'datasets.importDemo': () => {
       const jobId = startImport('demo', 'Demo dataset', async (job) => {
         const dir = join(cache.root, 'demo-mask-dataset');

@@ -1,3 +1,4 @@
+import { expandUserPath } from '../fs/user-path';
 import { exportImageList, importPredictions } from '../review/external-predictions';
 import { acceptSuspect, keepSuspect } from '../review/review-actions';
 import { computeSuspects } from '../review/suspects';
@@ -25,9 +26,9 @@ export function reviewApi({ emit }: ApiContext, store: SqliteStore): ApiArea<'re
       emit('labels.changed', { datasetId, actionId: null, reason: 'review' });
       return Promise.resolve({ verified });
     },
-    'review.exportImageList': ({ datasetId, outPath }) => Promise.resolve(exportImageList(store, datasetId, outPath)),
+    'review.exportImageList': ({ datasetId, outPath }) => Promise.resolve(exportImageList(store, datasetId, expandUserPath(outPath))),
     'review.importPredictions': async ({ datasetId, path, task }) => {
-      const result = await importPredictions(store, datasetId, path, task);
+      const result = await importPredictions(store, datasetId, expandUserPath(path), task);
       emit('runs.changed', { datasetId, runId: result.runId });
       return result;
     },

@@ -1,3 +1,4 @@
+import { createOwnedRun } from '../train/run-ownership';
 import { listBackends } from '../train/tf-backend';
 import { runTraining } from '../train/training-job';
 import type { ApiArea, ApiContext } from './api-context';
@@ -6,7 +7,7 @@ export function trainApi({ store, cache, jobs, emit }: ApiContext): ApiArea<'tra
   return {
     'train.start': ({ datasetId, settings }) => {
       store.datasets.get(datasetId);
-      const runId = store.runs.create(datasetId, settings.mode, settings.backend, settings);
+      const runId = createOwnedRun(store, () => store.runs.create(datasetId, settings.mode, settings.backend, settings));
       const title = `${settings.mode === 'quick' ? 'Quick' : 'Full'} training`;
       const jobId = jobs.start('train', title, async (job) => {
         emit('runs.changed', { datasetId, runId });

@@ -42,8 +42,9 @@ export class SqliteStore implements LoupeStore {
     this.features = new SqliteFeatureRepository(sql);
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  transaction<T>(fn: () => T, mode: 'deferred' | 'immediate' = 'deferred'): T {
+    const transaction = this.db.transaction(fn);
+    return mode === 'immediate' ? transaction.immediate() : transaction();
   }
 
   close(): void {

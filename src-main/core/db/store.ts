@@ -364,6 +364,13 @@ export interface TaskPredictions {
   k: number;
 }
 
+/** The process training a run (run-ownership.ts); null fields: a run from before owners were recorded. */
+export interface RunOwner {
+  pid: number | null;
+  host: string | null;
+  heartbeatAt: string | null;
+}
+
 export interface RunRepository {
   create(datasetId: number, mode: RunSummary['mode'], backend: string, settings: TrainSettings): number;
   recordCrops(runId: number, crops: CropCounts): void;
@@ -377,7 +384,12 @@ export interface RunRepository {
   ): void;
   /** Ends a run without predictions (any written are removed). */
   end(runId: number, state: 'failed' | 'cancelled', error: string | null): void;
-  runningIds(): number[];
+  /** Runs still 'running', with the process that owns each. */
+  running(): (RunOwner & { id: number })[];
+  /** Marks a run as owned by this process (pid, host), with a fresh heartbeat. */
+  claim(runId: number, pid: number, host: string): void;
+  /** Refreshes the heartbeat of every running run the process owns; returns how many. */
+  beat(pid: number, host: string): number;
   list(datasetId: number): RunSummary[];
   /** Throws ApiFailure('not-found') when there is none. */
   get(runId: number): RunDetail;
@@ -408,7 +420,10 @@ export interface LoupeStore {
   readonly faceDetections: FaceDetectionRepository;
   readonly runs: RunRepository;
   readonly features: FeatureRepository;
-  /** Runs `fn` atomically: every write it makes lands, or none. Nested calls join the outer transaction. */
-  transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` atomically: every write it makes lands, or none. Nested calls join the outer transaction.
+   * `immediate` takes the write lock first, for read-then-decide-then-write against other processes.
+   */
+  transaction<T>(fn: () => T, mode?: 'deferred' | 'immediate'): T;
   close(): void;
 }

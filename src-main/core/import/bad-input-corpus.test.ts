@@ -114,7 +114,8 @@ const latin1 = (text: string) => Buffer.from(text, 'latin1');
 
 async function thumbSize(db: Db, relPath: string) {
   const { thumb } = db.prepare('SELECT thumb FROM images WHERE rel_path = ?').get(relPath) as { thumb: string };
-  const meta = await sharp(thumb).metadata();
+  // Stored relative to the store's cache (cache-paths.ts).
+  const meta = await sharp(cachePathsFor(db.name).fromStored(thumb)).metadata();
   return { width: meta.width, height: meta.height, orientation: meta.orientation, space: meta.space };
 }
 

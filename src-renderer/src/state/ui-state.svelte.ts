@@ -1,5 +1,5 @@
 // App-wide facts and which dialog is open. Views ignore their shortcuts while a dialog is up.
-import type { AppInfo } from '../../../src-main/shared/api-contract';
+import type { ApiArgsIn, AppInfo } from '../../../src-main/shared/api-contract';
 import { api } from '../lib/api';
 import { toasts } from './toast-state.svelte';
 
@@ -40,6 +40,17 @@ export class UiState {
       return (await api.call('app.pickFolder', { title })).path;
     } catch (error) {
       toasts.error(error, 'Could not open the folder picker');
+      return null;
+    }
+  }
+
+  /** A file from the native open or save dialog (where folders can be picked, files can too), or null. */
+  async pickFile(options: ApiArgsIn<'app.pickFile'>): Promise<string | null> {
+    if (!this.canPickFolder) return null;
+    try {
+      return (await api.call('app.pickFile', options)).path;
+    } catch (error) {
+      toasts.error(error, 'Could not open the file picker');
       return null;
     }
   }

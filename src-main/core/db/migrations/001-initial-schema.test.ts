@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, DatabaseTooNewError } from '../open-database';
-import { migrations } from '.';
+import { latestVersion, migrations } from '.';
 
 describe('migration 001', () => {
   it('creates the tables and sets user_version', () => {
@@ -32,7 +32,7 @@ describe('migration 001', () => {
   it('is idempotent and refuses a database from a newer Loupe', () => {
     const db = openDatabase(':memory:');
     migrate(db);
-    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.pragma('user_version', { simple: true })).toBe(latestVersion);
     db.pragma('user_version = 99');
     expect(() => migrate(db)).toThrow(DatabaseTooNewError);
   });

@@ -21,13 +21,13 @@ interface DatasetRow {
   imported_at: string;
 }
 
-function toRecord(row: DatasetRow): DatasetRecord {
+function toRecord(row: DatasetRow, paths: Statements['paths']): DatasetRecord {
   return {
     id: row.id,
     name: row.name,
     kind: row.kind,
-    root: row.root,
-    source: row.source,
+    root: paths.fromStored(row.root),
+    source: paths.fromStored(row.source),
     labelNames: JSON.parse(row.label_names) as string[],
     importedAt: row.imported_at,
   };
@@ -41,11 +41,13 @@ export class SqliteDatasetRepository implements DatasetRepository {
   get(datasetId: number): DatasetRecord {
     const row = this.sql.one<DatasetRow>('SELECT * FROM datasets WHERE id = ?', datasetId);
     if (!row) throw new ApiFailure('not-found', `no dataset ${datasetId}`);
-    return toRecord(row);
+    return toRecord(row, this.sql.paths);
   }
 
   list(): DatasetRecord[] {
-    return this.sql.all<DatasetRow>('SELECT * FROM datasets ORDER BY imported_at DESC, id DESC').map(toRecord);
+    return this.sql
+      .all<DatasetRow>('SELECT * FROM datasets ORDER BY imported_at DESC, id DESC')
+      .map((row) => toRecord(row, this.sql.paths));
   }
 
   counts(datasetId: number): DatasetCounts {
@@ -84,12 +86,13 @@ export class SqliteDatasetRepository implements DatasetRepository {
   upsert(scanned: ImportedDataset): number {
     const now = new Date().toISOString();
     const labelNames = JSON.stringify(scanned.labelNames);
+    const [root, source] = [this.sql.paths.toStored(scanned.root), this.sql.paths.toStored(scanned.source)];
     return this.sql.db.transaction(() => {
-      const found = this.sql.one<{ id: number }>('SELECT id FROM datasets WHERE source = ?', scanned.source);
+      const found = this.sql.one<{ id: number }>('SELECT id FROM datasets WHERE source = ?', source);
       if (found) {
         this.sql.run(
           'UPDATE datasets SET root = ?, label_names = ?, imported_at = ? WHERE id = ?',
-          scanned.root,
+          root,
           labelNames,
           now,
           found.id,
@@ -100,8 +103,8 @@ export class SqliteDatasetRepository implements DatasetRepository {
         'INSERT INTO datasets (name, kind, root, source, label_names, imported_at) VALUES (?, ?, ?, ?, ?, ?)',
         scanned.name,
         scanned.kind,
-        scanned.root,
-        scanned.source,
+        root,
+        source,
         labelNames,
         now,
       ).lastInsertRowid;

@@ -170,12 +170,13 @@ export class SqliteImageRepository implements ImageRepository {
   }
 
   location(imageId: number): { root: string; relPath: string; thumb: string | null } | null {
-    return (
-      this.sql.one<{ root: string; relPath: string; thumb: string | null }>(
-        `SELECT d.root, i.rel_path AS relPath, i.thumb FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?`,
-        imageId,
-      ) ?? null
+    const row = this.sql.one<{ root: string; relPath: string; thumb: string | null }>(
+      `SELECT d.root, i.rel_path AS relPath, i.thumb FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?`,
+      imageId,
     );
+    if (!row) return null;
+    const { fromStored } = this.sql.paths;
+    return { ...row, root: fromStored(row.root), thumb: row.thumb === null ? null : fromStored(row.thumb) };
   }
 
   frame(imageId: number): ImageFrame | null {
@@ -222,7 +223,10 @@ export class SqliteImageRepository implements ImageRepository {
        FROM images WHERE dataset_id = ?`,
       datasetId,
     );
-    return new Map(rows.map(({ relPath, ...file }) => [relPath, file]));
+    const { fromStored } = this.sql.paths;
+    return new Map(
+      rows.map(({ relPath, ...file }) => [relPath, { ...file, thumb: file.thumb === null ? null : fromStored(file.thumb) }]),
+    );
   }
 
   writeImportBatch(
@@ -249,6 +253,7 @@ export class SqliteImageRepository implements ImageRepository {
     const insertBox = this.sql.get(
       `INSERT INTO boxes (image_id, x, y, w, h, source) VALUES (?, ?, ?, ?, ?, 'imported')`,
     );
+    const { toStored } = this.sql.paths;
     return this.sql.db.transaction(() => {
       let added = 0;
       for (const p of batch) {
@@ -257,7 +262,7 @@ export class SqliteImageRepository implements ImageRepository {
         let imageId: number;
         if (stored) {
           imageId = stored.id;
-          updateImage.run(p.width, p.height, p.size, p.mtimeMs, p.thumb, imageId);
+          updateImage.run(p.width, p.height, p.size, p.mtimeMs, toStored(p.thumb), imageId);
         } else {
           const subjectId = image.subjectKey === null ? null : (subjectIds.get(image.subjectKey) ?? null);
           imageId = Number(
@@ -270,7 +275,7 @@ export class SqliteImageRepository implements ImageRepository {
               p.height,
               p.size,
               p.mtimeMs,
-              p.thumb,
+              toStored(p.thumb),
             ).lastInsertRowid,
           );
           const s = (subjectId === null ? undefined : subjectLabels.get(subjectId)) as

@@ -1,6 +1,6 @@
 import type { CropCounts, RunDetail, RunSummary, TaskMetrics, TrainSettings } from '../../../shared/api-contract';
 import { ApiFailure } from '../../api-failure';
-import type { RunRepository, TaskPredictions } from '../store';
+import type { RunOwner, RunRepository, TaskPredictions } from '../store';
 import type { Statements } from './statements';
 
 // `config` is a JSON object: the run's settings, plus `crops` (what its images were cropped to) once training has
@@ -95,8 +95,9 @@ export class SqliteRunRepository implements RunRepository {
           );
         }
       }
+      // error = NULL: another process may have closed this run as interrupted while it was still training.
       this.sql.run(
-        `UPDATE training_runs SET state = 'done', finished_at = ?, seconds = ?, metrics = ? WHERE id = ?`,
+        `UPDATE training_runs SET state = 'done', error = NULL, finished_at = ?, seconds = ?, metrics = ? WHERE id = ?`,
         new Date().toISOString(),
         seconds,
         JSON.stringify(metrics),
@@ -118,8 +119,30 @@ export class SqliteRunRepository implements RunRepository {
     })();
   }
 
-  runningIds(): number[] {
-    return this.sql.all<{ id: number }>(`SELECT id FROM training_runs WHERE state = 'running'`).map((r) => r.id);
+  running(): (RunOwner & { id: number })[] {
+    return this.sql.all<RunOwner & { id: number }>(
+      `SELECT id, owner_pid AS pid, owner_host AS host, owner_heartbeat_at AS heartbeatAt
+       FROM training_runs WHERE state = 'running'`,
+    );
+  }
+
+  claim(runId: number, pid: number, host: string): void {
+    this.sql.run(
+      'UPDATE training_runs SET owner_pid = ?, owner_host = ?, owner_heartbeat_at = ? WHERE id = ?',
+      pid,
+      host,
+      new Date().toISOString(),
+      runId,
+    );
+  }
+
+  beat(pid: number, host: string): number {
+    return this.sql.run(
+      `UPDATE training_runs SET owner_heartbeat_at = ? WHERE state = 'running' AND owner_pid = ? AND owner_host = ?`,
+      new Date().toISOString(),
+      pid,
+      host,
+    ).changes;
   }
 
   list(datasetId: number): RunSummary[] {

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open-database';
+import { cachePathsFor, type CachePaths } from '../../cache-paths';
 
 /**
  * Prepared statements, one per SQL text and connection: preparing is a parse and plan each time, and paths such
@@ -8,7 +9,15 @@ import type { Db } from '../open-database';
  */
 export class Statements {
   readonly #cache = new Map<string, Statement>();
-  constructor(readonly db: Db) {}
+  /**
+   * Paths inside the store's own cache (thumbnails, the demo's folder, IDX images written as PNGs) are stored
+   * relative to it, so a store and its `<db>.cache/` can move together; repositories convert at the boundary and
+   * domain code only ever sees absolute paths.
+   */
+  readonly paths: Pick<CachePaths, 'toStored' | 'fromStored'>;
+  constructor(readonly db: Db) {
+    this.paths = cachePathsFor(db.name);
+  }
 
   get(sql: string): Statement {
     let statement = this.#cache.get(sql);
