@@ -29,7 +29,7 @@ import { makeMaskDataset } from './datasets/synthetic-mask-dataset';
 import { closeInterruptedRuns, createRun, getRun, listRuns } from './train/run-store';
 import { runTraining } from './train/training-job';
 import { listBackends } from './train/tf-backend';
-import { computeSuspects } from './review/suspects';
+import { suspectPage } from './review/suspects';
 import { acceptSuspect, keepSuspect } from './review/review-actions';
 import { exportImageList, importPredictions } from './review/external-predictions';
 
@@ -208,20 +208,17 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     'train.backends': () => Promise.resolve(listBackends()),
     'runs.list': ({ datasetId }) => Promise.resolve(listRuns(db, datasetId)),
     'runs.get': ({ runId }) => Promise.resolve(getRun(db, runId)),
-    'review.suspects': ({ datasetId, runId, kind, offset, limit }) => {
-      const queue = computeSuspects(db, datasetId, { runId });
-      const items = kind ? queue.items.filter((s) => s.kind === kind) : queue.items;
-      return Promise.resolve({ runId: queue.runId, total: items.length, items: items.slice(offset, offset + limit) });
-    },
+    'review.suspects': ({ datasetId, runId, kind, offset, limit }) =>
+      Promise.resolve(suspectPage(db, datasetId, { runId, kind, offset, limit })),
     'review.accept': ({ datasetId, key }) => {
       const result = acceptSuspect(db, datasetId, key);
       if (result.actionId !== null) emit('labels.changed', { datasetId, actionId: result.actionId, reason: 'set' });
       return Promise.resolve(result);
     },
     'review.keep': ({ datasetId, key }) => {
-      const verified = keepSuspect(db, datasetId, key);
-      emit('labels.changed', { datasetId, actionId: null, reason: 'review' });
-      return Promise.resolve({ verified });
+      const result = keepSuspect(db, datasetId, key);
+      emit('labels.changed', { datasetId, actionId: result.actionId, reason: 'review' });
+      return Promise.resolve(result);
     },
     'review.exportImageList': ({ datasetId, outPath }) => Promise.resolve(exportImageList(db, datasetId, outPath)),
     'review.importPredictions': async ({ datasetId, path, task }) => {

@@ -20,6 +20,11 @@ import {
   summarize,
 } from './dataset-queries';
 import type { Db } from './open-database';
+import type { Suspect } from '../../shared/api-contract';
+import { createRun } from '../train/run-store';
+import { recordLabelSnapshot, storeQueue } from './suspect-repository';
+import { suspectPage } from '../review/suspects';
+import { acceptSuspect, keepSuspect } from '../review/review-actions';
 
 interface Recorded {
   sql: string;
@@ -174,6 +179,69 @@ describe('query plans of what the UI runs', () => {
     expect(plan).toContainEqual(expect.stringMatching(/^SEARCH b USING INTEGER PRIMARY KEY \(rowid=\?\)/));
     // The page and count queries do not touch boxes: OFFSET-skipped and sorted-away rows cost no box lookups.
     expect(statements.filter((s) => s.sql.includes('boxes'))).toEqual([lookup]);
+    raw.close();
+  });
+
+  it('pages, counts and decides the stored review queue through its indexes', () => {
+    const { db: raw, datasetId, subjectId, imageId } = store();
+    const runId = createRun(raw, datasetId, 'external', 'file', {
+      mode: 'quick',
+      folds: 2,
+      backend: 'auto',
+      crop: 'whole-image',
+      cropMargin: 0,
+      seed: 0,
+    });
+    const other = createRun(raw, datasetId + 1, 'external', 'file', {
+      mode: 'quick',
+      folds: 2,
+      backend: 'auto',
+      crop: 'whole-image',
+      cropMargin: 0,
+      seed: 0,
+    });
+    const subjects = raw.prepare('SELECT id, key FROM subjects WHERE dataset_id = ?').all(datasetId) as
+      { id: number; key: string }[];
+    const items = (id: number): Suspect[] =>
+      subjects.map((s, i) => ({
+        key: `subject:${s.id}:${i % 2 ? 'gender' : 'age'}`,
+        kind: i % 2 ? 'person-gender' : 'person-age',
+        level: 'subject',
+        field: i % 2 ? 'gender' : 'age',
+        path: s.key,
+        subject: s.key,
+        subjectId: s.id,
+        imageIds: [],
+        given: 'a',
+        suggested: 'b',
+        suggestedValue: 1,
+        score: (1000 - i) / 1000 + id,
+        evidence: { classNames: [], probs: [], age: null },
+      }));
+    raw.prepare(`UPDATE training_runs SET state = 'done'`).run();
+    storeQueue(raw, datasetId, runId, items(0));
+    storeQueue(raw, datasetId + 1, other, items(1));
+    recordLabelSnapshot(raw, datasetId, runId);
+    const { db, statements } = recording(raw);
+    suspectPage(db, datasetId, { offset: 0, limit: 50 });
+    suspectPage(db, datasetId, { kind: 'person-age', offset: 100, limit: 50 });
+    acceptSuspect(db, datasetId, `subject:${subjects[1]!.id}:gender`);
+    setLabel(db, { datasetId, target: { imageId }, field: 'mask', value: 1 });
+    keepSuspect(db, datasetId, `subject:${subjectId}:age`);
+    undo(db, datasetId);
+    const queueSql = [...new Map(statements.map((s) => [s.sql, s])).values()].filter((s) =>
+      /suspects|run_review|keep_history/.test(s.sql),
+    );
+    expect(queueSql.length).toBeGreaterThan(8);
+    const offenders = queueSql
+      .map((s) => ({ sql: s.sql.replace(/\s+/g, ' ').trim(), scans: fullScans(raw, s) }))
+      .filter((o) => o.scans.length > 0);
+    expect(offenders).toEqual([]);
+    const pagePlan = (sql: string, ...params: unknown[]): string[] =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+    const pageSql = queueSql.find((s) => /state = 'open' ORDER BY rank/.test(s.sql.replace(/\s+/g, ' ')))!;
+    expect(pagePlan(pageSql.sql, ...pageSql.params).join('; ')).toMatch(/USING INDEX suspects_(queue|kind)/);
+    expect(pagePlan(pageSql.sql, ...pageSql.params).join('; ')).not.toMatch(/TEMP B-TREE/);
     raw.close();
   });
 

@@ -14,6 +14,8 @@ import {
 } from '../../shared/label-schema';
 import { ApiFailure } from '../api-failure';
 import { boxChangesOf, countBoxChanges, replayBoxChange } from '../boxes/box-history';
+import { replayReviewAction } from '../db/suspect-repository';
+import { settleSuspects } from '../review/suspect-settling';
 
 type Source = HistoryEntry['source'];
 
@@ -207,7 +209,14 @@ function commitAction(
     insert.run(actionId, change.entity, change.entityId, change.field, change.oldValue, change.newValue, at);
     imagesChanged += writeValue(db, change, at);
   }
-  return { actionId, imagesChanged, changes: planned.map((c) => toDto(db, c)) };
+  // The review queue's suspects about these labels are decided by this action (undo reopens them).
+  const settled = settleSuspects(db, datasetId, actionId, planned);
+  return {
+    actionId,
+    imagesChanged,
+    changes: planned.map((c) => toDto(db, c)),
+    ...(settled.length > 0 ? { settled } : {}),
+  };
 }
 
 /**
@@ -333,6 +342,7 @@ export function undo(db: Db, datasetId: number): UndoResult {
       writeValue(db, { ...c, newValue: c.oldValue, oldValue: c.newValue }, at);
     }
     for (const b of boxChangesOf(db, action.id).reverse()) replayBoxChange(db, b, b.new, b.old);
+    replayReviewAction(db, action.id, 'undo');
     db.prepare(`UPDATE label_actions SET state = 'undone' WHERE id = ?`).run(action.id);
     return { action: toEntry(db, { ...action, state: 'undone' }) };
   })();
@@ -352,6 +362,7 @@ export function redo(db: Db, datasetId: number): UndoResult {
     const at = now();
     for (const c of changesOf(db, action.id)) writeValue(db, c, at);
     for (const b of boxChangesOf(db, action.id)) replayBoxChange(db, b, b.old, b.new);
+    replayReviewAction(db, action.id, 'redo');
     db.prepare(`UPDATE label_actions SET state = 'applied' WHERE id = ?`).run(action.id);
     return { action: toEntry(db, { ...action, state: 'applied' }) };
   })();

@@ -5,10 +5,12 @@ import type { TaskMetrics } from '../../shared/api-contract';
 import { GENDER_VALUES, MASK_CLASS_NAMES } from '../../shared/label-schema';
 import { getDatasetRecord } from '../db/dataset-queries';
 import { writeFileAtomicSync } from '../fs/atomic-write';
-import { completeRun, createRun, type TaskPredictions } from '../train/run-store';
+import { completeRun, createRun, endRun, type TaskPredictions } from '../train/run-store';
 import { collectTrainingData } from '../train/training-data';
 import { taskMetrics } from '../train/cross-validated-training';
 import { readPredProbs } from './pred-probs-io';
+import { recordLabelSnapshot, storeQueue } from '../db/suspect-repository';
+import { collectSuspectInput, rankSuspectsOffThread } from './suspects';
 import { ApiFailure } from '../api-failure';
 import { stringify } from 'csv-stringify/sync';
 
@@ -90,6 +92,16 @@ export async function importPredictions(
     metrics[p.task] = { ...taskMetrics(names, p.given, p.probs, noFolds, 0), folds: [] };
   }
   const stored: TaskPredictions[] = predictions.map((p) => ({ ...p, imageIds: data.imageIds, folds: noFolds }));
-  completeRun(db, runId, 0, metrics, stored);
+  recordLabelSnapshot(db, datasetId, runId);
+  try {
+    const queue = await rankSuspectsOffThread(collectSuspectInput(db, datasetId, runId, { predictions: stored }));
+    db.transaction(() => {
+      completeRun(db, runId, 0, metrics, stored);
+      storeQueue(db, datasetId, runId, queue);
+    })();
+  } catch (error) {
+    endRun(db, runId, 'failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  }
   return { runId, rows: n, tasks: predictions.map((p) => p.task) };
 }

@@ -1,23 +1,49 @@
-// What a reviewer does with a suspect: accept the suggested fix (one undoable action, recorded as a suggestion)
-// or keep the label (it is verified and never suggested again).
+// What a reviewer does with a suspect: accept the suggested fix, keep the label (verified, never suggested again)
+// or pick another value. Each is one action on the undo stack shared with label and box edits. The suspect is read
+// from the stored queue (one indexed row), never by ranking the run again.
 import type { Db } from '../db/open-database';
-import type { LabelSetResult, Suspect } from '../../shared/api-contract';
+import type { KeepResult, LabelSetResult, Suspect } from '../../shared/api-contract';
 import type { LabelField } from '../../shared/label-schema';
-import { setImageLabels, setLabel } from '../history/label-history';
+import { setImageLabels, setLabel, startAction } from '../history/label-history';
 import { ApiFailure } from '../api-failure';
-import { computeSuspects } from './suspects';
+import {
+  decideSuspects,
+  entityInDataset,
+  findOpenSuspect,
+  latestSuspectByKey,
+  nameDecision,
+  recordKeep,
+  type SuspectDecision,
+} from '../db/suspect-repository';
+import { ensureStoredQueue, latestRunId } from './suspects';
 
 function findSuspect(db: Db, datasetId: number, key: string): Suspect {
-  const suspect = computeSuspects(db, datasetId).items.find((s) => s.key === key);
+  const runId = latestRunId(db, datasetId);
+  if (runId === null) throw new ApiFailure('not-found', 'no finished training run yet: train a model first');
+  ensureStoredQueue(db, datasetId, runId);
+  const suspect = findOpenSuspect(db, runId, key);
   if (!suspect) throw new ApiFailure('not-found', `"${key}" is not in the review queue (already fixed or verified?)`);
   return suspect;
+}
+
+/** The result with the decided suspect named, and `settled` listing only the others. */
+function decided(
+  db: Db,
+  datasetId: number,
+  key: string,
+  result: LabelSetResult,
+  decision: SuspectDecision,
+): LabelSetResult {
+  if (result.actionId === null) return result;
+  nameDecision(db, datasetId, key, result.actionId, decision);
+  return { ...result, settled: (result.settled ?? []).filter((s) => s.key !== key) };
 }
 
 export function acceptSuspect(db: Db, datasetId: number, key: string): LabelSetResult {
   const suspect = findSuspect(db, datasetId, key);
   if (suspect.kind === 'swap') {
     const [incorrectPhoto, normalPhoto] = suspect.imageIds;
-    return setImageLabels(
+    const result = setImageLabels(
       db,
       datasetId,
       [
@@ -27,30 +53,42 @@ export function acceptSuspect(db: Db, datasetId: number, key: string): LabelSetR
       'suggestion',
       `swap incorrect_mask ↔ normal: person ${suspect.path}`,
     );
+    return decided(db, datasetId, key, result, 'accepted');
   }
   const target = suspect.level === 'subject' ? { subjectId: suspect.subjectId! } : { imageId: suspect.imageIds[0]! };
-  return setLabel(db, {
+  const result = setLabel(db, {
     datasetId,
     target,
     field: suspect.field as LabelField,
     value: suspect.suggestedValue!,
     source: 'suggestion',
   });
+  return decided(db, datasetId, key, result, 'accepted');
 }
 
-/** Marks the suspect's label as checked by a person. Verifying twice is harmless. */
-export function keepSuspect(db: Db, datasetId: number, key: string): boolean {
+function keepDescription(suspect: Suspect | null, entity: string, id: number, field: string): string {
+  if (!suspect) return `Kept ${field} of ${entity} ${id}`;
+  if (suspect.kind === 'swap') return `Kept the mask labels of person ${suspect.path} (not swapped)`;
+  const whose = suspect.level === 'subject' ? `person ${suspect.path}` : suspect.path;
+  return `Kept ${suspect.field} = ${suspect.given} for ${whose}`;
+}
+
+/**
+ * Marks the suspect's label as checked by a person, as one undoable action: undo un-verifies it and reopens the
+ * suspect, redo verifies it again. Keeping a label verified already still makes an (empty) action, so Ctrl+Z
+ * after K always undoes that K.
+ */
+export function keepSuspect(db: Db, datasetId: number, key: string): KeepResult {
   const match = /^(image|subject):(\d+):(\w+)$/.exec(key);
   if (!match) throw new ApiFailure('invalid-argument', `not a suspect key: "${key}"`);
-  const [, entity, id, field] = match;
-  const table = entity === 'image' ? 'images' : 'subjects';
-  const exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ? AND dataset_id = ?`).get(Number(id), datasetId);
-  if (!exists) throw new ApiFailure('not-found', `no ${entity} ${id} in dataset ${datasetId}`);
-  const info = db
-    .prepare(
-      `INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
-    )
-    .run(datasetId, entity, Number(id), field, new Date().toISOString());
-  return info.changes > 0;
+  const [, entity, idText, field] = match as unknown as [string, 'image' | 'subject', string, string];
+  const id = Number(idText);
+  if (!entityInDataset(db, datasetId, entity, id)) throw new ApiFailure('not-found', `no ${entity} ${id} in dataset ${datasetId}`);
+  const description = keepDescription(latestSuspectByKey(db, datasetId, key), entity, id, field);
+  return db.transaction((): KeepResult => {
+    const { actionId } = startAction(db, datasetId, 'user', description);
+    const verified = recordKeep(db, datasetId, actionId, entity, id, field);
+    decideSuspects(db, datasetId, [key], actionId, 'kept');
+    return { verified, actionId, description, settled: [] };
+  })();
 }

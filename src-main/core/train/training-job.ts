@@ -11,6 +11,8 @@ import { defaultFaceRegion, FACE_FEATURE_DIM } from './face-features';
 import { planTrainingCrops, type Crop, type TrainingCropPlan } from './training-crops';
 import { completeRun, endRun, recordRunCrops, setRunBackend } from './run-store';
 import { ApiFailure } from '../api-failure';
+import { recordLabelSnapshot, storeQueue } from '../db/suspect-repository';
+import { collectSuspectInput, rankSuspectsOffThread } from '../review/suspects';
 
 export interface TrainingJobHooks {
   onProgress?: (progress: Omit<TrainProgress, 'jobId'>) => void;
@@ -29,6 +31,7 @@ export async function runTraining(
   const started = performance.now();
   try {
     const data = collectTrainingData(db, datasetId);
+    recordLabelSnapshot(db, datasetId, runId);
     if (data.imageIds.length < settings.folds * 2) {
       throw new ApiFailure(
         'invalid-argument',
@@ -88,20 +91,21 @@ export async function runTraining(
     );
     setRunBackend(db, runId, outcome.backend);
     if (outcome.newFaceFeatures) writeFaceCache(db, data, crops, outcome.newFaceFeatures);
-    completeRun(
-      db,
-      runId,
-      (performance.now() - started) / 1000,
-      outcome.metrics,
-      outcome.predictions.map((p) => ({
-        task: p.task,
-        imageIds: data.imageIds,
-        given: p.given,
-        folds: outcome.folds,
-        probs: p.probs,
-        k: p.k,
-      })),
-    );
+    const predictions = outcome.predictions.map((p) => ({
+      task: p.task,
+      imageIds: data.imageIds,
+      given: p.given,
+      folds: outcome.folds,
+      probs: p.probs,
+      k: p.k,
+    }));
+    // The review queue is ranked once, here, and stored with the run: requests only page through it.
+    ctx.progress('ranking suspects', 0, 1);
+    const queue = await rankSuspectsOffThread(collectSuspectInput(db, datasetId, runId, { predictions }), ctx.signal);
+    db.transaction(() => {
+      completeRun(db, runId, (performance.now() - started) / 1000, outcome.metrics, predictions);
+      storeQueue(db, datasetId, runId, queue);
+    })();
     return outcome;
   } catch (error) {
     const cancelled = ctx.signal.aborted;

@@ -3,6 +3,7 @@ import * as m001 from './001-initial-schema';
 import * as m002 from './002-training-runs';
 import * as m003 from './003-verified-labels';
 import * as m004 from './004-face-boxes';
+import * as m005 from './005-stored-suspects';
 
 export interface Migration {
   version: number;
@@ -10,6 +11,6 @@ export interface Migration {
 }
 
 /** Ordered by version; append, never edit a released one. */
-export const migrations: readonly Migration[] = [m001, m002, m003, m004];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005];
 
 export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
