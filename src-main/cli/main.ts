@@ -323,7 +323,10 @@ export function buildProgram(): Command {
         print(
           !!opts.json,
           result,
-          `wrote ${result.files.join(', ')} (${result.rowsChanged} rows changed, ${result.changes} changes)`,
+          [
+            `wrote ${result.files.join(', ')} (${result.rowsChanged} rows changed, ${result.changes} changes)`,
+            ...(result.notes ?? []),
+          ].join('\n'),
         );
       }),
     );

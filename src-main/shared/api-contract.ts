@@ -401,7 +401,7 @@ export interface ExportResult {
   files: string[];
   rowsChanged: number;
   changes: number;
-  /** Box edits listed in changes.csv (also counted in `changes`). */
+  /** Box edits listed in changes.csv beside the `changes` label changes. */
   boxChanges?: number;
   /** What the files hold that a user might not expect (e.g. where mask fixes go in the competition layout). */
   notes?: string[];

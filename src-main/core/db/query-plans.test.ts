@@ -23,6 +23,7 @@ import type { Db } from './open-database';
 import type { Suspect } from '../../shared/api-contract';
 import { createRun } from '../train/run-store';
 import { recordLabelSnapshot, storeQueue } from './suspect-repository';
+import { appliedBoxChanges } from './box-change-log';
 import { suspectPage } from '../review/suspects';
 import { acceptSuspect, keepSuspect } from '../review/review-actions';
 
@@ -153,6 +154,7 @@ describe('query plans of what the UI runs', () => {
     undo(db, datasetId);
     listHistory(db, datasetId, 100);
     appliedChanges(db, datasetId);
+    appliedBoxChanges(db, datasetId);
 
     const distinct = new Map(statements.map((s) => [s.sql, s]));
     expect(distinct.size).toBeGreaterThan(40);

@@ -272,7 +272,11 @@ export class ReviewState {
     this.#dropLocally(suspect);
     this.#inFlight++;
     return this.#commands
-      .run(() => send(datasetId))
+      .run(async () => {
+        await send(datasetId);
+        // Counted until the re-read brings the server's figure (which adds what the decision also settled).
+        this.#reviewed++;
+      })
       .finally(() => {
         this.#inFlight--;
         if (this.#commands.pending === 0) toasts.guard(this.refresh(), 'Could not load the review queue');
