@@ -4,6 +4,7 @@ import {
   borderlineAge,
   changeText,
   countsTotal,
+  nothingToDecide,
   evidenceRows,
   pageOffset,
   progressText,
@@ -39,6 +40,11 @@ describe('review progress', () => {
 
   it('adds up kind counts', () => {
     expect(countsTotal({ 'image-label': 3, 'person-gender': 1, 'person-age': 0, swap: 2 })).toBe(6);
+  });
+
+  it('tells the reviewer why a key did nothing', () => {
+    expect(nothingToDecide('accept', 'loading')).toBe('The queue is still loading: accept not done');
+    expect(nothingToDecide('keep', 'ready')).toBe('No suspect is shown: keep not done');
   });
 
   it('names the suspects a decision also settled', () => {

@@ -11,6 +11,8 @@ export const KIND_TITLES: Readonly<Record<SuspectKind, string>> = {
   swap: 'Swap',
 };
 
+export type QueueStatus = 'idle' | 'loading' | 'ready' | 'no-run';
+
 export type KindCounts = Readonly<Record<SuspectKind, number>>;
 
 export const NO_COUNTS: KindCounts = { 'image-label': 0, 'person-gender': 0, 'person-age': 0, swap: 0 };
@@ -114,4 +116,10 @@ export function settledText(settled: readonly SettledSuspect[]): string | null {
     return `${s.field} of ${whose}`;
   });
   return `Also settled: ${names.join(', ')}`;
+}
+
+/** For a key that found nothing to act on: said aloud and shown, never dropped without a word. */
+export function nothingToDecide(what: string, status: QueueStatus): string {
+  if (status === 'loading' || status === 'idle') return `The queue is still loading: ${what} not done`;
+  return `No suspect is shown: ${what} not done`;
 }

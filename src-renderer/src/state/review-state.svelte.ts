@@ -19,13 +19,14 @@ import {
   settleIndex,
   settledText,
   type KindCounts,
+  type QueueStatus,
 } from '../lib/review-queue';
 import { datasets } from './dataset-state.svelte';
 import { toasts } from './toast-state.svelte';
 
 export const PAGE_SIZE = 50;
 
-export type QueueStatus = 'idle' | 'loading' | 'ready' | 'no-run';
+export type { QueueStatus };
 
 export interface RunChange {
   before: number;
@@ -373,12 +374,6 @@ function acceptText(suspect: Suspect, result: LabelSetResult): string {
   const images = plural(result.imagesChanged, 'image');
   if (suspect.kind === 'swap') return `swapped the photos of ${suspect.path} (${images} changed)`;
   return `${suspect.field} ${suspect.given} → ${suspect.suggested} (${images} changed)`;
-}
-
-/** For a key that found nothing to act on: said aloud and shown, never dropped without a word. */
-export function nothingToDecide(what: string, status: QueueStatus): string {
-  if (status === 'loading' || status === 'idle') return `The queue is still loading: ${what} not done`;
-  return `No suspect is shown: ${what} not done`;
 }
 
 export const review = new ReviewState();
