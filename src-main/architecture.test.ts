@@ -66,9 +66,6 @@ function target(from: string, specifier: string): string | null {
 
 const isTest = (path: string): boolean => path.endsWith('.test.ts') || path.startsWith('core/test-support/');
 const DOORS = ['electron/', 'server/', 'cli/'];
-// TODO(merge): review repositories. core/review is rewritten on another branch this session; its queries move
-// into core/db when the branches meet, and this exemption goes.
-const SQL_EXEMPT = ['core/review/'];
 
 /** Strongly connected groups of more than one file (Tarjan), each a cycle of imports. */
 function importCycles(edges: Map<string, string[]>): string[][] {
@@ -157,7 +154,7 @@ describe('architecture', () => {
 
   it('keeps SQL and better-sqlite3 in core/db (tests may read tables to check what was written)', () => {
     const outside = FILES.filter(
-      (f) => !f.path.startsWith('core/db/') && !isTest(f.path) && !SQL_EXEMPT.some((e) => f.path.startsWith(e)),
+      (f) => !f.path.startsWith('core/db/') && !isTest(f.path),
     );
     const offenders = outside.flatMap((f) => [
       ...f.imports.filter((s) => s === 'better-sqlite3').map(() => `${f.path} imports better-sqlite3`),
@@ -168,12 +165,7 @@ describe('architecture', () => {
 
   it('gives domain code the store interface only; the SQLite implementation is chosen where the core is wired', () => {
     const concrete = ['core/db/sqlite-store.ts', 'core/db/open-database.ts'];
-    const allowed = [
-      'core/api.ts',
-      // TODO(merge): review repositories — the review area hands core/review the SQLite store for its own queries.
-      'core/api/review-api.ts',
-      ...SQL_EXEMPT,
-    ];
+    const allowed = ['core/api.ts'];
     const offenders = FILES.filter(
       (f) => !f.path.startsWith('core/db/') && !isTest(f.path) && !allowed.some((a) => f.path.startsWith(a)),
     ).flatMap((f) =>

@@ -68,7 +68,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     ...boxesApi(ctx),
     ...exportApi(ctx),
     ...trainApi(ctx),
-    ...reviewApi(ctx, store),
+    ...reviewApi(ctx),
     ...jobsApi(ctx),
   };
 

@@ -375,6 +375,29 @@ export interface LabelSetResult {
   /** Images whose effective labels changed (7 for a person-level field in the competition layout). */
   imagesChanged: number;
   changes: LabelChangeDto[];
+  /**
+   * Review-queue suspects this change decided: the ones about a label it changed (a photo's mask change also
+   * settles its person's swap suspect). Absent when none.
+   */
+  settled?: SettledSuspect[];
+}
+
+/** A suspect a decision settled, named for the reviewer ("also settled: gender of person 000123"). */
+export interface SettledSuspect {
+  key: string;
+  kind: SuspectKind;
+  path: string;
+  field: string;
+}
+
+/** What `review.keep` did: one action on the undo stack, described as the history lists it. */
+export interface KeepResult {
+  /** False when the label was verified already. */
+  verified: boolean;
+  actionId: number;
+  description: string;
+  /** Other suspects the keep decided (besides the kept one). */
+  settled: SettledSuspect[];
 }
 
 export interface UndoResult {
@@ -399,6 +422,10 @@ export interface ExportResult {
   files: string[];
   rowsChanged: number;
   changes: number;
+  /** Box edits listed in changes.csv beside the `changes` label changes. */
+  boxChanges?: number;
+  /** What the files hold that a user might not expect (e.g. where mask fixes go in the competition layout). */
+  notes?: string[];
 }
 
 /** Per task ('mask', 'gender', 'age', 'class' for the competition layout; 'label' otherwise). */
@@ -496,8 +523,17 @@ export interface Suspect {
 
 export interface SuspectQueue {
   runId: number;
+  /** Open suspects of the chosen kind (all kinds when none). */
   total: number;
   items: Suspect[];
+  /** Open suspects per kind. */
+  counts: Record<SuspectKind, number>;
+  /** The run's suspects a person decided, or that a decision settled: n of "n of m reviewed". */
+  reviewed: number;
+  /** All suspects the run listed: m of "n of m reviewed". */
+  size: number;
+  /** Label changes made while the run trained: its predictions and metrics do not include them. */
+  decisionsNotInRun: number;
 }
 
 export type JobKind = 'import' | 'export' | 'demo' | 'train' | 'detect';
@@ -568,7 +604,7 @@ export interface ApiResults {
   'runs.get': RunDetail;
   'review.suspects': SuspectQueue;
   'review.accept': LabelSetResult;
-  'review.keep': { verified: boolean };
+  'review.keep': KeepResult;
   'review.exportImageList': { path: string; rows: number };
   'review.importPredictions': { runId: number; rows: number; tasks: string[] };
   'jobs.list': JobSnapshot[];

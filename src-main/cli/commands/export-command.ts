@@ -19,7 +19,10 @@ export function addExportCommand(program: Command): void {
         print(
           !!opts.json,
           result,
-          `wrote ${result.files.join(', ')} (${result.rowsChanged} rows changed, ${result.changes} changes)`,
+          [
+            `wrote ${result.files.join(', ')} (${result.rowsChanged} rows changed, ${result.changes} changes)`,
+            ...(result.notes ?? []),
+          ].join('\n'),
         );
       }),
     );

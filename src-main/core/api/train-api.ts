@@ -1,6 +1,7 @@
 import { createOwnedRun } from '../train/run-ownership';
 import { listBackends } from '../train/tf-backend';
 import { runTraining } from '../train/training-job';
+import { collectSuspectInput, rankSuspectsOffThread } from '../review/suspects';
 import type { ApiArea, ApiContext } from './api-context';
 
 export function trainApi({ store, cache, jobs, emit }: ApiContext): ApiArea<'train' | 'runs'> {
@@ -15,6 +16,8 @@ export function trainApi({ store, cache, jobs, emit }: ApiContext): ApiArea<'tra
           await runTraining(store, cache, datasetId, runId, settings, job, {
             onProgress: (progress) => emit('train.progress', { ...progress, jobId }),
             onBackend: () => emit('runs.changed', { datasetId, runId }),
+            rankSuspects: (predictions, signal) =>
+              rankSuspectsOffThread(collectSuspectInput(store, datasetId, runId, { predictions }), signal),
           });
           return store.runs.get(runId);
         } finally {

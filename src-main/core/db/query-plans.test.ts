@@ -16,6 +16,9 @@ import {
 } from '../datasets/dataset-reads';
 import type { Db } from './open-database';
 import { SqliteStore } from './sqlite-store';
+import type { Suspect } from '../../shared/api-contract';
+import { suspectPage } from '../review/suspects';
+import { acceptSuspect, keepSuspect } from '../review/review-actions';
 
 interface Recorded {
   sql: string;
@@ -151,6 +154,7 @@ describe('query plans of what the UI runs', () => {
     undo(store, datasetId);
     listHistory(store, datasetId, 100);
     appliedChanges(store, datasetId);
+    store.boxes.appliedChanges(datasetId);
 
     const distinct = new Map(statements.map((s) => [s.sql, s]));
     expect(distinct.size).toBeGreaterThan(40);
@@ -178,6 +182,71 @@ describe('query plans of what the UI runs', () => {
     expect(plan).toContainEqual(expect.stringMatching(/^SEARCH b USING INTEGER PRIMARY KEY \(rowid=\?\)/));
     // The page and count queries do not touch boxes: OFFSET-skipped and sorted-away rows cost no box lookups.
     expect(statements.filter((s) => s.sql.includes('boxes'))).toEqual([lookup]);
+    raw.close();
+  });
+
+  it('pages, counts and decides the stored review queue through its indexes', () => {
+    const { db: raw, datasetId, subjectId, imageId } = seeded();
+    const setupStore = new SqliteStore(raw);
+    const runId = setupStore.runs.create(datasetId, 'external', 'file', {
+      mode: 'quick',
+      folds: 2,
+      backend: 'auto',
+      crop: 'whole-image',
+      cropMargin: 0,
+      seed: 0,
+    });
+    const other = setupStore.runs.create(datasetId + 1, 'external', 'file', {
+      mode: 'quick',
+      folds: 2,
+      backend: 'auto',
+      crop: 'whole-image',
+      cropMargin: 0,
+      seed: 0,
+    });
+    const subjects = raw.prepare('SELECT id, key FROM subjects WHERE dataset_id = ?').all(datasetId) as
+      { id: number; key: string }[];
+    const items = (id: number): Suspect[] =>
+      subjects.map((s, i) => ({
+        key: `subject:${s.id}:${i % 2 ? 'gender' : 'age'}`,
+        kind: i % 2 ? 'person-gender' : 'person-age',
+        level: 'subject',
+        field: i % 2 ? 'gender' : 'age',
+        path: s.key,
+        subject: s.key,
+        subjectId: s.id,
+        imageIds: [],
+        given: 'a',
+        suggested: 'b',
+        suggestedValue: 1,
+        score: (1000 - i) / 1000 + id,
+        evidence: { classNames: [], probs: [], age: null },
+      }));
+    raw.prepare(`UPDATE training_runs SET state = 'done'`).run();
+    setupStore.suspects.storeQueue(datasetId, runId, items(0));
+    setupStore.suspects.storeQueue(datasetId + 1, other, items(1));
+    setupStore.suspects.recordLabelSnapshot(datasetId, runId);
+    const { db, statements } = recording(raw);
+    const recorded = new SqliteStore(db);
+    suspectPage(recorded, datasetId, { offset: 0, limit: 50 });
+    suspectPage(recorded, datasetId, { kind: 'person-age', offset: 100, limit: 50 });
+    acceptSuspect(recorded, datasetId, `subject:${subjects[1]!.id}:gender`);
+    setLabel(recorded, { datasetId, target: { imageId }, field: 'mask', value: 1 });
+    keepSuspect(recorded, datasetId, `subject:${subjectId}:age`);
+    undo(recorded, datasetId);
+    const queueSql = [...new Map(statements.map((s) => [s.sql, s])).values()].filter((s) =>
+      /suspects|run_review|keep_history/.test(s.sql),
+    );
+    expect(queueSql.length).toBeGreaterThan(8);
+    const offenders = queueSql
+      .map((s) => ({ sql: s.sql.replace(/\s+/g, ' ').trim(), scans: fullScans(raw, s) }))
+      .filter((o) => o.scans.length > 0);
+    expect(offenders).toEqual([]);
+    const pagePlan = (sql: string, ...params: unknown[]): string[] =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+    const pageSql = queueSql.find((s) => /state = 'open' ORDER BY rank/.test(s.sql.replace(/\s+/g, ' ')))!;
+    expect(pagePlan(pageSql.sql, ...pageSql.params).join('; ')).toMatch(/USING INDEX suspects_(queue|kind)/);
+    expect(pagePlan(pageSql.sql, ...pageSql.params).join('; ')).not.toMatch(/TEMP B-TREE/);
     raw.close();
   });
 

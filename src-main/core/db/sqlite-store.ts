@@ -11,6 +11,7 @@ import { SqliteBoxRepository } from './sqlite/box-repository';
 import { SqliteFaceDetectionRepository } from './sqlite/face-detection-repository';
 import { SqliteRunRepository } from './sqlite/run-repository';
 import { SqliteFeatureRepository } from './sqlite/feature-repository';
+import { SqliteSuspectRepository } from './sqlite/suspect-repository';
 
 export class SqliteStore implements LoupeStore {
   readonly datasets: SqliteDatasetRepository;
@@ -21,12 +22,9 @@ export class SqliteStore implements LoupeStore {
   readonly faceDetections: SqliteFaceDetectionRepository;
   readonly runs: SqliteRunRepository;
   readonly features: SqliteFeatureRepository;
+  readonly suspects: SqliteSuspectRepository;
 
-  /**
-   * The raw connection, for code in core/review whose queries have not moved into repositories yet
-   * (TODO(merge): review repositories) and for tests that inspect tables. Nothing else may use it
-   * (src-main/architecture.test.ts).
-   */
+  /** The raw connection, for tests and benches that seed or inspect tables; domain code never sees it. */
   readonly db: Db;
 
   constructor(db: Db) {
@@ -40,6 +38,7 @@ export class SqliteStore implements LoupeStore {
     this.labels = new SqliteLabelRepository(sql);
     this.runs = new SqliteRunRepository(sql);
     this.features = new SqliteFeatureRepository(sql);
+    this.suspects = new SqliteSuspectRepository(db);
   }
 
   transaction<T>(fn: () => T, mode: 'deferred' | 'immediate' = 'deferred'): T {

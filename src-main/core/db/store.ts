@@ -1,6 +1,6 @@
-// The one typed face of Loupe's store: the core's queries, grouped in one repository per concern (core/review's
-// own queries aside, for now). Domain modules (import, export, history, boxes, detect, train) take a `LoupeStore`
-// and never see SQL or a connection; the doors never see the store at all. Today's implementation is SQLite
+// The one typed face of Loupe's store: the core's queries, grouped in one repository per concern. Domain modules
+// (import, export, history, boxes, detect, train, review) take a `LoupeStore` and never see SQL or a connection;
+// the doors never see the store at all. Today's implementation is SQLite
 // (sqlite-store.ts, better-sqlite3).
 //
 // A second implementation — PostgreSQL, for a team sharing one dataset — would implement this interface in
@@ -22,7 +22,10 @@ import type {
   ReviewStatus,
   RunDetail,
   RunSummary,
+  SettledSuspect,
   SubjectDetail,
+  Suspect,
+  SuspectKind,
   TaskMetrics,
   TrainSettings,
 } from '../../shared/api-contract';
@@ -323,6 +326,17 @@ export interface BoxRepository {
   imagesWithPersonBoxes(datasetId: number): Set<number>;
   countsBySource(datasetId: number): { detected: number; manual: number; imported: number };
   exportRows(datasetId: number): ExportBoxRow[];
+  /** Every applied box edit, oldest first, with its image's path (changes.csv). */
+  appliedChanges(datasetId: number): AppliedBoxChange[];
+}
+
+export interface AppliedBoxChange {
+  createdAt: string;
+  source: HistoryEntry['source'];
+  imagePath: string;
+  /** JSON as box_history stores it; null: the action created (old) or deleted (new) the box. */
+  oldBox: string | null;
+  newBox: string | null;
 }
 
 export interface DetectionCandidate {
@@ -398,6 +412,73 @@ export interface RunRepository {
   predictions(runId: number, task: string): TaskPredictions | null;
 }
 
+export type SuspectDecision = 'accepted' | 'kept' | 'relabelled' | 'settled';
+
+/** An image's labels as ranking a run reads them. */
+export interface ImageLabelRow {
+  id: number;
+  path: string;
+  subjectId: number | null;
+  subjectKey: string | null;
+  mask: number | null;
+  label: number | null;
+}
+
+/** A person's labels as ranking a run reads them. */
+export interface SubjectLabelRow {
+  id: number;
+  key: string;
+  gender: number | null;
+  age: number | null;
+  ageGroup: number | null;
+}
+
+export interface QueueCounts {
+  /** Open suspects per kind. */
+  open: Record<SuspectKind, number>;
+  /** Suspects of the run a person has decided (or that a decision settled). */
+  decided: number;
+  /** All suspects the run stored. */
+  size: number;
+}
+
+/**
+ * The review queue, stored once per run (ranked when the run completes) and decided by the label actions that
+ * touch it; "keep" is a verification recorded with its action so undo and redo can replay it.
+ */
+export interface SuspectRepository {
+  latestDoneRunId(datasetId: number): number | null;
+  imageLabelRows(datasetId: number): ImageLabelRow[];
+  subjectLabelRows(datasetId: number): SubjectLabelRow[];
+  /** Labels a person decided (kept, set by hand or accepted, while that action stands), as suspect keys. */
+  decidedLabelKeys(datasetId: number): string[];
+  /** Called when a run reads its training labels: which label action its snapshot includes. */
+  recordLabelSnapshot(datasetId: number, runId: number): void;
+  hasStoredQueue(runId: number): boolean;
+  /** Writes a run's ranked queue (rank order), leaving out labels decided since it was ranked. */
+  storeQueue(datasetId: number, runId: number, items: readonly Suspect[]): void;
+  openSuspectPage(runId: number, kind: SuspectKind | undefined, offset: number, limit: number): Suspect[];
+  queueCounts(runId: number): QueueCounts;
+  findOpenSuspect(runId: number, key: string): Suspect | null;
+  latestSuspectByKey(datasetId: number, key: string): Suspect | null;
+  /** Marks the open suspects with these keys (every run) decided by `actionId`; returns them, one per key. */
+  decideSuspects(
+    datasetId: number,
+    keys: readonly string[],
+    actionId: number,
+    decision: SuspectDecision,
+  ): SettledSuspect[];
+  nameDecision(datasetId: number, key: string, actionId: number, decision: SuspectDecision): void;
+  entityInDataset(datasetId: number, entity: 'image' | 'subject', id: number): boolean;
+  subjectOfImages(imageIds: readonly number[]): Map<number, number>;
+  /** Verifies a label as part of `actionId`; false when it was verified already. */
+  recordKeep(datasetId: number, actionId: number, entity: 'image' | 'subject', entityId: number, field: string): boolean;
+  /** Undo/redo of an action: its keeps un-verified or verified again, its suspects reopened or decided again. */
+  replayReviewAction(actionId: number, direction: 'undo' | 'redo'): void;
+  /** Applied label changes made after the run read its labels and before it completed. */
+  decisionsNotInRun(datasetId: number, runId: number): number;
+}
+
 /** One cached feature vector, valid while the image file keeps its size and mtime. */
 export interface FeatureKey {
   imageId: number;
@@ -420,6 +501,7 @@ export interface LoupeStore {
   readonly faceDetections: FaceDetectionRepository;
   readonly runs: RunRepository;
   readonly features: FeatureRepository;
+  readonly suspects: SuspectRepository;
   /**
    * Runs `fn` atomically: every write it makes lands, or none. Nested calls join the outer transaction.
    * `immediate` takes the write lock first, for read-then-decide-then-write against other processes.

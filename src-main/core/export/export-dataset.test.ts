@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { setLabel } from '../history/label-history';
+import { setLabel, undo } from '../history/label-history';
+import { addBox, updateBox } from '../boxes/box-edits';
 import { personPath, seedMaskStore, SEED_PEOPLE, subjectIdOf, imageIdOf } from '../test-support/seed-store';
 import { exportDataset } from './export-dataset';
 import type { CocoDataset } from './face-box-files';
@@ -53,6 +54,27 @@ describe('exportDataset', () => {
       'changes.csv',
       'boxes.csv',
       'boxes.coco.json',
+    ]);
+  });
+
+  it('lists box edits in changes.csv and says where mask fixes go in the competition layout', () => {
+    const { store, db, datasetId } = seedMaskStore();
+    const path = `images/${personPath(SEED_PEOPLE[0]!)}/mask1.jpg`;
+    const imageId = imageIdOf(db, path);
+    setLabel(store, { datasetId, target: { imageId }, field: 'mask', value: 2 });
+    const drawn = addBox(store, imageId, { x: 10, y: 20, w: 100, h: 120 });
+    updateBox(store, drawn.box!.id, { x: 12.4, y: 20, w: 100, h: 120 });
+    addBox(store, imageId, { x: 1, y: 1, w: 5, h: 5 });
+    undo(store, datasetId);
+    const out = tmp();
+    const result = exportDataset(store, datasetId, out);
+    expect([result.changes, result.boxChanges]).toEqual([1, 2]);
+    expect(result.notes).toEqual([expect.stringMatching(/train\.csv .* no mask column: mask fixes are in labels\.csv/)]);
+    const changes = parse<Record<string, string>>(readFileSync(join(out, 'changes.csv')), { columns: true });
+    expect(changes.map((c) => [c.entity, c.key, c.field, c.old, c.new])).toEqual([
+      ['image', path, 'mask', 'wear', 'not wear'],
+      ['image', path, 'box', '', '10,20,100,120 (manual)'],
+      ['image', path, 'box', '10,20,100,120 (manual)', '12,20,100,120 (manual)'],
     ]);
   });
 

@@ -44,27 +44,48 @@ export function exportDataset(store: LoupeStore, datasetId: number, outDir: stri
   }
   files.push(['labels.csv', labelsCsv(store, record)]);
   const changes = appliedChanges(store, datasetId);
-  files.push([
-    'changes.csv',
-    csv([
-      ['time', 'source', 'entity', 'key', 'field', 'old', 'new'],
-      ...changes.map((c) => [
-        c.createdAt,
-        c.source,
-        c.entity === 'subject' ? 'person' : 'image',
-        c.entityKey,
-        c.field,
-        valueName(record, c.field, c.oldValue),
-        valueName(record, c.field, c.newValue),
-      ]),
+  const boxChanges = store.boxes.appliedChanges(datasetId);
+  // Label and box changes in the order they were made (a stable sort keeps each kind's own order on equal times).
+  const changeRows = [
+    ...changes.map((c) => [
+      c.createdAt,
+      c.source,
+      c.entity === 'subject' ? 'person' : 'image',
+      c.entityKey,
+      c.field,
+      valueName(record, c.field, c.oldValue),
+      valueName(record, c.field, c.newValue),
     ]),
-  ]);
+    ...boxChanges.map((b) => [b.createdAt, b.source, 'image', b.imagePath, 'box', boxText(b.oldBox), boxText(b.newBox)]),
+  ].sort((a, b) => a[0]!.localeCompare(b[0]!));
+  files.push(['changes.csv', csv([['time', 'source', 'entity', 'key', 'field', 'old', 'new'], ...changeRows])]);
+  const notes: string[] = [];
+  if (record.kind === 'mask') {
+    notes.push(
+      'train.csv keeps the competition layout, which has no mask column: mask fixes are in labels.csv (and listed ' +
+        'in changes.csv); gender and age fixes are in both.',
+    );
+  }
   const boxes = faceBoxFiles(store, datasetId, record.name);
   files.push(['boxes.csv', csv(boxes.boxesCsv)]);
   files.push(['boxes.coco.json', `${JSON.stringify(boxes.coco)}\n`]);
   mkdirSync(target, { recursive: true });
   for (const [name, content] of files) writeFileAtomicSync(join(target, name), content);
-  return { outDir: target, files: files.map(([name]) => join(target, name)), rowsChanged, changes: changes.length };
+  return {
+    outDir: target,
+    files: files.map(([name]) => join(target, name)),
+    rowsChanged,
+    changes: changes.length,
+    boxChanges: boxChanges.length,
+    notes,
+  };
+}
+
+/** A box in changes.csv: `x,y,w,h (source)`, rounded to pixels; empty where the box did not exist. */
+function boxText(json: string | null): string {
+  if (json === null) return '';
+  const b = JSON.parse(json) as { x: number; y: number; w: number; h: number; source: string };
+  return `${[b.x, b.y, b.w, b.h].map((v) => Math.round(v)).join(',')} (${b.source})`;
 }
 
 function valueName(record: DatasetRecord, field: LabelField, value: number | null): string {

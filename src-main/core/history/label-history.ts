@@ -12,6 +12,7 @@ import {
 import { ApiFailure } from '../api-failure';
 import type { ActionRecord, LabelChange, LoupeStore } from '../db/store';
 import { replayBoxChange } from '../boxes/box-history';
+import { settleSuspects } from './suspect-settling';
 
 type Source = HistoryEntry['source'];
 
@@ -123,7 +124,14 @@ function commitAction(
     store.labels.recordChange(actionId, change, at);
     imagesChanged += store.labels.write(change, at);
   }
-  return { actionId, imagesChanged, changes: planned.map((c) => toDto(store, c)) };
+  // The review queue's suspects about these labels are decided by this action (undo reopens them).
+  const settled = settleSuspects(store, datasetId, actionId, planned);
+  return {
+    actionId,
+    imagesChanged,
+    changes: planned.map((c) => toDto(store, c)),
+    ...(settled.length > 0 ? { settled } : {}),
+  };
 }
 
 /**
@@ -219,6 +227,7 @@ export function undo(store: LoupeStore, datasetId: number): UndoResult {
       store.labels.write({ ...c, newValue: c.oldValue, oldValue: c.newValue }, at);
     }
     for (const b of store.boxes.changesOf(action.id).reverse()) replayBoxChange(store, b, b.new, b.old);
+    store.suspects.replayReviewAction(action.id, 'undo');
     store.labels.setState(action.id, 'undone');
     return { action: toEntry(store, { ...action, state: 'undone' }) };
   });
@@ -233,6 +242,7 @@ export function redo(store: LoupeStore, datasetId: number): UndoResult {
     const at = now();
     for (const c of store.labels.changesOf(action.id)) store.labels.write(c, at);
     for (const b of store.boxes.changesOf(action.id)) replayBoxChange(store, b, b.old, b.new);
+    store.suspects.replayReviewAction(action.id, 'redo');
     store.labels.setState(action.id, 'applied');
     return { action: toEntry(store, { ...action, state: 'applied' }) };
   });

@@ -7,6 +7,7 @@ import { writeFileAtomicSync } from '../fs/atomic-write';
 import { collectTrainingData } from '../train/training-data';
 import { taskMetrics } from '../train/cross-validated-training';
 import { readPredProbs } from './pred-probs-io';
+import { collectSuspectInput, rankSuspectsOffThread } from './suspects';
 import { ApiFailure } from '../api-failure';
 import { stringify } from 'csv-stringify/sync';
 
@@ -83,6 +84,16 @@ export async function importPredictions(
     metrics[p.task] = { ...taskMetrics(names, p.given, p.probs, noFolds, 0), folds: [] };
   }
   const stored: TaskPredictions[] = predictions.map((p) => ({ ...p, imageIds: data.imageIds, folds: noFolds }));
-  store.runs.complete(runId, 0, metrics, stored);
+  store.suspects.recordLabelSnapshot(datasetId, runId);
+  try {
+    const queue = await rankSuspectsOffThread(collectSuspectInput(store, datasetId, runId, { predictions: stored }));
+    store.transaction(() => {
+      store.runs.complete(runId, 0, metrics, stored);
+      store.suspects.storeQueue(datasetId, runId, queue);
+    });
+  } catch (error) {
+    store.runs.end(runId, 'failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  }
   return { runId, rows: n, tasks: predictions.map((p) => p.task) };
 }

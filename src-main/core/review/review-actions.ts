@@ -1,23 +1,40 @@
-// What a reviewer does with a suspect: accept the suggested fix (one undoable action, recorded as a suggestion)
-// or keep the label (it is verified and never suggested again).
-import type { SqliteStore } from '../db/sqlite-store';
-import type { LabelSetResult, Suspect } from '../../shared/api-contract';
+// What a reviewer does with a suspect: accept the suggested fix, keep the label (verified, never suggested again)
+// or pick another value. Each is one action on the undo stack shared with label and box edits. The suspect is read
+// from the stored queue (one indexed row), never by ranking the run again.
+import type { LoupeStore, SuspectDecision } from '../db/store';
+import type { KeepResult, LabelSetResult, Suspect } from '../../shared/api-contract';
 import type { LabelField } from '../../shared/label-schema';
-import { setImageLabels, setLabel } from '../history/label-history';
+import { setImageLabels, setLabel, startAction } from '../history/label-history';
 import { ApiFailure } from '../api-failure';
-import { computeSuspects } from './suspects';
+import { ensureStoredQueue, latestRunId } from './suspects';
 
-function findSuspect(store: SqliteStore, datasetId: number, key: string): Suspect {
-  const suspect = computeSuspects(store, datasetId).items.find((s) => s.key === key);
+function findSuspect(store: LoupeStore, datasetId: number, key: string): Suspect {
+  const runId = latestRunId(store, datasetId);
+  if (runId === null) throw new ApiFailure('not-found', 'no finished training run yet: train a model first');
+  ensureStoredQueue(store, datasetId, runId);
+  const suspect = store.suspects.findOpenSuspect(runId, key);
   if (!suspect) throw new ApiFailure('not-found', `"${key}" is not in the review queue (already fixed or verified?)`);
   return suspect;
 }
 
-export function acceptSuspect(store: SqliteStore, datasetId: number, key: string): LabelSetResult {
+/** The result with the decided suspect named, and `settled` listing only the others. */
+function decided(
+  store: LoupeStore,
+  datasetId: number,
+  key: string,
+  result: LabelSetResult,
+  decision: SuspectDecision,
+): LabelSetResult {
+  if (result.actionId === null) return result;
+  store.suspects.nameDecision(datasetId, key, result.actionId, decision);
+  return { ...result, settled: (result.settled ?? []).filter((s) => s.key !== key) };
+}
+
+export function acceptSuspect(store: LoupeStore, datasetId: number, key: string): LabelSetResult {
   const suspect = findSuspect(store, datasetId, key);
   if (suspect.kind === 'swap') {
     const [incorrectPhoto, normalPhoto] = suspect.imageIds;
-    return setImageLabels(
+    const result = setImageLabels(
       store,
       datasetId,
       [
@@ -27,32 +44,42 @@ export function acceptSuspect(store: SqliteStore, datasetId: number, key: string
       'suggestion',
       `swap incorrect_mask ↔ normal: person ${suspect.path}`,
     );
+    return decided(store, datasetId, key, result, 'accepted');
   }
   const target = suspect.level === 'subject' ? { subjectId: suspect.subjectId! } : { imageId: suspect.imageIds[0]! };
-  return setLabel(store, {
+  const result = setLabel(store, {
     datasetId,
     target,
     field: suspect.field as LabelField,
     value: suspect.suggestedValue!,
     source: 'suggestion',
   });
+  return decided(store, datasetId, key, result, 'accepted');
 }
 
-/** Marks the suspect's label as checked by a person. Verifying twice is harmless. */
-// TODO(merge): review repositories. `store.db` carries this module's own queries.
-export function keepSuspect(store: SqliteStore, datasetId: number, key: string): boolean {
-  const db = store.db;
+function keepDescription(suspect: Suspect | null, entity: string, id: number, field: string): string {
+  if (!suspect) return `Kept ${field} of ${entity} ${id}`;
+  if (suspect.kind === 'swap') return `Kept the mask labels of person ${suspect.path} (not swapped)`;
+  const whose = suspect.level === 'subject' ? `person ${suspect.path}` : suspect.path;
+  return `Kept ${suspect.field} = ${suspect.given} for ${whose}`;
+}
+
+/**
+ * Marks the suspect's label as checked by a person, as one undoable action: undo un-verifies it and reopens the
+ * suspect, redo verifies it again. Keeping a label verified already still makes an (empty) action, so Ctrl+Z
+ * after K always undoes that K.
+ */
+export function keepSuspect(store: LoupeStore, datasetId: number, key: string): KeepResult {
   const match = /^(image|subject):(\d+):(\w+)$/.exec(key);
   if (!match) throw new ApiFailure('invalid-argument', `not a suspect key: "${key}"`);
-  const [, entity, id, field] = match;
-  const table = entity === 'image' ? 'images' : 'subjects';
-  const exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ? AND dataset_id = ?`).get(Number(id), datasetId);
-  if (!exists) throw new ApiFailure('not-found', `no ${entity} ${id} in dataset ${datasetId}`);
-  const info = db
-    .prepare(
-      `INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
-    )
-    .run(datasetId, entity, Number(id), field, new Date().toISOString());
-  return info.changes > 0;
+  const [, entity, idText, field] = match as unknown as [string, 'image' | 'subject', string, string];
+  const id = Number(idText);
+  if (!store.suspects.entityInDataset(datasetId, entity, id)) throw new ApiFailure('not-found', `no ${entity} ${id} in dataset ${datasetId}`);
+  const description = keepDescription(store.suspects.latestSuspectByKey(datasetId, key), entity, id, field);
+  return store.transaction((): KeepResult => {
+    const { actionId } = startAction(store, datasetId, 'user', description);
+    const verified = store.suspects.recordKeep(datasetId, actionId, entity, id, field);
+    store.suspects.decideSuspects(datasetId, [key], actionId, 'kept');
+    return { verified, actionId, description, settled: [] };
+  });
 }

@@ -1,30 +1,13 @@
 // The review queue: which labels a run's out-of-sample predictions say are wrong, ranked. It uses the structure of
 // the competition data: gender and age are judged per person (their photos' predictions combined), the mask per
 // photo, and a person's `incorrect_mask` / `normal` pair is checked for a swap as one fix.
-import type { Db } from '../db/open-database';
-import type { SqliteStore } from '../db/sqlite-store';
-import type { TaskPredictions } from '../db/store';
-import type { Suspect, SuspectQueue } from '../../shared/api-contract';
+import type { ImageLabelRow as ImageInfo, LoupeStore, SubjectLabelRow as SubjectInfo, TaskPredictions } from '../db/store';
+import type { Suspect, SuspectKind, SuspectQueue } from '../../shared/api-contract';
+import type { DatasetKind } from '../../shared/label-schema';
 import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES } from '../../shared/label-schema';
+import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import { findLabelIssues, labelQualityScores, type FilterBy } from './confident-learning';
 import { ApiFailure } from '../api-failure';
-
-interface ImageInfo {
-  id: number;
-  path: string;
-  subjectId: number | null;
-  subjectKey: string | null;
-  mask: number | null;
-  label: number | null;
-}
-
-interface SubjectInfo {
-  id: number;
-  key: string;
-  gender: number | null;
-  age: number | null;
-  ageGroup: number | null;
-}
 
 const LOG_FLOOR = 1e-6;
 
@@ -33,26 +16,108 @@ export interface SuspectOptions {
   filterBy?: FilterBy;
 }
 
+export function latestRunId(store: LoupeStore, datasetId: number): number | null {
+  return store.suspects.latestDoneRunId(datasetId);
+}
+
 /**
- * Labels a person has decided: kept ("verified") in the queue, or set by hand or by accepting a suggestion. A model
- * that disagrees with a decided label does not bring it back; undoing the change (its action is no longer
- * applied) makes the label a candidate again. A photo's mask set by a person also settles the person's swap.
+ * Everything ranking a run needs, read from the store at once: plain data, so the ranking can run in a worker.
+ * `predictions` may be given when the caller holds them (a run about to complete); otherwise they are read.
  */
-function verifiedSet(db: Db, datasetId: number): Set<string> {
-  const rows = db
-    .prepare(
-      `SELECT entity, entity_id, field FROM verified_labels WHERE dataset_id = ?
-       UNION
-       SELECT h.entity, h.entity_id, h.field FROM label_history h JOIN label_actions a ON a.id = h.action_id
-        WHERE a.dataset_id = ? AND a.state = 'applied' AND a.source IN ('user', 'suggestion')
-       UNION
-       SELECT 'subject', i.subject_id, 'swap' FROM label_history h
-        JOIN label_actions a ON a.id = h.action_id JOIN images i ON i.id = h.entity_id
-        WHERE a.dataset_id = ? AND a.state = 'applied' AND a.source IN ('user', 'suggestion')
-          AND h.entity = 'image' AND h.field = 'mask' AND i.subject_id IS NOT NULL`,
-    )
-    .all(datasetId, datasetId, datasetId) as { entity: string; entity_id: number; field: string }[];
-  return new Set(rows.map((r) => `${r.entity}:${r.entity_id}:${r.field}`));
+export interface SuspectInput {
+  runId: number;
+  kind: DatasetKind;
+  labelNames: string[];
+  filterBy: FilterBy;
+  images: ImageInfo[];
+  subjects: SubjectInfo[];
+  /** Labels a person decided (suspect keys): never suggested again while the decision stands. */
+  decided: string[];
+  predictions: TaskPredictions[];
+}
+
+export function collectSuspectInput(
+  store: LoupeStore,
+  datasetId: number,
+  runId: number,
+  options: { filterBy?: FilterBy; predictions?: TaskPredictions[] } = {},
+): SuspectInput {
+  const record = store.datasets.get(datasetId);
+  const tasks = record.kind === 'mask' ? ['mask', 'gender', 'age'] : ['label'];
+  const predictions =
+    options.predictions?.filter((p) => tasks.includes(p.task)) ??
+    tasks.map((task) => store.runs.predictions(runId, task)).filter((p): p is TaskPredictions => p !== null);
+  return {
+    runId,
+    kind: record.kind,
+    labelNames: record.labelNames,
+    filterBy: options.filterBy ?? 'prune_by_noise_rate',
+    images: store.suspects.imageLabelRows(datasetId),
+    subjects: store.suspects.subjectLabelRows(datasetId),
+    decided: store.suspects.decidedLabelKeys(datasetId),
+    predictions,
+  };
+}
+
+/** The run's queue ranked afresh from its predictions (no stored state). Tests and the CLI's `rank` view use it. */
+export function computeSuspects(store: LoupeStore, datasetId: number, options: SuspectOptions = {}): SuspectQueue {
+  store.datasets.get(datasetId);
+  const runId = options.runId ?? latestRunId(store, datasetId);
+  if (runId === null) throw new ApiFailure('not-found', 'no finished training run yet: train a model first');
+  const items = rankSuspects(collectSuspectInput(store, datasetId, runId, { filterBy: options.filterBy }));
+  return { ...queueSummary(items), runId, total: items.length, items };
+}
+
+function queueSummary(items: readonly Suspect[]): Omit<SuspectQueue, 'runId' | 'total' | 'items'> {
+  const counts: Record<SuspectKind, number> = { 'image-label': 0, 'person-gender': 0, 'person-age': 0, swap: 0 };
+  for (const s of items) counts[s.kind]++;
+  return { counts, reviewed: 0, size: items.length, decisionsNotInRun: 0 };
+}
+
+/**
+ * Ranks a completing run's queue in a worker (confident learning over every prediction is too heavy for the
+ * thread that answers the UI) and returns it for the caller to store with the run.
+ */
+export function rankSuspectsOffThread(input: SuspectInput, signal?: AbortSignal): Promise<Suspect[]> {
+  return runWorkerTask<SuspectInput, never, Suspect[]>(workerUrl(import.meta.url, 'suspects-worker'), input, {
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/**
+ * The stored queue of a run, computed now if the run has none yet (runs from before queues were stored, once).
+ */
+export function ensureStoredQueue(store: LoupeStore, datasetId: number, runId: number): void {
+  if (store.suspects.hasStoredQueue(runId)) return;
+  store.suspects.storeQueue(datasetId, runId, rankSuspects(collectSuspectInput(store, datasetId, runId)));
+}
+
+export interface QueuePageRequest {
+  runId?: number;
+  kind?: SuspectKind;
+  offset: number;
+  limit: number;
+}
+
+/** One page of the latest (or given) run's stored queue, with counts: SQL reads, no ranking. */
+export function suspectPage(store: LoupeStore, datasetId: number, request: QueuePageRequest): SuspectQueue {
+  store.datasets.get(datasetId);
+  const runId = request.runId ?? latestRunId(store, datasetId);
+  if (runId === null) throw new ApiFailure('not-found', 'no finished training run yet: train a model first');
+  ensureStoredQueue(store, datasetId, runId);
+  const counts = store.suspects.queueCounts(runId);
+  const total = request.kind
+    ? counts.open[request.kind]
+    : Object.values(counts.open).reduce((sum, n) => sum + n, 0);
+  return {
+    runId,
+    total,
+    items: store.suspects.openSuspectPage(runId, request.kind, request.offset, request.limit),
+    counts: counts.open,
+    reviewed: counts.decided,
+    size: counts.size,
+    decisionsNotInRun: store.suspects.decisionsNotInRun(datasetId, runId),
+  };
 }
 
 /** Label quality of `given` under `probs` (n × k), for examples that have a label; -1 labels are skipped. */
@@ -111,30 +176,14 @@ function perSubject(
   return { subjectIds, probs, photos };
 }
 
-// TODO(merge): review repositories. The store is passed whole; `store.db` carries this module's own queries.
-export function computeSuspects(store: SqliteStore, datasetId: number, options: SuspectOptions = {}): SuspectQueue {
-  const db = store.db;
-  const record = store.datasets.get(datasetId);
-  const runId = options.runId ?? store.runs.latestDone(datasetId);
-  if (runId === null) throw new ApiFailure('not-found', 'no finished training run yet: train a model first');
-  const filterBy = options.filterBy ?? 'prune_by_noise_rate';
-  const images = new Map<number, ImageInfo>();
-  for (const r of db
-    .prepare(
-      `SELECT i.id, i.rel_path AS path, i.subject_id AS subjectId, s.key AS subjectKey, l.mask, l.label
-       FROM images i JOIN image_labels l ON l.image_id = i.id LEFT JOIN subjects s ON s.id = i.subject_id
-       WHERE i.dataset_id = ?`,
-    )
-    .all(datasetId) as ImageInfo[]) {
-    images.set(r.id, r);
-  }
-  const subjects = new Map<number, SubjectInfo>();
-  for (const s of db
-    .prepare('SELECT id, key, gender, age, age_group AS ageGroup FROM subjects WHERE dataset_id = ?')
-    .all(datasetId) as SubjectInfo[]) {
-    subjects.set(s.id, s);
-  }
-  const verified = verifiedSet(db, datasetId);
+/** Ranks a run's suspects from its predictions and the current labels, most suspicious first. Pure. */
+export function rankSuspects(input: SuspectInput): Suspect[] {
+  const { filterBy } = input;
+  const record = { kind: input.kind, labelNames: input.labelNames };
+  const images = new Map(input.images.map((r) => [r.id, r]));
+  const subjects = new Map(input.subjects.map((r) => [r.id, r]));
+  const verified = new Set(input.decided);
+  const loaded = new Map(input.predictions.map((p) => [p.task, p]));
   const items: Suspect[] = [];
   const current = (p: TaskPredictions, pick: (img: ImageInfo) => number | null): Int32Array =>
     Int32Array.from(p.imageIds, (id) => {
@@ -143,7 +192,7 @@ export function computeSuspects(store: SqliteStore, datasetId: number, options: 
     });
 
   if (record.kind !== 'mask') {
-    const p = store.runs.predictions(runId, 'label');
+    const p = loaded.get('label');
     if (p) {
       for (const f of flagged(current(p, (img) => img.label), p.probs, p.k, filterBy)) {
         const img = images.get(p.imageIds[f.index]!);
@@ -165,10 +214,10 @@ export function computeSuspects(store: SqliteStore, datasetId: number, options: 
         });
       }
     }
-    return finish(runId, items);
+    return finish(items);
   }
 
-  const mask = store.runs.predictions(runId, 'mask');
+  const mask = loaded.get('mask');
   const swapped = new Set<number>();
   if (mask) {
     // Swaps first: a swapped pair also looks like two wrong photos, which the swap explains as one fix.
@@ -218,7 +267,7 @@ export function computeSuspects(store: SqliteStore, datasetId: number, options: 
     ['gender', GENDER_VALUES, 'person-gender', (s: SubjectInfo) => s.gender],
     ['age', AGE_GROUP_VALUES, 'person-age', (s: SubjectInfo) => s.ageGroup],
   ] as const) {
-    const p = store.runs.predictions(runId, task);
+    const p = loaded.get(task);
     if (!p) continue;
     const { subjectIds, probs, photos } = perSubject(p, images);
     const labels = Int32Array.from(subjectIds, (id) => {
@@ -251,12 +300,11 @@ export function computeSuspects(store: SqliteStore, datasetId: number, options: 
       });
     }
   }
-  return finish(runId, items);
+  return finish(items);
 }
 
-function finish(runId: number, items: Suspect[]): SuspectQueue {
-  items.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
-  return { runId, total: items.length, items };
+function finish(items: Suspect[]): Suspect[] {
+  return items.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
 }
 
 interface SwapFinding {

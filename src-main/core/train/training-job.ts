@@ -1,7 +1,7 @@
 // A training run as a job on the main thread: read the data from the store, train in a worker, write the run.
 // Cancelling terminates the worker at once; the run is then closed as cancelled with no predictions.
-import type { FeatureKey, LoupeStore } from '../db/store';
-import type { TrainProgress, TrainSettings } from '../../shared/api-contract';
+import type { FeatureKey, LoupeStore, TaskPredictions } from '../db/store';
+import type { Suspect, TrainProgress, TrainSettings } from '../../shared/api-contract';
 import type { CachePaths } from '../cache-paths';
 import type { JobContext } from '../jobs/job-runner';
 import { runWorkerTask, workerUrl } from '../jobs/worker-task';
@@ -14,6 +14,11 @@ import { ApiFailure } from '../api-failure';
 export interface TrainingJobHooks {
   onProgress?: (progress: Omit<TrainProgress, 'jobId'>) => void;
   onBackend?: (backend: string) => void;
+  /**
+   * Ranks the review queue of the completing run (core/api wires in the review module, which depends on train,
+   * not the other way round); the queue is stored in the transaction that completes the run.
+   */
+  rankSuspects?: (predictions: TaskPredictions[], signal: AbortSignal) => Promise<Suspect[]>;
 }
 
 export async function runTraining(
@@ -28,6 +33,7 @@ export async function runTraining(
   const started = performance.now();
   try {
     const data = collectTrainingData(store, datasetId);
+    store.suspects.recordLabelSnapshot(datasetId, runId);
     if (data.imageIds.length < settings.folds * 2) {
       throw new ApiFailure(
         'invalid-argument',
@@ -87,19 +93,21 @@ export async function runTraining(
     );
     store.runs.setBackend(runId, outcome.backend);
     if (outcome.newFaceFeatures) writeFaceCache(store, data, crops, outcome.newFaceFeatures);
-    store.runs.complete(
-      runId,
-      (performance.now() - started) / 1000,
-      outcome.metrics,
-      outcome.predictions.map((p) => ({
-        task: p.task,
-        imageIds: data.imageIds,
-        given: p.given,
-        folds: outcome.folds,
-        probs: p.probs,
-        k: p.k,
-      })),
-    );
+    const predictions = outcome.predictions.map((p) => ({
+      task: p.task,
+      imageIds: data.imageIds,
+      given: p.given,
+      folds: outcome.folds,
+      probs: p.probs,
+      k: p.k,
+    }));
+    // The review queue is ranked once, here, and stored with the run: requests only page through it.
+    ctx.progress('ranking suspects', 0, 1);
+    const queue = hooks.rankSuspects ? await hooks.rankSuspects(predictions, ctx.signal) : null;
+    store.transaction(() => {
+      store.runs.complete(runId, (performance.now() - started) / 1000, outcome.metrics, predictions);
+      if (queue) store.suspects.storeQueue(datasetId, runId, queue);
+    });
     return outcome;
   } catch (error) {
     const cancelled = ctx.signal.aborted;

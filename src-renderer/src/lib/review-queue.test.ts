@@ -4,16 +4,13 @@ import {
   borderlineAge,
   changeText,
   countsTotal,
-  decisionOf,
+  nothingToDecide,
   evidenceRows,
   pageOffset,
   progressText,
-  reconcileProgress,
-  recordDecision,
   relabelOutcome,
-  reviewedCount,
+  settledText,
   settleIndex,
-  startProgress,
   suspectTitle,
 } from './review-queue';
 
@@ -37,59 +34,28 @@ function suspect(over: Partial<Suspect> = {}): Suspect {
 }
 
 describe('review progress', () => {
-  it('counts what the user decided, once per suspect', () => {
-    let progress = startProgress(3, 10);
-    progress = recordDecision(progress, { key: 'a', given: 'wear' });
-    progress = recordDecision(progress, { key: 'b', given: null });
-    progress = recordDecision(progress, { key: 'a', given: 'not wear' });
-    expect(progress.decided).toEqual([
-      { key: 'b', given: null },
-      { key: 'a', given: 'not wear' },
-    ]);
-    expect(reviewedCount(progress)).toBe(2);
-    expect(progressText(reviewedCount(progress), progress.baseline)).toBe('2 of 10 reviewed');
-  });
-
-  it('records the label a decision leaves', () => {
-    const s = suspect();
-    expect(decisionOf(s, 'accept')).toEqual({ key: s.key, given: 'female' });
-    expect(decisionOf(s, 'keep')).toEqual({ key: s.key, given: null });
-    expect(decisionOf(s, { value: 0 })).toEqual({ key: s.key, given: 'male' });
-    expect(decisionOf(suspect({ kind: 'swap' }), 'accept').given).toBeNull();
-  });
-
-  it('drops decisions that an undo took back, and names the latest to show again', () => {
-    let progress = startProgress(1, 5);
-    progress = recordDecision(progress, { key: 'a', given: 'female' });
-    progress = recordDecision(progress, { key: 'b', given: null });
-    progress = recordDecision(progress, { key: 'c', given: 'wear' });
-    const listed = [
-      { key: 'x', given: 'male' },
-      { key: 'a', given: 'male' },
-      { key: 'b', given: 'incorrect' },
-    ];
-    const result = reconcileProgress(progress, listed);
-    expect(result.progress.decided).toEqual([{ key: 'c', given: 'wear' }]);
-    expect(result.undone).toBe('b');
-  });
-
-  it('keeps a decision the model still doubts', () => {
-    // Relabelled to a third value: the suspect stays listed with the label the user chose.
-    const progress = recordDecision(startProgress(1, 5), { key: 'a', given: 'not wear' });
-    const result = reconcileProgress(progress, [{ key: 'a', given: 'not wear' }]);
-    expect(result.progress).toBe(progress);
-    expect(result.undone).toBeNull();
-  });
-
-  it('never counts more than the baseline', () => {
-    let progress = startProgress(1, 1);
-    progress = recordDecision(progress, { key: 'a', given: null });
-    progress = recordDecision(progress, { key: 'b', given: null });
-    expect(reviewedCount(progress)).toBe(1);
+  it('reads n of m', () => {
+    expect(progressText(2, 10)).toBe('2 of 10 reviewed');
   });
 
   it('adds up kind counts', () => {
-    expect(countsTotal({ 'image-label': 3, 'person-gender': 1, 'person-age': 2, swap: 1 })).toBe(7);
+    expect(countsTotal({ 'image-label': 3, 'person-gender': 1, 'person-age': 0, swap: 2 })).toBe(6);
+  });
+
+  it('tells the reviewer why a key did nothing', () => {
+    expect(nothingToDecide('accept', 'loading')).toBe('The queue is still loading: accept not done');
+    expect(nothingToDecide('keep', 'ready')).toBe('No suspect is shown: keep not done');
+  });
+
+  it('names the suspects a decision also settled', () => {
+    expect(settledText([])).toBeNull();
+    expect(
+      settledText([
+        { key: 'image:9:mask', kind: 'image-label', path: 'images/p/normal.jpg', field: 'mask' },
+        { key: 'subject:2:swap', kind: 'swap', path: 'p', field: 'mask' },
+        { key: 'subject:2:age', kind: 'person-age', path: 'p', field: 'age' },
+      ]),
+    ).toBe('Also settled: mask of images/p/normal.jpg, the swap suspect of person p, age of person p');
   });
 });
 

@@ -1,6 +1,6 @@
-// The review queue's bookkeeping: "n of m reviewed", which suspect stays current when the queue is re-read, and
+// The review queue's bookkeeping: which suspect stays current when the queue is re-read, and
 // how a suspect reads. Pure, so it is tested without a DOM or a server.
-import type { Suspect, SuspectKind } from '../../../src-main/shared/api-contract';
+import type { SettledSuspect, Suspect, SuspectKind } from '../../../src-main/shared/api-contract';
 
 export const SUSPECT_KINDS: readonly SuspectKind[] = ['image-label', 'person-gender', 'person-age', 'swap'];
 
@@ -11,70 +11,14 @@ export const KIND_TITLES: Readonly<Record<SuspectKind, string>> = {
   swap: 'Swap',
 };
 
+export type QueueStatus = 'idle' | 'loading' | 'ready' | 'no-run';
+
 export type KindCounts = Readonly<Record<SuspectKind, number>>;
 
 export const NO_COUNTS: KindCounts = { 'image-label': 0, 'person-gender': 0, 'person-age': 0, swap: 0 };
 
 export function countsTotal(counts: KindCounts): number {
   return SUSPECT_KINDS.reduce((sum, kind) => sum + counts[kind], 0);
-}
-
-/**
- * A decision on a suspect: its key, and the label it left behind (null where the suspect cannot come back as it
- * is: a kept label is verified, an accepted swap is gone).
- */
-export interface Decision {
-  key: string;
-  given: string | null;
-}
-
-/**
- * Progress through one ranking of the queue. `baseline` is how many suspects there were when the view opened or
- * the last retrain re-ranked; `decided` are the suspects the user accepted, kept or relabelled since.
- */
-export interface QueueProgress {
-  runId: number;
-  baseline: number;
-  decided: readonly Decision[];
-}
-
-export function startProgress(runId: number, baseline: number): QueueProgress {
-  return { runId, baseline, decided: [] };
-}
-
-/** The label a decision leaves: the suggestion for an accept, the picked value for a relabel. */
-export function decisionOf(suspect: Suspect, action: 'accept' | 'keep' | { value: number }): Decision {
-  if (action === 'keep' || suspect.kind === 'swap') return { key: suspect.key, given: null };
-  if (action === 'accept') return { key: suspect.key, given: suspect.suggested };
-  return { key: suspect.key, given: suspect.evidence.classNames[action.value] ?? String(action.value) };
-}
-
-export function recordDecision(progress: QueueProgress, decision: Decision): QueueProgress {
-  const rest = progress.decided.filter((d) => d.key !== decision.key);
-  return { ...progress, decided: [...rest, decision] };
-}
-
-/**
- * Compare decisions with a freshly read page. A suspect listed with the label the user left is a decision that
- * stands (the model still doubts it: it stays in the server's queue); listed with any other label, the decision
- * was undone and no longer counts. `undone` is the latest undone key, to show again.
- */
-export function reconcileProgress(
-  progress: QueueProgress,
-  listed: readonly Pick<Suspect, 'key' | 'given'>[],
-): { progress: QueueProgress; undone: string | null } {
-  const givenByKey = new Map(listed.map((s) => [s.key, s.given]));
-  const undone = progress.decided.filter((d) => givenByKey.has(d.key) && givenByKey.get(d.key) !== d.given);
-  if (undone.length === 0) return { progress, undone: null };
-  return {
-    progress: { ...progress, decided: progress.decided.filter((d) => !undone.includes(d)) },
-    undone: undone[undone.length - 1]!.key,
-  };
-}
-
-/** n of "n of m reviewed". */
-export function reviewedCount(progress: QueueProgress): number {
-  return Math.min(progress.decided.length, progress.baseline);
 }
 
 export function progressText(reviewed: number, baseline: number): string {
@@ -161,4 +105,21 @@ export function suspectTitle(suspect: Suspect): string {
     default:
       return `${suspect.field === 'label' ? 'Label' : 'Mask'} of ${suspect.path}`;
   }
+}
+
+/** "Also settled: gender of person 000018_male_Asian_18, mask of …/normal.jpg" — suspects a decision answered too. */
+export function settledText(settled: readonly SettledSuspect[]): string | null {
+  if (settled.length === 0) return null;
+  const names = settled.map((s) => {
+    if (s.kind === 'swap') return `the swap suspect of person ${s.path}`;
+    const whose = s.kind === 'person-gender' || s.kind === 'person-age' ? `person ${s.path}` : s.path;
+    return `${s.field} of ${whose}`;
+  });
+  return `Also settled: ${names.join(', ')}`;
+}
+
+/** For a key that found nothing to act on: said aloud and shown, never dropped without a word. */
+export function nothingToDecide(what: string, status: QueueStatus): string {
+  if (status === 'loading' || status === 'idle') return `The queue is still loading: ${what} not done`;
+  return `No suspect is shown: ${what} not done`;
 }

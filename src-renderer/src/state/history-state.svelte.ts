@@ -1,7 +1,9 @@
 // Label history of the open dataset, and undo/redo.
 import type { HistoryEntry } from '../../../src-main/shared/api-contract';
 import { api } from '../lib/api';
+import { OrderedCommands } from '../lib/ordered-commands';
 import { datasets } from './dataset-state.svelte';
+import { review } from './review-state.svelte';
 import { toasts } from './toast-state.svelte';
 
 const LIMIT = 200;
@@ -10,7 +12,7 @@ export class HistoryState {
   #entries = $state.raw<HistoryEntry[]>([]);
   #datasetId = $state<number | null>(null);
   #loading = $state(false);
-  #busy = false;
+  #steps = new OrderedCommands();
 
   get entries(): readonly HistoryEntry[] {
     return this.#entries;
@@ -40,12 +42,15 @@ export class HistoryState {
     await this.#step('redo');
   }
 
-  async #step(kind: 'undo' | 'redo'): Promise<void> {
-    const dataset = datasets.current;
-    // Ignore key repeat while the previous step is still on the wire, so one press is one step.
-    if (!dataset || this.#busy) return;
-    this.#busy = true;
-    try {
+  /**
+   * Undo and redo run in the order pressed, after the review decisions given before them: Ctrl+Z right after K
+   * undoes that K, not whatever was last answered.
+   */
+  #step(kind: 'undo' | 'redo'): Promise<void> {
+    return this.#steps.run(async () => {
+      await review.idle();
+      const dataset = datasets.current;
+      if (!dataset) return;
       const { action } = await api.call(kind === 'undo' ? 'history.undo' : 'history.redo', { datasetId: dataset.id });
       if (!action) {
         toasts.info(kind === 'undo' ? 'Nothing to undo' : 'Nothing to redo');
@@ -53,9 +58,7 @@ export class HistoryState {
       }
       datasets.noteOwnChange(kind, action.actionId);
       toasts.info(`${kind === 'undo' ? 'Undone' : 'Redone'}: ${action.description}`);
-    } finally {
-      this.#busy = false;
-    }
+    });
   }
 }
 

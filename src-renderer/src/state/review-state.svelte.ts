@@ -1,32 +1,32 @@
 // The review queue of the open dataset: one page of ranked suspects around the current one, counts per kind,
-// "n of m reviewed", and the reviewer's actions. The server ranks by the latest finished run, so a retrain shows
-// up here as a new run id: the queue starts over and the view compares the two runs.
-import type { LabelSetResult, Suspect, SuspectKind } from '../../../src-main/shared/api-contract';
+// "n of m reviewed" (stored with the run on the server), and the reviewer's decisions. The server ranks by the
+// latest finished run, so a retrain shows up here as a new run id: the queue starts over and the view compares
+// the two runs.
+//
+// Decisions go through an ordered command queue: a key captures the suspect shown when it was pressed, the card
+// moves on at once, and the requests are sent one after another. Reads that land while decisions are on the wire
+// are dropped and made again once they are all answered, so a suspect just decided never flickers back.
+import type { LabelSetResult, SettledSuspect, Suspect, SuspectKind } from '../../../src-main/shared/api-contract';
 import type { LabelField } from '../../../src-main/shared/label-schema';
 import { api, ApiError } from '../lib/api';
 import { plural } from '../lib/labels';
+import { OrderedCommands } from '../lib/ordered-commands';
 import {
   NO_COUNTS,
-  SUSPECT_KINDS,
   countsTotal,
-  decisionOf,
   pageOffset,
-  reconcileProgress,
-  recordDecision,
   relabelOutcome,
-  reviewedCount,
   settleIndex,
-  startProgress,
-  type Decision,
+  settledText,
   type KindCounts,
-  type QueueProgress,
+  type QueueStatus,
 } from '../lib/review-queue';
 import { datasets } from './dataset-state.svelte';
 import { toasts } from './toast-state.svelte';
 
 export const PAGE_SIZE = 50;
 
-export type QueueStatus = 'idle' | 'loading' | 'ready' | 'no-run';
+export type { QueueStatus };
 
 export interface RunChange {
   before: number;
@@ -40,13 +40,19 @@ export class ReviewState {
   #runId = $state<number | null>(null);
   #offset = $state(0);
   #items = $state.raw<readonly Suspect[]>([]);
-  /** Suspects of the chosen kind (all kinds when none is chosen). */
+  /** Open suspects of the chosen kind (all kinds when none is chosen). */
   #total = $state(0);
   #counts = $state.raw<KindCounts>(NO_COUNTS);
   #index = $state(0);
-  #progress = $state.raw<QueueProgress | null>(null);
+  /** n and m of "n of m reviewed", as the server stores them for the run. */
+  #reviewed = $state(0);
+  #size = $state(0);
+  /** Decisions sent and not yet answered: counted as reviewed meanwhile. */
+  #inFlight = $state(0);
+  #decisionsNotInRun = $state(0);
   #runChange = $state.raw<RunChange | null>(null);
-  #acting = $state(false);
+  /** What the last decision did besides its own suspect ("Also settled: …"), shown until the next one. */
+  #notice = $state<string | null>(null);
   #current = $derived(this.#items[this.#index - this.#offset] ?? null);
   #remaining = $derived(countsTotal(this.#counts));
   // Bookkeeping, never rendered.
@@ -54,6 +60,9 @@ export class ReviewState {
   #generation = 0;
   #reading: Promise<void> | null = null;
   #again = false;
+  #commands = new OrderedCommands();
+  /** Suspects decided here; one that comes back (an undo) becomes current again. */
+  #decidedKeys: string[] = [];
 
   get datasetId(): number | null {
     return this.#datasetId;
@@ -101,14 +110,19 @@ export class ReviewState {
     return this.#current;
   }
 
-  /** m of "n of m reviewed": the queue's size when the view opened or the last retrain re-ranked it. */
+  /** m of "n of m reviewed": every suspect the run listed. */
   get baseline(): number {
-    return this.#progress?.baseline ?? 0;
+    return this.#size;
   }
 
-  /** n of "n of m reviewed". */
+  /** n of "n of m reviewed": decided, settled by another decision, or on the wire. */
   get reviewed(): number {
-    return this.#progress ? reviewedCount(this.#progress) : 0;
+    return Math.min(this.#size, this.#reviewed + this.#inFlight);
+  }
+
+  /** Label changes made while the queue's run trained, which it does not include. */
+  get decisionsNotInRun(): number {
+    return this.#decisionsNotInRun;
   }
 
   /** Set when a newer run re-ranked the queue: the view shows its metrics against the previous run's. */
@@ -116,9 +130,13 @@ export class ReviewState {
     return this.#runChange;
   }
 
-  /** An accept, keep or relabel is on the wire; further ones wait, so one key press is one action. */
+  get notice(): string | null {
+    return this.#notice;
+  }
+
+  /** Decisions on the wire. Keys are never refused for this: they queue up behind. */
   get acting(): boolean {
-    return this.#acting;
+    return this.#inFlight > 0;
   }
 
   setDataset(datasetId: number | null): void {
@@ -133,8 +151,12 @@ export class ReviewState {
     this.#total = 0;
     this.#counts = NO_COUNTS;
     this.#index = 0;
-    this.#progress = null;
+    this.#reviewed = 0;
+    this.#size = 0;
+    this.#decisionsNotInRun = 0;
     this.#runChange = null;
+    this.#notice = null;
+    this.#decidedKeys = [];
   }
 
   setKind(kind: SuspectKind | null): void {
@@ -149,6 +171,16 @@ export class ReviewState {
 
   dismissRunChange(): void {
     this.#runChange = null;
+  }
+
+  /** Resolves once every decision given so far has been answered (retrain and undo wait for this). */
+  idle(): Promise<void> {
+    return this.#commands.idle();
+  }
+
+  /** Runs `command` after every decision given before it: R after Enter retrains on the accepted label. */
+  afterDecisions<T>(command: () => Promise<T>): Promise<T> {
+    return this.#commands.run(command);
   }
 
   /**
@@ -199,57 +231,71 @@ export class ReviewState {
     return this.goTo(target);
   }
 
-  async accept(suspect: Suspect): Promise<void> {
-    await this.#act(decisionOf(suspect, 'accept'), suspect, async (datasetId) => {
+  accept(suspect: Suspect): Promise<void> {
+    return this.#decide(suspect, async (datasetId) => {
       const result = await api.call('review.accept', { datasetId, key: suspect.key });
       datasets.noteOwnChange('set', result.actionId);
-      toasts.info(`Accepted: ${acceptText(suspect, result)}`);
+      this.#settled(`Accepted: ${acceptText(suspect, result)}`, result.settled ?? []);
     });
   }
 
-  async keep(suspect: Suspect): Promise<void> {
-    await this.#act(decisionOf(suspect, 'keep'), suspect, async (datasetId) => {
-      await api.call('review.keep', { datasetId, key: suspect.key });
-      // The review event carries no action id to recognise, so the echo of this refresh is accepted.
-      datasets.noteOwnChange('review', null);
-      toasts.info(`Kept ${suspect.field} “${suspect.given}” (verified)`);
+  keep(suspect: Suspect): Promise<void> {
+    return this.#decide(suspect, async (datasetId) => {
+      const result = await api.call('review.keep', { datasetId, key: suspect.key });
+      datasets.noteOwnChange('review', result.actionId);
+      this.#settled(result.description, result.settled);
     });
   }
 
   /** Pick a value for the suspect's own field: the suggestion is an accept, the given label a keep. */
-  async relabel(suspect: Suspect, value: number): Promise<void> {
+  relabel(suspect: Suspect, value: number): Promise<void> {
     const outcome = relabelOutcome(suspect, value);
     if (outcome === 'accept') return this.accept(suspect);
     if (outcome === 'keep') return this.keep(suspect);
-    await this.#act(decisionOf(suspect, { value }), suspect, async () => {
+    return this.#decide(suspect, async () => {
       const target =
         suspect.level === 'subject' && suspect.subjectId !== null
           ? { subjectId: suspect.subjectId }
           : { imageId: suspect.imageIds[0]! };
-      await datasets.setLabel(target, suspect.field as LabelField, value);
+      const result = await datasets.setLabel(target, suspect.field as LabelField, value);
+      this.#settled(null, (result.settled ?? []).filter((s) => s.key !== suspect.key));
     });
   }
 
-  async #act(decision: Decision, suspect: Suspect, action: (datasetId: number) => Promise<void>): Promise<void> {
+  /**
+   * One decision: the card moves on now, the request goes out after the ones before it. A failure is reported
+   * (toast) and the re-read after the queue drains brings the suspect back if it is still open.
+   */
+  #decide(suspect: Suspect, send: (datasetId: number) => Promise<void>): Promise<void> {
     const datasetId = this.#datasetId;
-    if (datasetId === null || this.#acting) return;
-    this.#acting = true;
-    try {
-      await action(datasetId);
-      if (this.#progress) this.#progress = recordDecision(this.#progress, decision);
-      this.#dropLocally(suspect);
-    } finally {
-      this.#acting = false;
-      // Also after a failure: a suspect someone else already fixed leaves the queue this way.
-      toasts.guard(this.refresh(), 'Could not load the review queue');
-    }
+    if (datasetId === null) return Promise.reject(new Error('No dataset is open'));
+    this.#decidedKeys = [...this.#decidedKeys.filter((key) => key !== suspect.key), suspect.key];
+    this.#dropLocally(suspect);
+    this.#inFlight++;
+    return this.#commands
+      .run(async () => {
+        await send(datasetId);
+        // Counted until the re-read brings the server's figure (which adds what the decision also settled).
+        this.#reviewed++;
+      })
+      .finally(() => {
+        this.#inFlight--;
+        if (this.#commands.pending === 0) toasts.guard(this.refresh(), 'Could not load the review queue');
+      });
+  }
+
+  #settled(message: string | null, others: readonly SettledSuspect[]): void {
+    const also = settledText(others);
+    this.#notice = also;
+    const text = [message, also].filter(Boolean).join('. ');
+    if (text) toasts.info(text);
   }
 
   /** Move on at once; the re-read that follows confirms it. */
   #dropLocally(suspect: Suspect): void {
     const at = this.#items.findIndex((item) => item.key === suspect.key);
     if (at < 0) return;
-    // A read that started before the action would bring the suspect back for a moment.
+    // A read that started before the decision would bring the suspect back for a moment.
     this.#generation++;
     this.#items = this.#items.filter((item) => item.key !== suspect.key);
     this.#total = Math.max(0, this.#total - 1);
@@ -266,37 +312,28 @@ export class ReviewState {
     const kind = this.#kind ?? undefined;
     const offset = this.#offset;
     try {
-      // The page first: without a run it fails alone, instead of five times over.
       const queue = await api.call('review.suspects', { datasetId, kind, offset, limit: PAGE_SIZE });
-      const perKind = await Promise.all(
-        SUSPECT_KINDS.map((k) =>
-          k === kind
-            ? Promise.resolve(queue)
-            : api.call('review.suspects', { datasetId, kind: k, offset: 0, limit: 1 }),
-        ),
-      );
-      if (generation !== this.#generation) return;
-      const counts = Object.fromEntries(SUSPECT_KINDS.map((k, i) => [k, perKind[i]?.total ?? 0])) as KindCounts;
-      const remaining = countsTotal(counts);
+      // Decisions still on the wire: this answer may predate them. The read after they drain applies instead.
+      if (generation !== this.#generation || this.#commands.pending > 0) return;
       const previousRun = this.#runId;
-      const keys = queue.items.map((item) => item.key);
-      if (previousRun !== queue.runId || !this.#progress) {
+      const previousKeys = this.#items.map((item) => item.key);
+      if (previousRun !== queue.runId) {
         // A new ranking: start over at the top.
-        if (previousRun !== null && previousRun !== queue.runId) {
-          this.#runChange = { before: previousRun, after: queue.runId };
-        }
+        if (previousRun !== null) this.#runChange = { before: previousRun, after: queue.runId };
         this.#runId = queue.runId;
-        this.#progress = startProgress(queue.runId, remaining);
         this.#index = 0;
+        this.#notice = null;
+        this.#decidedKeys = [];
         if (this.#offset !== 0) {
           this.#offset = 0;
           this.#again = true;
           return;
         }
       }
-      // A decision undone (Ctrl+Z) no longer counts, and its suspect becomes current again.
-      const { progress, undone } = reconcileProgress(this.#progress, queue.items);
-      this.#progress = progress;
+      // A decision undone (Ctrl+Z) puts its suspect back in the queue: it becomes current again.
+      const keys = queue.items.map((item) => item.key);
+      const undone = keys.find((key) => !previousKeys.includes(key) && this.#decidedKeys.includes(key)) ?? null;
+      if (undone) this.#decidedKeys = this.#decidedKeys.filter((key) => key !== undone);
       const index = settleIndex({
         index: this.#index,
         total: queue.total,
@@ -307,7 +344,10 @@ export class ReviewState {
       });
       this.#items = queue.items;
       this.#total = queue.total;
-      this.#counts = counts;
+      this.#counts = queue.counts;
+      this.#reviewed = queue.reviewed;
+      this.#size = queue.size;
+      this.#decisionsNotInRun = queue.decisionsNotInRun;
       this.#index = index;
       this.#status = 'ready';
       // The position fell off this page (the queue shrank under it): read the page it is on now.

@@ -3,6 +3,7 @@ import * as m001 from './001-initial-schema';
 import * as m002 from './002-training-runs';
 import * as m003 from './003-verified-labels';
 import * as m004 from './004-face-boxes';
+import * as m005 from './005-stored-suspects';
 import * as m006 from './006-run-owners-and-relative-cache-paths';
 
 export interface Migration {
@@ -11,6 +12,6 @@ export interface Migration {
 }
 
 /** Ordered by version; append, never edit a released one. */
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m006];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
 
 export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,6 +1,6 @@
 import type { BoxDto } from '../../../shared/api-contract';
 import { PRIMARY_BOX_ORDER } from '../primary-box';
-import type { BoxChange, BoxRepository, BoxState, ExportBoxRow, StoredBox } from '../store';
+import type { AppliedBoxChange, BoxChange, BoxRepository, BoxState, ExportBoxRow, StoredBox } from '../store';
 import type { Statements } from './statements';
 
 const toJson = (state: BoxState | null): string | null =>
@@ -170,5 +170,14 @@ export class SqliteBoxRepository implements BoxRepository {
               isPrimary: r.isPrimary === 1,
             },
     }));
+  }
+
+  appliedChanges(datasetId: number): AppliedBoxChange[] {
+    return this.sql.all<AppliedBoxChange>(
+      `SELECT b.created_at AS createdAt, a.source, i.rel_path AS imagePath, b.old_box AS oldBox, b.new_box AS newBox
+       FROM label_actions a JOIN box_history b ON b.action_id = a.id JOIN images i ON i.id = b.image_id
+       WHERE a.dataset_id = ? AND a.state = 'applied' ORDER BY b.id`,
+      datasetId,
+    );
   }
 }

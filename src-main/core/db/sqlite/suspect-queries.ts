@@ -1,0 +1,365 @@
+// The stored review queue (migration 005): a run's suspects written once, paged and counted with SQL, and
+// decided by the label actions that touch them. Also the reads confident learning needs to rank a run, and "keep"
+// as an undoable action (keep_history + verified_labels). SqliteSuspectRepository (suspect-repository.ts) is the
+// store's face of these queries.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../open-database';
+import type { SettledSuspect, Suspect, SuspectKind } from '../../../shared/api-contract';
+import type { ImageLabelRow, QueueCounts, SubjectLabelRow, SuspectDecision } from '../store';
+
+/** Statements prepared once per connection, as the other repositories' (statements.ts). */
+const prepared = new WeakMap<Db, Map<string, Statement>>();
+function prepare(db: Db, sql: string): Statement {
+  let cache = prepared.get(db);
+  if (!cache) prepared.set(db, (cache = new Map<string, Statement>()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
+interface SuspectRow {
+  key: string;
+  kind: SuspectKind;
+  level: 'image' | 'subject';
+  field: string;
+  path: string;
+  subject: string | null;
+  subject_id: number | null;
+  image_ids: string;
+  given: string;
+  suggested: string;
+  suggested_value: number | null;
+  score: number;
+  evidence: string;
+}
+
+const COLUMNS = `key, kind, level, field, path, subject, subject_id, image_ids, given, suggested, suggested_value,
+  score, evidence`;
+
+function toSuspect(row: SuspectRow): Suspect {
+  return {
+    key: row.key,
+    kind: row.kind,
+    level: row.level,
+    field: row.field,
+    path: row.path,
+    subject: row.subject,
+    subjectId: row.subject_id,
+    imageIds: JSON.parse(row.image_ids) as number[],
+    given: row.given,
+    suggested: row.suggested,
+    suggestedValue: row.suggested_value,
+    score: row.score,
+    evidence: JSON.parse(row.evidence) as Suspect['evidence'],
+  };
+}
+
+export function latestDoneRunId(db: Db, datasetId: number): number | null {
+  const row = prepare(db,
+    `SELECT id FROM training_runs WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`)
+    .get(datasetId) as { id: number } | undefined;
+  return row?.id ?? null;
+}
+
+export function imageLabelRows(db: Db, datasetId: number): ImageLabelRow[] {
+  return prepare(db,
+    
+      `SELECT i.id, i.rel_path AS path, i.subject_id AS subjectId, s.key AS subjectKey, l.mask, l.label
+       FROM images i JOIN image_labels l ON l.image_id = i.id LEFT JOIN subjects s ON s.id = i.subject_id
+       WHERE i.dataset_id = ?`,
+    )
+    .all(datasetId) as ImageLabelRow[];
+}
+
+export function subjectLabelRows(db: Db, datasetId: number): SubjectLabelRow[] {
+  return prepare(db,
+    'SELECT id, key, gender, age, age_group AS ageGroup FROM subjects WHERE dataset_id = ?')
+    .all(datasetId) as SubjectLabelRow[];
+}
+
+/**
+ * Labels a person has decided, as suspect keys: kept ("verified") in the queue, or set by hand or by accepting a
+ * suggestion. Undoing the change (its action is no longer applied) makes the label a candidate again. A photo's
+ * mask set by a person also settles the person's swap.
+ */
+export function decidedLabelKeys(db: Db, datasetId: number): string[] {
+  const rows = prepare(db,
+    
+      `SELECT entity, entity_id, field FROM verified_labels WHERE dataset_id = ?
+       UNION
+       SELECT h.entity, h.entity_id, h.field FROM label_history h JOIN label_actions a ON a.id = h.action_id
+        WHERE a.dataset_id = ? AND a.state = 'applied' AND a.source IN ('user', 'suggestion')
+       UNION
+       SELECT 'subject', i.subject_id, 'swap' FROM label_history h
+        JOIN label_actions a ON a.id = h.action_id JOIN images i ON i.id = h.entity_id
+        WHERE a.dataset_id = ? AND a.state = 'applied' AND a.source IN ('user', 'suggestion')
+          AND h.entity = 'image' AND h.field = 'mask' AND i.subject_id IS NOT NULL`,
+    )
+    .all(datasetId, datasetId, datasetId) as { entity: string; entity_id: number; field: string }[];
+  return rows.map((r) => `${r.entity}:${r.entity_id}:${r.field}`);
+}
+
+/** The newest label action of the dataset, whatever its state: what a label snapshot taken now includes. */
+function newestActionId(db: Db, datasetId: number): number {
+  const row = prepare(db, 'SELECT MAX(id) AS id FROM label_actions WHERE dataset_id = ?').get(datasetId) as {
+    id: number | null;
+  };
+  return row.id ?? 0;
+}
+
+/** Called when a run reads its training labels. */
+export function recordLabelSnapshot(db: Db, datasetId: number, runId: number): void {
+  prepare(db, 
+    `INSERT INTO run_review (run_id, labels_as_of) VALUES (?, ?)
+     ON CONFLICT(run_id) DO UPDATE SET labels_as_of = excluded.labels_as_of`,
+  ).run(runId, newestActionId(db, datasetId));
+}
+
+export function hasStoredQueue(db: Db, runId: number): boolean {
+  const row = prepare(db, 'SELECT queue_stored_at FROM run_review WHERE run_id = ?').get(runId) as
+    { queue_stored_at: string | null } | undefined;
+  return !!row?.queue_stored_at;
+}
+
+/**
+ * Writes a run's ranked queue (items in rank order). Suspects about labels decided since the queue was ranked are
+ * left out, so a decision made while it was being computed is not asked again. Callers hold no transaction.
+ */
+export function storeQueue(db: Db, datasetId: number, runId: number, items: readonly Suspect[]): void {
+  const insert = prepare(db, 
+    `INSERT INTO suspects (run_id, dataset_id, key, kind, level, field, path, subject, subject_id, image_ids, given,
+       suggested, suggested_value, score, rank, evidence)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    const decided = new Set(decidedLabelKeys(db, datasetId));
+    prepare(db, 'DELETE FROM suspects WHERE run_id = ?').run(runId);
+    let rank = 0;
+    for (const s of items) {
+      if (decided.has(s.key)) continue;
+      insert.run(
+        runId,
+        datasetId,
+        s.key,
+        s.kind,
+        s.level,
+        s.field,
+        s.path,
+        s.subject,
+        s.subjectId,
+        JSON.stringify(s.imageIds),
+        s.given,
+        s.suggested,
+        s.suggestedValue,
+        s.score,
+        rank++,
+        JSON.stringify(s.evidence),
+      );
+    }
+    prepare(db, 
+      `INSERT INTO run_review (run_id, actions_at_end, queue_stored_at) VALUES (?, ?, ?)
+       ON CONFLICT(run_id) DO UPDATE SET actions_at_end = excluded.actions_at_end,
+         queue_stored_at = excluded.queue_stored_at`,
+    ).run(runId, newestActionId(db, datasetId), new Date().toISOString());
+  })();
+}
+
+/** One page of the run's open suspects, in rank order, of one kind or all. */
+export function openSuspectPage(
+  db: Db,
+  runId: number,
+  kind: SuspectKind | undefined,
+  offset: number,
+  limit: number,
+): Suspect[] {
+  const rows = kind
+    ? prepare(db,
+        
+          `SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND kind = ? AND state = 'open'
+           ORDER BY rank LIMIT ? OFFSET ?`,
+        )
+        .all(runId, kind, limit, offset)
+    : prepare(db,
+        `SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND state = 'open' ORDER BY rank LIMIT ? OFFSET ?`)
+        .all(runId, limit, offset);
+  return (rows as SuspectRow[]).map(toSuspect);
+}
+
+export function queueCounts(db: Db, runId: number): QueueCounts {
+  const rows = prepare(db,
+    'SELECT kind, state, COUNT(*) AS n FROM suspects WHERE run_id = ? GROUP BY kind, state')
+    .all(runId) as { kind: SuspectKind; state: 'open' | 'decided'; n: number }[];
+  const open: Record<SuspectKind, number> = { 'image-label': 0, 'person-gender': 0, 'person-age': 0, swap: 0 };
+  let decided = 0;
+  let size = 0;
+  for (const r of rows) {
+    size += r.n;
+    if (r.state === 'open') open[r.kind] += r.n;
+    else decided += r.n;
+  }
+  return { open, decided, size };
+}
+
+export function findOpenSuspect(db: Db, runId: number, key: string): Suspect | null {
+  const row = prepare(db, `SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND key = ? AND state = 'open'`).get(
+    runId,
+    key,
+  ) as SuspectRow | undefined;
+  return row ? toSuspect(row) : null;
+}
+
+/** What a label value a suspect shows was, for describing a keep; null when no run listed it. */
+export function latestSuspectByKey(db: Db, datasetId: number, key: string): Suspect | null {
+  const row = prepare(db,
+    `SELECT ${COLUMNS} FROM suspects WHERE dataset_id = ? AND key = ? ORDER BY run_id DESC LIMIT 1`)
+    .get(datasetId, key) as SuspectRow | undefined;
+  return row ? toSuspect(row) : null;
+}
+
+/**
+ * Marks the open suspects with these keys (in every run of the dataset) decided by `actionId`. Returns the ones
+ * it changed, newest run first, one per key.
+ */
+export function decideSuspects(
+  db: Db,
+  datasetId: number,
+  keys: readonly string[],
+  actionId: number,
+  decision: SuspectDecision,
+): SettledSuspect[] {
+  const select = prepare(db, 
+    `SELECT id, run_id, key, kind, path, field FROM suspects WHERE dataset_id = ? AND key = ? AND state = 'open'`,
+  );
+  const update = prepare(db, `UPDATE suspects SET state = 'decided', decision = ?, action_id = ? WHERE id = ?`);
+  const settled = new Map<string, SettledSuspect & { runId: number }>();
+  for (const key of new Set(keys)) {
+    for (const row of select.all(datasetId, key) as {
+      id: number;
+      run_id: number;
+      key: string;
+      kind: SuspectKind;
+      path: string;
+      field: string;
+    }[]) {
+      update.run(decision, actionId, row.id);
+      const known = settled.get(row.key);
+      if (!known || known.runId < row.run_id) {
+        settled.set(row.key, { key: row.key, kind: row.kind, path: row.path, field: row.field, runId: row.run_id });
+      }
+    }
+  }
+  return [...settled.values()].map(({ key, kind, path, field }) => ({ key, kind, path, field }));
+}
+
+/** Names the decision on a suspect an action already decided (an accept is a label change that settled it). */
+export function nameDecision(db: Db, datasetId: number, key: string, actionId: number, decision: SuspectDecision): void {
+  prepare(db, `UPDATE suspects SET decision = ? WHERE dataset_id = ? AND key = ? AND action_id = ?`).run(
+    decision,
+    datasetId,
+    key,
+    actionId,
+  );
+}
+
+export function entityInDataset(db: Db, datasetId: number, entity: 'image' | 'subject', id: number): boolean {
+  const sql =
+    entity === 'image'
+      ? 'SELECT 1 FROM images WHERE id = ? AND dataset_id = ?'
+      : 'SELECT 1 FROM subjects WHERE id = ? AND dataset_id = ?';
+  return prepare(db, sql).get(id, datasetId) !== undefined;
+}
+
+/** The subject of each image, for the swap suspect a photo's mask change settles. */
+export function subjectOfImages(db: Db, imageIds: readonly number[]): Map<number, number> {
+  const get = prepare(db, 'SELECT subject_id FROM images WHERE id = ?');
+  const out = new Map<number, number>();
+  for (const id of new Set(imageIds)) {
+    const row = get.get(id) as { subject_id: number | null } | undefined;
+    if (row?.subject_id != null) out.set(id, row.subject_id);
+  }
+  return out;
+}
+
+/** Undo of an action: the suspects it decided are open again (and remember which action decided them). */
+function reopenSuspectsOf(db: Db, actionId: number): void {
+  prepare(db, `UPDATE suspects SET state = 'open' WHERE action_id = ?`).run(actionId);
+}
+
+/** Redo of an action: the suspects it decided before its undo are decided again. */
+function redecideSuspectsOf(db: Db, actionId: number): void {
+  prepare(db, `UPDATE suspects SET state = 'decided' WHERE action_id = ? AND state = 'open'`).run(actionId);
+}
+
+/** Verifies a label as part of `actionId`; false when it was verified already. Callers hold the transaction. */
+export function recordKeep(
+  db: Db,
+  datasetId: number,
+  actionId: number,
+  entity: 'image' | 'subject',
+  entityId: number,
+  field: string,
+): boolean {
+  const info = prepare(db,
+    
+      `INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    )
+    .run(datasetId, entity, entityId, field, new Date().toISOString());
+  prepare(db, 
+    'INSERT INTO keep_history (action_id, dataset_id, entity, entity_id, field, inserted) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(actionId, datasetId, entity, entityId, field, info.changes > 0 ? 1 : 0);
+  return info.changes > 0;
+}
+
+interface KeepRow {
+  dataset_id: number;
+  entity: 'image' | 'subject';
+  entity_id: number;
+  field: string;
+}
+
+function keepsOf(db: Db, actionId: number): KeepRow[] {
+  return prepare(db,
+    'SELECT dataset_id, entity, entity_id, field FROM keep_history WHERE action_id = ? AND inserted = 1')
+    .all(actionId) as KeepRow[];
+}
+
+/** Undo/redo hook: an undone keep is no longer verified, and its suspects are open again; redo reverses that. */
+export function replayReviewAction(db: Db, actionId: number, direction: 'undo' | 'redo'): void {
+  for (const k of keepsOf(db, actionId)) {
+    if (direction === 'undo') {
+      prepare(db, 'DELETE FROM verified_labels WHERE entity = ? AND entity_id = ? AND field = ?').run(
+        k.entity,
+        k.entity_id,
+        k.field,
+      );
+    } else {
+      prepare(db, 
+        `INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+      ).run(k.dataset_id, k.entity, k.entity_id, k.field, new Date().toISOString());
+    }
+  }
+  if (direction === 'undo') reopenSuspectsOf(db, actionId);
+  else redecideSuspectsOf(db, actionId);
+}
+
+/**
+ * Label changes (applied, with label rows) made after the run read its labels and before it completed: decisions
+ * the run's predictions and metrics do not include.
+ */
+export function decisionsNotInRun(db: Db, datasetId: number, runId: number): number {
+  const row = prepare(db,
+    'SELECT labels_as_of, actions_at_end FROM run_review WHERE run_id = ?')
+    .get(runId) as { labels_as_of: number | null; actions_at_end: number | null } | undefined;
+  if (row?.labels_as_of == null || row.actions_at_end == null) return 0;
+  return (
+    prepare(db,
+      
+        `SELECT COUNT(*) AS n FROM label_actions a
+         WHERE a.dataset_id = ? AND a.state = 'applied' AND a.id > ? AND a.id <= ?
+           AND EXISTS (SELECT 1 FROM label_history h WHERE h.action_id = a.id)`,
+      )
+      .get(datasetId, row.labels_as_of, row.actions_at_end) as { n: number }
+  ).n;
+}
