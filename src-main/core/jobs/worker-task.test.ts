@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runWorkerTask, workerUrl } from './worker-task';
 
@@ -24,5 +28,27 @@ describe('runWorkerTask', () => {
     const started = Date.now();
     await expect(run).rejects.toThrow('cancelled by test');
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('workerUrl in a bundle', () => {
+  it('finds a worker entry beside the caller, or above it when the bundler put the caller in chunks/', () => {
+    const out = mkdtempSync(join(tmpdir(), 'loupe-bundle-'));
+    try {
+      mkdirSync(join(out, 'chunks'));
+      writeFileSync(join(out, 'index.js'), '');
+      writeFileSync(join(out, 'chunks', 'shared.js'), '');
+      writeFileSync(join(out, 'suspects-worker.js'), '');
+      const fromEntry = workerUrl(pathToFileURL(join(out, 'index.js')).href, 'suspects-worker');
+      const fromChunk = workerUrl(pathToFileURL(join(out, 'chunks', 'shared.js')).href, 'suspects-worker');
+      expect(fileURLToPath(fromEntry)).toBe(join(out, 'suspects-worker.js'));
+      expect(fileURLToPath(fromChunk)).toBe(join(out, 'suspects-worker.js'));
+      // Missing everywhere: the URL beside the caller, so the error names where it was expected.
+      expect(fileURLToPath(workerUrl(pathToFileURL(join(out, 'chunks', 'shared.js')).href, 'gone'))).toBe(
+        join(out, 'chunks', 'gone.js'),
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 // Runs one task in a worker thread: CPU-heavy work (feature extraction, training) stays off the thread that
 // answers the UI. Cancelling terminates the worker at once — nothing it computed is written by then, because only
 // the caller writes, after the result arrives.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 export interface WorkerMessage<P, R> {
@@ -12,10 +14,17 @@ export interface WorkerMessage<P, R> {
 
 /**
  * A worker module next to `fromUrl` (the caller's import.meta.url): `name.ts` when running from source (tsx,
- * vitest), `name.js` when bundled (electron-vite emits the worker as its own entry).
+ * vitest), `name.js` when bundled. electron-vite emits each worker as its own entry beside index.js, but a caller
+ * the bundler splits into a shared chunk (the review ranking, imported by index.js and its own worker entry) runs
+ * from `chunks/`, one folder below the entries: the entry is looked for above it too.
  */
 export function workerUrl(fromUrl: string, name: string): URL {
-  return new URL(`./${name}${fromUrl.endsWith('.ts') ? '.ts' : '.js'}`, fromUrl);
+  if (fromUrl.endsWith('.ts')) return new URL(`./${name}.ts`, fromUrl);
+  const beside = new URL(`./${name}.js`, fromUrl);
+  const above = new URL(`../${name}.js`, fromUrl);
+  return fromUrl.startsWith('file:') && !existsSync(fileURLToPath(beside)) && existsSync(fileURLToPath(above))
+    ? above
+    : beside;
 }
 
 export function runWorkerTask<Req, P, R>(
