@@ -12,7 +12,8 @@ export default defineConfig({
           'detect-worker': resolve('src-main/core/detect/detect-worker.ts'),
           'train-worker': resolve('src-main/core/train/train-worker.ts'),
         },
-        external: ['better-sqlite3', 'sharp'],
+        // Native modules load their .node binaries from their own package directories.
+        external: ['better-sqlite3', 'sharp', 'webgpu'],
       },
     },
   },

@@ -28,7 +28,7 @@ import { cachePathsFor, type CachePaths } from './cache-paths';
 import { makeMaskDataset } from './datasets/synthetic-mask-dataset';
 import { closeInterruptedRuns, createRun, getRun, listRuns } from './train/run-store';
 import { runTraining } from './train/training-job';
-import { listBackends } from './train/tf-backend';
+import { probeBackends } from './train/backend-probe';
 import { computeSuspects } from './review/suspects';
 import { acceptSuspect, keepSuspect } from './review/review-actions';
 import { exportImageList, importPredictions } from './review/external-predictions';
@@ -205,7 +205,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
       });
       return Promise.resolve({ jobId, runId });
     },
-    'train.backends': () => Promise.resolve(listBackends()),
+    'train.backends': () => probeBackends(),
     'runs.list': ({ datasetId }) => Promise.resolve(listRuns(db, datasetId)),
     'runs.get': ({ runId }) => Promise.resolve(getRun(db, runId)),
     'review.suspects': ({ datasetId, runId, kind, offset, limit }) => {

@@ -64,7 +64,7 @@ describe('trainCnn on wasm', () => {
       onBatch: (p) => losses.push(p.loss),
     });
     const heldOut = slice(mnist, 9000, 10000);
-    const probs = predictProbs(tf, model, heldOut.xs);
+    const probs = await predictProbs(tf, model, heldOut.xs);
     model.dispose();
 
     expect(losses).toHaveLength(3 * 32);
@@ -79,7 +79,7 @@ describe('trainCnn on wasm', () => {
     const before = tf.memory().numTensors;
     for (let run = 0; run < 2; run++) {
       const model = await trainCnn(tf, data, { ...options, classWeights: 'balanced', focalGamma: 2 });
-      predictProbs(tf, model, data.xs.subarray(0, 784 * 10));
+      await predictProbs(tf, model, data.xs.subarray(0, 784 * 10));
       model.dispose();
       expect(tf.memory().numTensors).toBe(before);
     }

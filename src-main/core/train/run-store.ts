@@ -4,7 +4,14 @@
 // `config` is a JSON object: the run's settings, plus `crops` (what its images were cropped to) once training has
 // planned them — kept beside the settings rather than in a new column, as both describe how the run saw the data.
 import type { Db } from '../db/open-database';
-import type { CropCounts, RunDetail, RunSummary, TaskMetrics, TrainSettings } from '../../shared/api-contract';
+import type {
+  CropCounts,
+  RunDetail,
+  RunDevice,
+  RunSummary,
+  TaskMetrics,
+  TrainSettings,
+} from '../../shared/api-contract';
 import { ApiFailure } from '../api-failure';
 
 export interface TaskPredictions {
@@ -120,7 +127,11 @@ export function closeInterruptedRuns(db: Db): number {
 
 function toSummary(row: RunRow): RunSummary {
   const metrics = row.metrics ? (JSON.parse(row.metrics) as Record<string, TaskMetrics>) : {};
-  const { crops = null, ...stored } = JSON.parse(row.config) as Partial<TrainSettings> & { crops?: CropCounts };
+  const {
+    crops = null,
+    device = null,
+    ...stored
+  } = JSON.parse(row.config) as Partial<TrainSettings> & { crops?: CropCounts; device?: RunDevice };
   return {
     id: row.id,
     datasetId: row.dataset_id,
@@ -133,6 +144,7 @@ function toSummary(row: RunRow): RunSummary {
     // Runs from before the crop mode existed cropped to boxes where there were any: 'face-box'.
     settings: { crop: 'face-box', ...stored } as TrainSettings,
     crops,
+    device,
     summary: Object.fromEntries(
       Object.entries(metrics).map(([task, m]) => [task, { accuracy: m.accuracy, macroF1: m.macroF1 }]),
     ),

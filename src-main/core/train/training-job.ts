@@ -11,6 +11,7 @@ import { defaultFaceRegion, FACE_FEATURE_DIM } from './face-features';
 import { planTrainingCrops, type Crop, type TrainingCropPlan } from './training-crops';
 import { completeRun, endRun, recordRunCrops, setRunBackend } from './run-store';
 import { ApiFailure } from '../api-failure';
+import { recordRunDevice } from '../db/run-device-queries';
 
 export interface TrainingJobHooks {
   onProgress?: (progress: Omit<TrainProgress, 'jobId'>) => void;
@@ -49,7 +50,8 @@ export async function runTraining(
       setRunBackend(db, runId, 'wasm');
       hooks.onBackend?.('wasm');
     }
-    let backendReported = settings.mode === 'quick';
+    // The worker says where the tensor work runs once its backend has started (WebGPU: with the adapter).
+    let backendReported = false;
     const startedTraining = { at: 0, done: 0 };
     const outcome = await runWorkerTask<TrainingRequest, TrainingStep, TrainingOutcome>(
       workerUrl(import.meta.url, 'train-worker'),
@@ -62,9 +64,10 @@ export async function runTraining(
             step.done,
             step.total,
           );
-          if (step.phase === 'training' && !backendReported) {
+          if (step.device && !backendReported) {
             backendReported = true;
-            hooks.onBackend?.(settings.backend);
+            recordRunDevice(db, runId, step.device);
+            hooks.onBackend?.(step.device.backend);
           }
           if (step.phase === 'training' && startedTraining.at === 0)
             Object.assign(startedTraining, { at: performance.now(), done: step.done });
@@ -86,7 +89,7 @@ export async function runTraining(
         },
       },
     );
-    setRunBackend(db, runId, outcome.backend);
+    recordRunDevice(db, runId, outcome.device);
     if (outcome.newFaceFeatures) writeFaceCache(db, data, crops, outcome.newFaceFeatures);
     completeRun(
       db,

@@ -1,0 +1,21 @@
+// SwiftShader, the Vulkan-on-the-CPU driver that ships with Chromium, as the WebGPU adapter for tests and benches
+// on machines without a GPU (CI included). Only env vars: the Vulkan loader reads them when Dawn creates its
+// instance, so this must run before the first WebGPU use in the process (worker threads share the environment).
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Debian's chromium package; override with LOUPE_SWIFTSHADER_ICD. */
+export const SWIFTSHADER_ICD = process.env.LOUPE_SWIFTSHADER_ICD ?? '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Points the Vulkan loader at SwiftShader alone. Returns why it cannot (no ICD file) or null when set. Needs the
+ * Vulkan loader (libvulkan.so.1, Debian's libvulkan1) on the library path.
+ */
+export function useSwiftShader(): string | null {
+  if (!existsSync(SWIFTSHADER_ICD)) return `no SwiftShader Vulkan driver at ${SWIFTSHADER_ICD} (apt install chromium)`;
+  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  // The loader warns, and some drivers fail, without a runtime dir.
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'loupe-xdg-'));
+  return null;
+}
