@@ -27,6 +27,8 @@ import { defaultRendererDir, startServer } from '../server/http-server';
 import { parseAssignment } from './parse-assignment';
 import { createProgressPrinter } from './progress-printer';
 import { addRankCommand } from './rank-command';
+import { probeBackends } from '../core/train/backend-probe';
+import { runDeviceText } from '../shared/gpu-adapter-label';
 
 class CliError extends Error {}
 
@@ -340,7 +342,10 @@ export function buildProgram(): Command {
     )
     .option('--folds <k>', 'cross-validation folds (2–10)', positiveInt, 5)
     .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend (full mode)')
+      new Option(
+        '--backend <name>',
+        'TensorFlow.js backend for the CNN (full mode) or the face networks (quick mode); `loupe backends` lists them',
+      )
         .choices(backendChoice.options)
         .default('auto'),
     )
@@ -403,8 +408,9 @@ export function buildProgram(): Command {
               crop_margin: run.settings.cropMargin,
               crops,
               metrics,
+              adapter: run.device?.adapter ?? null,
             },
-            `run ${run.id} (${run.mode}, ${run.backend}) in ${(run.seconds ?? 0).toFixed(1)} s\n` +
+            `run ${run.id} (${run.mode}, ${runDeviceText(run)}) in ${(run.seconds ?? 0).toFixed(1)} s\n` +
               (crops
                 ? `  crops    ${crops.box} on a face box (margin ${run.settings.cropMargin}), ` +
                   `${crops.no_face + crops.no_box} on the default face region ` +
@@ -419,6 +425,19 @@ export function buildProgram(): Command {
           );
         }),
     );
+
+  program
+    .command('backends')
+    .description('the training backends this machine can run, in the order auto tries them, with the GPU adapter')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (opts: { json?: boolean }) => {
+      const backends = await probeBackends();
+      print(
+        !!opts.json,
+        { backends },
+        backends.map((b) => `${b.name.padEnd(8)} ${b.available ? 'available  ' : 'unavailable'}  ${b.note}`).join('\n'),
+      );
+    });
 
   program
     .command('detect')

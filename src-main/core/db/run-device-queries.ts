@@ -4,7 +4,9 @@ import type { RunDevice } from '../../shared/api-contract';
 import type { Db } from './open-database';
 
 export function recordRunDevice(db: Db, runId: number, device: RunDevice): void {
-  db.prepare(
-    `UPDATE training_runs SET backend = ?, config = json_set(config, '$.device', json(?)) WHERE id = ?`,
-  ).run(device.backend, JSON.stringify(device), runId);
+  db.prepare(`UPDATE training_runs SET backend = ?, config = json_set(config, '$.device', json(?)) WHERE id = ?`).run(
+    device.backend,
+    JSON.stringify(device),
+    runId,
+  );
 }

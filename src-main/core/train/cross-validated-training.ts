@@ -91,9 +91,14 @@ export async function trainCrossValidated(
 }
 
 /** The backend for quick mode's face networks: WebGPU when named or found on real hardware, else wasm. */
-export function featureBackendRequest(requested: BackendRequest): { request: BackendRequest; candidates: BackendName[] } {
+export function featureBackendRequest(requested: BackendRequest): {
+  request: BackendRequest;
+  candidates: BackendName[];
+} {
   if (requested === 'webgpu') return { request: 'webgpu', candidates: ['webgpu'] };
-  return requested === 'auto' ? { request: 'auto', candidates: ['webgpu', 'wasm'] } : { request: 'wasm', candidates: ['wasm'] };
+  return requested === 'auto'
+    ? { request: 'auto', candidates: ['webgpu', 'wasm'] }
+    : { request: 'wasm', candidates: ['wasm'] };
 }
 
 async function crossValidate(

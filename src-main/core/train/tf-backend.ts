@@ -10,7 +10,8 @@ import * as tfjs from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo, GpuAdapterInfo } from '../../shared/api-contract';
 import { registerWasmGradientKernels } from './wasm-gradient-kernels';
-import { adapterLabel, probeAdapter, startWebGpu } from './webgpu-device';
+import { adapterLabel } from '../../shared/gpu-adapter-label';
+import { probeAdapter, startWebGpu } from './webgpu-device';
 
 export type Tf = typeof tfjs;
 export type BackendName = 'webgpu' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
@@ -156,7 +157,12 @@ async function webGpuInfo(): Promise<BackendInfo> {
   try {
     const adapter = await probeAdapter();
     if (!adapter)
-      return { name: 'webgpu', available: false, adapter, note: 'no GPU adapter (needs a Vulkan, D3D12 or Metal driver)' };
+      return {
+        name: 'webgpu',
+        available: false,
+        adapter,
+        note: 'no GPU adapter (needs a Vulkan, D3D12 or Metal driver)',
+      };
     return {
       name: 'webgpu',
       available: true,

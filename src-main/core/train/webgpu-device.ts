@@ -9,7 +9,9 @@
 // an out-of-memory buffer is only an "uncaptured error". The watch here keeps the first such failure so that
 // training can stop with it instead of with whatever read failed afterwards.
 import type * as TF from '@tensorflow/tfjs';
+import type * as WebGpuModule from 'webgpu';
 import type { GpuAdapterInfo } from '../../shared/api-contract';
+import { adapterLabel } from '../../shared/gpu-adapter-label';
 
 type Tf = typeof TF;
 
@@ -26,7 +28,7 @@ let device: GPUDevice | null = null;
 /** Loads dawn.node once per thread and exposes it as `navigator.gpu`, where tfjs-backend-webgpu looks. */
 function loadGpu(): Promise<GPU> {
   gpuPromise ??= (async () => {
-    let mod: typeof import('webgpu');
+    let mod: typeof WebGpuModule;
     try {
       mod = await import('webgpu');
     } catch (error) {
@@ -55,11 +57,6 @@ export function describeAdapter(adapter: GPUAdapter): GpuAdapterInfo {
     description: info.description,
     software: fallback || /swiftshader|llvmpipe|lavapipe|warp|microsoft basic render/i.test(text),
   };
-}
-
-export function adapterLabel(info: GpuAdapterInfo): string {
-  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown vendor';
-  return `${name}${info.description ? ` (${info.description})` : ''}${info.software ? ', software' : ''}`;
 }
 
 /** The adapter Dawn would give, without creating a device; null when there is none. Throws if dawn.node fails. */
@@ -102,10 +99,11 @@ function watchDevice(gpuDevice: GPUDevice): void {
   device = gpuDevice;
   failure = null;
   void gpuDevice.lost.then((lost) => {
-    if (device === gpuDevice) failure ??= `the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})`;
+    if (device === gpuDevice)
+      failure ??= `the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})`;
   });
   gpuDevice.addEventListener('uncapturederror', (event) => {
-    const error = (event as GPUUncapturedErrorEvent).error;
+    const error = event.error;
     const kind = error.constructor.name === 'GPUOutOfMemoryError' ? 'the GPU ran out of memory' : 'GPU error';
     failure ??= `${kind}: ${error.message}`;
   });

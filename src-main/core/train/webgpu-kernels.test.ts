@@ -2,7 +2,7 @@
 // runs in CI without a GPU. With CI=true a missing SwiftShader fails the suite instead of skipping it. Shapes are
 // tiny: SwiftShader emulates the GPU on one CPU core and compiles a shader per kernel and shape.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import { mulberry32 } from '../seeded-random';
 import { augmentBatch, classificationLoss, predictProbs, trainCnn, type CnnData } from './cnn-model';
 import { FACE_INPUT_SIZE, loadFaceFeatureExtractor } from './face-features';
@@ -60,21 +60,46 @@ interface KernelCase {
 const as4 = (t: Tensor): Tensor4D => t as Tensor4D;
 // The ops of cnn-model.ts (conv/separable/pool/dense/relu, the loss) and of face-features.ts (avgPool).
 const cases: KernelCase[] = [
-  { label: 'conv2d 3×3 same + relu', shapes: [[2, 7, 7, 3], [3, 3, 3, 4]], f: (x, w) => tf.relu(tf.conv2d(as4(x), as4(w), 1, 'same')) },
-  { label: 'conv2d 3×3 stride 2 same', shapes: [[2, 8, 8, 3], [3, 3, 3, 4]], f: (x, w) => tf.conv2d(as4(x), as4(w), 2, 'same') },
+  {
+    label: 'conv2d 3×3 same + relu',
+    shapes: [
+      [2, 7, 7, 3],
+      [3, 3, 3, 4],
+    ],
+    f: (x, w) => tf.relu(tf.conv2d(as4(x), as4(w), 1, 'same')),
+  },
+  {
+    label: 'conv2d 3×3 stride 2 same',
+    shapes: [
+      [2, 8, 8, 3],
+      [3, 3, 3, 4],
+    ],
+    f: (x, w) => tf.conv2d(as4(x), as4(w), 2, 'same'),
+  },
   {
     label: 'separableConv2d 3×3 same',
-    shapes: [[2, 6, 6, 4], [3, 3, 4, 1], [1, 1, 4, 5]],
+    shapes: [
+      [2, 6, 6, 4],
+      [3, 3, 4, 1],
+      [1, 1, 4, 5],
+    ],
     f: (x, d, p) => tf.separableConv2d(as4(x), as4(d), as4(p), 1, 'same'),
   },
-  { label: 'depthwiseConv2d 3×3 stride 2', shapes: [[1, 7, 7, 3], [3, 3, 3, 2]], f: (x, d) => tf.depthwiseConv2d(as4(x), as4(d), 2, 'same') },
+  {
+    label: 'depthwiseConv2d 3×3 stride 2',
+    shapes: [
+      [1, 7, 7, 3],
+      [3, 3, 3, 2],
+    ],
+    f: (x, d) => tf.depthwiseConv2d(as4(x), as4(d), 2, 'same'),
+  },
   { label: 'maxPool 2×2', shapes: [[2, 6, 6, 3]], f: (x) => tf.maxPool(as4(x), 2, 2, 'valid') },
   { label: 'avgPool 3×3 stride 2', shapes: [[1, 7, 7, 2]], f: (x) => tf.avgPool(as4(x), [3, 3], [2, 2], 'valid') },
   { label: 'global average pooling', shapes: [[2, 4, 4, 3]], f: (x) => tf.mean(x, [1, 2]) },
   {
     label: 'dense: matMul + bias + relu',
     shapes: [[3, 8], [8, 5], [5]],
-    f: (x, w, b) => tf.relu(tf.add(tf.matMul(x as Tensor2D, w as Tensor2D), b!)),
+    f: (x, w, b) => tf.relu(tf.add(tf.matMul(x as Tensor2D, w as Tensor2D), b)),
   },
   { label: 'softmax', shapes: [[3, 6]], f: (x) => tf.softmax(x) },
 ];
@@ -86,25 +111,31 @@ describe.skipIf(skip)('WebGPU kernels against the cpu backend', () => {
     expect(gpu.adapter?.description ?? '').toMatch(/swiftshader/i);
   });
 
-  it.each(cases)('$label: forward and gradients', async (c) => {
-    const inputs = c.shapes.map((shape, i) => random(shape, 10 + i));
-    const run = (): Tensor[] => {
-      const xs = c.shapes.map((shape, i) => tf.tensor(inputs[i]!, shape));
-      const y = c.f(...xs);
-      const weights = tf.tensor(random(y.shape, 99), y.shape);
-      const grads = tf.grads((...args: Tensor[]) => tf.sum(tf.mul(c.f(...args), weights)))(xs);
-      return [y, ...grads];
-    };
-    const expected = await on('cpu', run);
-    const actual = await on('webgpu', run);
-    actual.forEach((values, i) => expectClose(values, expected[i]!, `${c.label} ${i === 0 ? 'forward' : `d input ${i - 1}`}`));
-  }, 60_000);
+  it.each(cases)(
+    '$label: forward and gradients',
+    async (c) => {
+      const inputs = c.shapes.map((shape, i) => random(shape, 10 + i));
+      const run = (): Tensor[] => {
+        const xs = c.shapes.map((shape, i) => tf.tensor(inputs[i]!, shape));
+        const y = c.f(...xs);
+        const weights = tf.tensor(random(y.shape, 99), y.shape);
+        const grads = tf.grads((...args: Tensor[]) => tf.sum(tf.mul(c.f(...args), weights)))(xs);
+        return [y, ...grads];
+      };
+      const expected = await on('cpu', run);
+      const actual = await on('webgpu', run);
+      actual.forEach((values, i) =>
+        expectClose(values, expected[i]!, `${c.label} ${i === 0 ? 'forward' : `d input ${i - 1}`}`),
+      );
+    },
+    60_000,
+  );
 
   it('classification loss with class weights and focal term: value and logit gradients', async () => {
     const logits = random([4, 3], 3);
     const run = (): Tensor[] => {
-      const labels = tf.tensor1d([0, 2, 1, 2], 'int32') as Tensor1D;
-      const weights = tf.tensor1d([0.5, 1, 2]) as Tensor1D;
+      const labels = tf.tensor1d([0, 2, 1, 2], 'int32');
+      const weights = tf.tensor1d([0.5, 1, 2]);
       const loss = (l: Tensor): Scalar => classificationLoss(tf, l as Tensor2D, labels, weights, 2);
       const x = tf.tensor2d(logits, [4, 3]);
       return [loss(x), tf.grad(loss)(x)];
@@ -118,7 +149,12 @@ describe.skipIf(skip)('WebGPU kernels against the cpu backend', () => {
   it('augmentation (crop-and-resize shift, flip, brightness, contrast) matches for the same draws', async () => {
     const x = random([3, 8, 8, 3], 5).map((v) => (v + 1) / 2);
     const run = (): Tensor[] => [
-      augmentBatch(tf, tf.tensor4d(x, [3, 8, 8, 3]), { flipHorizontal: true, brightness: 0.1, contrast: 0.1, shift: 2 }, mulberry32(3)),
+      augmentBatch(
+        tf,
+        tf.tensor4d(x, [3, 8, 8, 3]),
+        { flipHorizontal: true, brightness: 0.1, contrast: 0.1, shift: 2 },
+        mulberry32(3),
+      ),
     ];
     expectClose((await on('webgpu', run))[0]!, (await on('cpu', run))[0]!, 'augmented batch');
   });
