@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { probeAdapter } from './webgpu-device';
 
 /** Debian's chromium package; override with LOUPE_SWIFTSHADER_ICD. */
 export const SWIFTSHADER_ICD = process.env.LOUPE_SWIFTSHADER_ICD ?? '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -18,4 +19,22 @@ export function useSwiftShader(): string | null {
   // The loader warns, and some drivers fail, without a runtime dir.
   process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'loupe-xdg-'));
   return null;
+}
+
+/**
+ * For test files: points WebGPU at SwiftShader and says why WebGPU tests cannot run here (null when they can): no
+ * ICD file, or Dawn finding no adapter through it (no Vulkan loader).
+ */
+export async function softwareGpuUnavailable(): Promise<string | null> {
+  const missing = useSwiftShader();
+  if (missing) return missing;
+  let adapter;
+  try {
+    adapter = await probeAdapter();
+  } catch (error) {
+    return `WebGPU could not load: ${(error as Error).message}`;
+  }
+  return adapter
+    ? null
+    : `Dawn found no adapter through ${SWIFTSHADER_ICD}: is the Vulkan loader installed (apt install libvulkan1)?`;
 }

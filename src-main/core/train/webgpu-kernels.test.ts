@@ -6,10 +6,10 @@ import type { Scalar, Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import { mulberry32 } from '../seeded-random';
 import { augmentBatch, classificationLoss, predictProbs, trainCnn, type CnnData } from './cnn-model';
 import { FACE_INPUT_SIZE, loadFaceFeatureExtractor } from './face-features';
-import { useSwiftShader } from './swiftshader';
+import { softwareGpuUnavailable } from './swiftshader';
 import { initBackend, type Tf, type TfBackend } from './tf-backend';
 
-const unavailable = useSwiftShader();
+const unavailable = await softwareGpuUnavailable();
 const skip = unavailable !== null && process.env.CI !== 'true';
 
 let tf: Tf;
@@ -23,7 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (!skip) await tf.setBackend('wasm');
+  if (gpu) await tf.setBackend('wasm');
 });
 
 function random(shape: number[], seed: number): Float32Array {
@@ -104,7 +104,7 @@ const cases: KernelCase[] = [
   { label: 'softmax', shapes: [[3, 6]], f: (x) => tf.softmax(x) },
 ];
 
-describe.skipIf(skip)('WebGPU kernels against the cpu backend', () => {
+describe.skipIf(skip)(`WebGPU kernels against the cpu backend${skip ? ` (skipped: ${unavailable})` : ''}`, () => {
   it('run on the SwiftShader adapter, reported as software', () => {
     expect(gpu.name).toBe('webgpu');
     expect(gpu.adapter?.software).toBe(true);

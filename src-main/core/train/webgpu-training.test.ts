@@ -11,12 +11,12 @@ import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
 import { importDataset } from '../import/import-job';
 import { trainCrossValidated } from './cross-validated-training';
 import { loadPredictions } from './run-store';
-import { SWIFTSHADER_ICD, useSwiftShader } from './swiftshader';
+import { softwareGpuUnavailable, SWIFTSHADER_ICD } from './swiftshader';
 import { collectTrainingData } from './training-data';
 import { planTrainingCrops } from './training-crops';
 import { currentWebGpuDevice, WebGpuFailure } from './webgpu-device';
 
-const unavailable = useSwiftShader();
+const unavailable = await softwareGpuUnavailable();
 const skip = unavailable !== null && process.env.CI !== 'true';
 
 let core: LoupeCore;
@@ -64,7 +64,7 @@ async function withIcd<T>(icd: string, f: () => Promise<T>): Promise<T> {
 const predictionCount = (runId: number): number =>
   (core.db.prepare('SELECT COUNT(*) AS n FROM run_predictions WHERE run_id = ?').get(runId) as { n: number }).n;
 
-describe.skipIf(skip)('training on WebGPU (SwiftShader)', () => {
+describe.skipIf(skip)(`training on WebGPU (SwiftShader)${skip ? ` (skipped: ${unavailable})` : ''}`, () => {
   it('gives out-of-fold probabilities close to the wasm run and records the adapter', async () => {
     const gpu = await train(full('webgpu'));
     expect(gpu.error).toBeNull();
