@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   };
 
   console.log(`training images/s, batch ${BATCH} (Adam; excludes warm-up batches)`);
-  for (const name of ['node-gpu', 'node', 'wasm', 'cpu'] as BackendName[]) {
+  for (const name of ['webgpu', 'node-gpu', 'node', 'wasm', 'cpu'] as BackendName[]) {
     let tf: Tf;
     try {
       ({ tf } = await initBackend(name));

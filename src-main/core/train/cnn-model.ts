@@ -53,6 +53,8 @@ export interface TrainOptions {
   seed?: number;
   signal?: AbortSignal;
   onBatch?: (progress: TrainProgress) => void;
+  /** Builds the network instead of buildCnn: benchmarks train other trainers' networks with the same loop. */
+  network?: (tf: Tf, shape: { h: number; w: number; c: number; k: number }) => Sequential;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function trainCnn(tf: Tf, data: CnnData, opts: TrainOptions): Promi
   const weights = opts.classWeights === 'balanced' ? balancedClassWeights(data.ys, k) : opts.classWeights;
   if (weights && weights.length !== k) throw new Error(`trainCnn: ${weights.length} class weights for ${k} classes`);
 
-  const model = buildCnn(tf, data, opts.seed ?? 1);
+  const model = opts.network ? opts.network(tf, data) : buildCnn(tf, data, opts.seed ?? 1);
   const optimizer = tf.train.adam(opts.lr);
   const vars = model.trainableWeights.map((v) => v.read() as Variable);
   const classWeights = weights ? tf.tensor1d(weights) : null;
