@@ -14,7 +14,6 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { predictProbs, trainCnn, type CnnData } from '../src-main/core/train/cnn-model';
 import { assignFolds, foldSplit } from '../src-main/core/train/cross-validation-folds';
-import { FACE_INPUT_SIZE, loadFaceFeatureExtractor } from '../src-main/core/train/face-features';
 import { useSwiftShader } from '../src-main/core/train/swiftshader';
 import { initBackend, type BackendName, type Tf, type TfBackend } from '../src-main/core/train/tf-backend';
 import { adapterLabel } from '../src-main/shared/gpu-adapter-label';
@@ -110,6 +109,8 @@ async function throughput(tf: Tf, data: CnnData, warmup: number, measured: numbe
 }
 
 async function faceFeatureRate(backend: TfBackend, images: number): Promise<number> {
+  // Loaded on use: face-api and sharp stay outside the GPU pack's bundle (bench/gpu/pack.sh), which then skips this.
+  const { FACE_INPUT_SIZE, loadFaceFeatureExtractor } = await import('../src-main/core/train/face-features');
   const extractor = await loadFaceFeatureExtractor(undefined, backend);
   try {
     const crop = Uint8Array.from({ length: FACE_INPUT_SIZE * FACE_INPUT_SIZE * 3 }, (_, i) => (i * 37) % 256);
@@ -220,4 +221,8 @@ async function main(): Promise<void> {
   if (args.json) console.log(JSON.stringify({ results }));
 }
 
-await main();
+// Not a top-level await: bench/gpu/pack.sh bundles this as CommonJS.
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -29,6 +29,7 @@ import { makeMaskDataset } from './datasets/synthetic-mask-dataset';
 import { closeInterruptedRuns, createRun, getRun, listRuns } from './train/run-store';
 import { runTraining } from './train/training-job';
 import { probeBackends } from './train/backend-probe';
+import { cancelledWorkersExited } from './jobs/worker-task';
 import { computeSuspects } from './review/suspects';
 import { acceptSuspect, keepSuspect } from './review/review-actions';
 import { exportImageList, importPredictions } from './review/external-predictions';
@@ -245,6 +246,8 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     },
     async close() {
       await jobs.stopAll();
+      // A cancelled training worker may be inside a GPU call; ending the process under it would abort it.
+      await cancelledWorkersExited();
       unsubscribeJobs();
       listeners.clear();
       db.close();

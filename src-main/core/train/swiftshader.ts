@@ -15,7 +15,9 @@ export const SWIFTSHADER_ICD = process.env.LOUPE_SWIFTSHADER_ICD ?? '/usr/lib/ch
  */
 export function useSwiftShader(): string | null {
   if (!existsSync(SWIFTSHADER_ICD)) return `no SwiftShader Vulkan driver at ${SWIFTSHADER_ICD} (apt install chromium)`;
+  // VK_DRIVER_FILES is the newer loaders' name and wins over VK_ICD_FILENAMES when both are set.
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  process.env.VK_DRIVER_FILES = SWIFTSHADER_ICD;
   // The loader warns, and some drivers fail, without a runtime dir.
   process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'loupe-xdg-'));
   return null;

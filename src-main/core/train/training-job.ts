@@ -58,6 +58,9 @@ export async function runTraining(
       request,
       {
         signal: ctx.signal,
+        // The worker may be inside Dawn (WebGPU); it stops itself at its next check. Half a minute covers the
+        // longest shader compilation seen on SwiftShader.
+        cancelGraceMs: 30_000,
         onProgress: (step) => {
           ctx.progress(
             step.phase === 'training' && step.task ? `training ${step.task}` : step.phase,

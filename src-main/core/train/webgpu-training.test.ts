@@ -53,11 +53,15 @@ async function train(settings: TrainSettings): Promise<RunDetail> {
 
 /** Runs `f` with the Vulkan loader pointed at `icd` (read by Dawn when a worker creates its instance). */
 async function withIcd<T>(icd: string, f: () => Promise<T>): Promise<T> {
-  process.env.VK_ICD_FILENAMES = icd;
+  const set = (file: string): void => {
+    process.env.VK_ICD_FILENAMES = file;
+    process.env.VK_DRIVER_FILES = file;
+  };
+  set(icd);
   try {
     return await f();
   } finally {
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    set(SWIFTSHADER_ICD);
   }
 }
 
@@ -85,6 +89,38 @@ describe.skipIf(skip)(`training on WebGPU (SwiftShader)${skip ? ` (skipped: ${un
     let maxDiff = 0;
     for (let i = 0; i < a.probs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.probs[i]! - b.probs[i]!));
     expect(maxDiff).toBeLessThan(1e-3);
+  }, 240_000);
+
+  it('quick mode runs the face networks on WebGPU and gets the features wasm computes', async () => {
+    const quick: TrainSettings = { ...full('webgpu', 2), mode: 'quick' };
+    const vectors = (): Map<number, Float32Array> =>
+      new Map(
+        (
+          core.db.prepare('SELECT image_id, vector FROM feature_cache').all() as { image_id: number; vector: Buffer }[]
+        ).map((r) => [
+          r.image_id,
+          new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength)),
+        ]),
+      );
+    core.db.prepare('DELETE FROM feature_cache').run();
+    const gpu = await train(quick);
+    expect(gpu.state).toBe('done');
+    expect(gpu.device?.backend).toBe('webgpu');
+    expect(gpu.device?.adapter?.software).toBe(true);
+    const onGpu = vectors();
+    expect(onGpu.size).toBe(42);
+
+    core.db.prepare('DELETE FROM feature_cache').run();
+    const wasm = await train({ ...quick, backend: 'wasm' });
+    expect(wasm.device).toEqual({ backend: 'wasm', adapter: null });
+    const onWasm = vectors();
+    let maxDiff = 0;
+    for (const [id, v] of onWasm) {
+      const g = onGpu.get(id)!;
+      for (let j = 0; j < v.length; j++) maxDiff = Math.max(maxDiff, Math.abs(v[j]! - g[j]!));
+    }
+    expect(onWasm.size).toBe(42);
+    expect(maxDiff).toBeLessThan(1e-2);
   }, 240_000);
 
   it('auto passes over a software adapter', async () => {
