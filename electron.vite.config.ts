@@ -13,7 +13,8 @@ export default defineConfig({
           'train-worker': resolve('src-main/core/train/train-worker.ts'),
           'suspects-worker': resolve('src-main/core/review/suspects-worker.ts'),
         },
-        external: ['better-sqlite3', 'sharp'],
+        // Native modules load their .node binaries from their own package directories.
+        external: ['better-sqlite3', 'sharp', 'webgpu'],
       },
     },
   },

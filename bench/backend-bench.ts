@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   };
 
   console.log(`training images/s, batch ${BATCH} (Adam; excludes warm-up batches)`);
-  for (const name of ['node-gpu', 'node', 'wasm', 'cpu'] as BackendName[]) {
+  for (const name of ['webgpu', 'node-gpu', 'node', 'wasm', 'cpu'] as BackendName[]) {
     let tf: Tf;
     try {
       ({ tf } = await initBackend(name));
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const model = await trainCnn(tf, train, { epochs: EPOCHS, batchSize: BATCH, lr: 1e-3, seed: 1 });
   const seconds = (performance.now() - t0) / 1000;
-  const probs = predictProbs(tf, model, heldOut.xs);
+  const probs = await predictProbs(tf, model, heldOut.xs);
   let correct = 0;
   for (let i = 0; i < heldOut.n; i++) {
     const row = probs.subarray(i * 10, i * 10 + 10);

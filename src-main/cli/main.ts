@@ -19,6 +19,7 @@ import { addImportPredictionsCommand } from './commands/import-predictions-comma
 import { addSuspectsCommand } from './commands/suspects-command';
 import { addServeCommand } from './commands/serve-command';
 import { addRankCommand } from './commands/rank-command';
+import { addBackendsCommand } from './commands/backends-command';
 
 export function buildProgram(): Command {
   const program = new Command('loupe')
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
     addSuspectsCommand,
     addServeCommand,
     addRankCommand,
+    addBackendsCommand,
   ]) {
     add(program);
   }

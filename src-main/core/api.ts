@@ -5,6 +5,7 @@ import type { ApiEvent, ApiEventName, ApiEvents, LoupeApi } from '../shared/api-
 import type { OpenOptions } from './db/open-database';
 import { openStore } from './db/sqlite-store';
 import { JobRunner } from './jobs/job-runner';
+import { cancelledWorkersExited } from './jobs/worker-task';
 import { cachePathsFor } from './cache-paths';
 import { resolveMediaFile, type MediaFile, type MediaKind } from './media-files';
 import type { ApiContext, CoreHost } from './api/api-context';
@@ -81,6 +82,8 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     mediaFile: (kind, imageId) => resolveMediaFile(store, cache, kind, imageId),
     async close() {
       await jobs.stopAll();
+      // A cancelled training worker may be inside a GPU call; ending the process under it would abort it.
+      await cancelledWorkersExited();
       if (heartbeat) clearInterval(heartbeat);
       unsubscribeJobs();
       listeners.clear();

@@ -73,7 +73,7 @@ export type LabelTarget = z.infer<typeof labelTarget>;
 
 export const trainMode = z.enum(['quick', 'full']);
 export type TrainMode = z.infer<typeof trainMode>;
-export const backendChoice = z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']);
+export const backendChoice = z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu', 'webgpu']);
 export type BackendChoice = z.infer<typeof backendChoice>;
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 
@@ -453,6 +453,26 @@ export interface RunSummary {
   crops: CropCounts | null;
   /** accuracy and macro F1 per task. */
   summary: Record<string, { accuracy: number; macroF1: number }>;
+  /** Where the run's tensor work ran, with the GPU adapter for WebGPU; absent for runs from before it was kept. */
+  device?: RunDevice | null;
+}
+
+/** A WebGPU adapter as Dawn describes it. `software`: an emulated GPU (SwiftShader), slower than wasm. */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  software: boolean;
+}
+
+/**
+ * The backend that ran a run's tensor work (full mode: the CNN; quick mode: the face networks, while the heads
+ * run on wasm) and, for WebGPU, the adapter it ran on.
+ */
+export interface RunDevice {
+  backend: BackendName;
+  adapter: GpuAdapterInfo | null;
 }
 
 /** How many images a run trained on each kind of region. */
@@ -475,6 +495,8 @@ export interface BackendInfo {
   name: BackendName;
   available: boolean;
   note: string;
+  /** WebGPU: the adapter Dawn found (null when none); absent for the other backends. */
+  adapter?: GpuAdapterInfo | null;
 }
 
 export interface TrainStarted {

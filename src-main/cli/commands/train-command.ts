@@ -8,6 +8,7 @@ import {
   type TrainCrop,
   type TrainMode,
 } from '../../shared/api-contract';
+import { runDeviceText } from '../../shared/gpu-adapter-label';
 import { checkedSettings, invoke, pickDataset, positiveInt, print, round, waitForJob, withCore } from '../cli-door';
 
 interface TrainOptions {
@@ -42,7 +43,10 @@ export function addTrainCommand(program: Command): void {
     )
     .option('--folds <k>', 'cross-validation folds (2–10)', positiveInt, 5)
     .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend (full mode)')
+      new Option(
+        '--backend <name>',
+        'TensorFlow.js backend for the CNN (full mode) or the face networks (quick mode); `loupe backends` lists them',
+      )
         .choices(backendChoice.options)
         .default('auto'),
     )
@@ -93,8 +97,9 @@ export function addTrainCommand(program: Command): void {
             crop_margin: run.settings.cropMargin,
             crops,
             metrics,
+            adapter: run.device?.adapter ?? null,
           },
-          `run ${run.id} (${run.mode}, ${run.backend}) in ${(run.seconds ?? 0).toFixed(1)} s\n` +
+          `run ${run.id} (${run.mode}, ${runDeviceText(run)}) in ${(run.seconds ?? 0).toFixed(1)} s\n` +
             (crops
               ? `  crops    ${crops.box} on a face box (margin ${run.settings.cropMargin}), ` +
                 `${crops.no_face + crops.no_box} on the default face region ` +

@@ -1,5 +1,5 @@
 import { createOwnedRun } from '../train/run-ownership';
-import { listBackends } from '../train/tf-backend';
+import { probeBackends } from '../train/backend-probe';
 import { runTraining } from '../train/training-job';
 import { collectSuspectInput, rankSuspectsOffThread } from '../review/suspects';
 import type { ApiArea, ApiContext } from './api-context';
@@ -26,7 +26,7 @@ export function trainApi({ store, cache, jobs, emit }: ApiContext): ApiArea<'tra
       });
       return Promise.resolve({ jobId, runId });
     },
-    'train.backends': () => Promise.resolve(listBackends()),
+    'train.backends': () => probeBackends(),
     'runs.list': ({ datasetId }) => Promise.resolve(store.runs.list(datasetId)),
     'runs.get': ({ runId }) => Promise.resolve(store.runs.get(runId)),
   };

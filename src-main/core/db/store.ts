@@ -21,6 +21,7 @@ import type {
   ImportProblem,
   ReviewStatus,
   RunDetail,
+  RunDevice,
   RunSummary,
   SettledSuspect,
   SubjectDetail,
@@ -389,6 +390,8 @@ export interface RunRepository {
   create(datasetId: number, mode: RunSummary['mode'], backend: string, settings: TrainSettings): number;
   recordCrops(runId: number, crops: CropCounts): void;
   setBackend(runId: number, backend: string): void;
+  /** Where the run's tensor work ran (the backend and, for WebGPU, the adapter), kept in its config JSON. */
+  recordDevice(runId: number, device: RunDevice): void;
   /** Predictions and the switch to 'done' in one transaction: a killed run never leaves half of them. */
   complete(
     runId: number,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runWorkerTask, workerUrl } from './worker-task';
+import { cancelledWorkersExited, runWorkerTask, workerUrl } from './worker-task';
 
 const url = workerUrl(new URL('../test-support/x.ts', import.meta.url).href, 'echo-worker');
 
@@ -21,13 +21,50 @@ describe('runWorkerTask', () => {
 
   it('stops a busy worker within a second of cancel', async () => {
     const controller = new AbortController();
-    const run = runWorkerTask(url, { mode: 'spin', value: 1 }, {
-      signal: controller.signal,
-      onProgress: () => setTimeout(() => controller.abort(new Error('cancelled by test')), 50),
-    });
+    const run = runWorkerTask(
+      url,
+      { mode: 'spin', value: 1 },
+      {
+        signal: controller.signal,
+        onProgress: () => setTimeout(() => controller.abort(new Error('cancelled by test')), 50),
+      },
+    );
     const started = Date.now();
     await expect(run).rejects.toThrow('cancelled by test');
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('with a grace period, asks the worker to stop, rejects at once, and reports when it has exited', async () => {
+    const controller = new AbortController();
+    const run = runWorkerTask(
+      url,
+      { mode: 'poll', value: 1 },
+      {
+        signal: controller.signal,
+        cancelGraceMs: 60_000,
+        onProgress: () => controller.abort(new Error('cancelled by test')),
+      },
+    );
+    await expect(run).rejects.toThrow('cancelled by test');
+    const started = Date.now();
+    await cancelledWorkersExited();
+    // It stopped on the message, long before the grace period would have terminated it.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('terminates a worker that ignores the cancel once the grace period is over', async () => {
+    const controller = new AbortController();
+    const run = runWorkerTask(
+      url,
+      { mode: 'spin', value: 1 },
+      {
+        signal: controller.signal,
+        cancelGraceMs: 100,
+        onProgress: () => controller.abort(new Error('cancelled by test')),
+      },
+    );
+    await expect(run).rejects.toThrow('cancelled by test');
+    await cancelledWorkersExited();
   });
 });
 

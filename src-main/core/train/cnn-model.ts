@@ -49,26 +49,45 @@ export interface TrainOptions {
   classWeights?: Float32Array | 'balanced';
   /** Focal loss exponent γ: (1 − p)^γ · cross-entropy; 0 (default) is plain cross-entropy. */
   focalGamma?: number;
-  /** Seeds shuffling and augmentation (weight initialisation stays tfjs's). */
+  /** Seeds shuffling, augmentation and the initial weights. */
   seed?: number;
   signal?: AbortSignal;
   onBatch?: (progress: TrainProgress) => void;
+  /** Builds the network instead of buildCnn: benchmarks train other trainers' networks with the same loop. */
+  network?: (tf: Tf, shape: { h: number; w: number; c: number; k: number }) => Sequential;
 }
 
-/** Builds the CNN for h×w×c inputs and k classes; its output is logits (softmax is applied by predictProbs). */
-export function buildCnn(tf: Tf, shape: { h: number; w: number; c: number; k: number }): Sequential {
+/**
+ * Builds the CNN for h×w×c inputs and k classes; its output is logits (softmax is applied by predictProbs). With a
+ * seed the initial weights are drawn from it (on the CPU, so every backend starts from the same weights).
+ */
+export function buildCnn(tf: Tf, shape: { h: number; w: number; c: number; k: number }, seed?: number): Sequential {
   const { h, w, c, k } = shape;
   const model = tf.sequential();
+  let layerSeed = seed ?? 0;
+  const init = (): { kernelInitializer?: ReturnType<Tf['initializers']['glorotUniform']> } =>
+    seed === undefined ? {} : { kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed++ }) };
   const conv = (filters: number, strides = 1): TF.layers.Layer =>
-    tf.layers.conv2d({ filters, kernelSize: 3, strides, padding: 'same', activation: 'relu' });
+    tf.layers.conv2d({ filters, kernelSize: 3, strides, padding: 'same', activation: 'relu', ...init() });
   const separable = (filters: number): TF.layers.Layer =>
-    tf.layers.separableConv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' });
+    tf.layers.separableConv2d({
+      filters,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      ...(seed === undefined
+        ? {}
+        : {
+            depthwiseInitializer: tf.initializers.glorotUniform({ seed: layerSeed++ }),
+            pointwiseInitializer: tf.initializers.glorotUniform({ seed: layerSeed++ }),
+          }),
+    });
   const pool = (): TF.layers.Layer => tf.layers.maxPooling2d({ poolSize: 2, strides: 2 });
   model.add(tf.layers.inputLayer({ inputShape: [h, w, c] }));
   if (Math.min(h, w) < 48) {
     // 28×28: conv16 → pool → conv32 → pool → dense 64, the shape of the classic MNIST CNNs.
     for (const layer of [conv(16), pool(), conv(32), pool(), tf.layers.flatten()]) model.add(layer);
-    model.add(tf.layers.dense({ units: 64, activation: 'relu' }));
+    model.add(tf.layers.dense({ units: 64, activation: 'relu', ...init() }));
   } else {
     // 64×64 or 96×96 crops: stride-2 stem, then halve the resolution while widening; global pooling.
     for (const layer of [conv(16, 2), pool(), conv(32), pool(), separable(64), pool(), separable(128)]) {
@@ -76,7 +95,7 @@ export function buildCnn(tf: Tf, shape: { h: number; w: number; c: number; k: nu
     }
     model.add(tf.layers.globalAveragePooling2d({}));
   }
-  model.add(tf.layers.dense({ units: k }));
+  model.add(tf.layers.dense({ units: k, ...init() }));
   return model;
 }
 
@@ -98,7 +117,7 @@ export async function trainCnn(tf: Tf, data: CnnData, opts: TrainOptions): Promi
   const weights = opts.classWeights === 'balanced' ? balancedClassWeights(data.ys, k) : opts.classWeights;
   if (weights && weights.length !== k) throw new Error(`trainCnn: ${weights.length} class weights for ${k} classes`);
 
-  const model = buildCnn(tf, data);
+  const model = opts.network ? opts.network(tf, data) : buildCnn(tf, data, opts.seed ?? 1);
   const optimizer = tf.train.adam(opts.lr);
   const vars = model.trainableWeights.map((v) => v.read() as Variable);
   const classWeights = weights ? tf.tensor1d(weights) : null;
@@ -152,8 +171,11 @@ export async function trainCnn(tf: Tf, data: CnnData, opts: TrainOptions): Promi
   }
 }
 
-/** Softmax probabilities, n × k row-major, computed in chunks so memory stays bounded. */
-export function predictProbs(tf: Tf, model: LayersModel, xs: Float32Array, chunk = 256): Float32Array {
+/**
+ * Softmax probabilities, n × k row-major, computed in chunks so memory stays bounded. Read asynchronously: WebGPU
+ * cannot read a GPU buffer synchronously without stalling.
+ */
+export async function predictProbs(tf: Tf, model: LayersModel, xs: Float32Array, chunk = 256): Promise<Float32Array> {
   const [, h, w, c] = model.inputs[0]!.shape as [null, number, number, number];
   const pixels = h * w * c;
   const n = xs.length / pixels;
@@ -167,8 +189,11 @@ export function predictProbs(tf: Tf, model: LayersModel, xs: Float32Array, chunk
         model.predict(tf.tensor4d(xs.subarray(start * pixels, (start + size) * pixels), [size, h, w, c])) as Tensor2D,
       ),
     );
-    out.set(probs.dataSync(), start * k);
-    probs.dispose();
+    try {
+      out.set(await probs.data(), start * k);
+    } finally {
+      probs.dispose();
+    }
   }
   return out;
 }
@@ -205,20 +230,29 @@ export function balancedClassWeights(ys: Int32Array, k: number): Float32Array {
  * Random per-image augmentation of a [b, h, w, c] batch in [0, 1]. Parameters come from `random` so runs can be
  * repeated; the returned tensor is new and `x` is left alone.
  */
+/** How far inside the pixel grid augmentBatch's shift boxes sample, in pixels. */
+const EDGE = 1e-3;
+
 export function augmentBatch(tf: Tf, x: Tensor4D, opts: AugmentOptions, random: () => number = Math.random): Tensor4D {
   const [b, h, w] = x.shape;
   const uniform = (scale: number): Float32Array => Float32Array.from({ length: b }, () => (random() * 2 - 1) * scale);
   return tf.tidy(() => {
     let out: Tensor4D = x;
     if (opts.shift && opts.shift > 0 && h > 1 && w > 1) {
-      // cropAndResize with boxes shifted by whole pixels samples exactly on the pixel grid, so bilinear
-      // interpolation copies pixels; samples outside the image take the extrapolation value, 0.
+      // cropAndResize with boxes shifted by whole pixels, sampling the nearest pixel, copies pixels; samples outside
+      // the image take the extrapolation value, 0. The boxes sit EDGE pixels inside the shifted grid: a sample exactly
+      // on the image's last row is inside or outside by float rounding, which differs between backends (cpu
+      // computes the position in float64, WebGPU in float32).
       const s = Math.floor(opts.shift);
       const boxes = new Float32Array(b * 4);
+      const box = (d: number, size: number): [number, number] => [
+        (d + EDGE) / (size - 1),
+        (d + size - 1 - EDGE) / (size - 1),
+      ];
       for (let i = 0; i < b; i++) {
-        const dy = Math.floor(random() * (2 * s + 1)) - s;
-        const dx = Math.floor(random() * (2 * s + 1)) - s;
-        boxes.set([dy / (h - 1), dx / (w - 1), (dy + h - 1) / (h - 1), (dx + w - 1) / (w - 1)], i * 4);
+        const [y1, y2] = box(Math.floor(random() * (2 * s + 1)) - s, h);
+        const [x1, x2] = box(Math.floor(random() * (2 * s + 1)) - s, w);
+        boxes.set([y1, x1, y2, x2], i * 4);
       }
       const indices = Int32Array.from({ length: b }, (_, i) => i);
       out = tf.image.cropAndResize(
@@ -226,7 +260,7 @@ export function augmentBatch(tf: Tf, x: Tensor4D, opts: AugmentOptions, random: 
         tf.tensor2d(boxes, [b, 4]),
         tf.tensor1d(indices, 'int32'),
         [h, w],
-        'bilinear',
+        'nearest',
         0,
       );
     }

@@ -1,7 +1,7 @@
 // One cross-validated run: every image gets probabilities from a model that never saw it (nor, for the
 // competition layout, any other photo of the same person). Runs inside the training worker; it reads image files
 // and its own caches but never the store — the caller writes the results.
-import type { TaskMetrics, TrainSettings } from '../../shared/api-contract';
+import type { RunDevice, TaskMetrics, TrainSettings } from '../../shared/api-contract';
 import { MASK_CLASS_NAMES } from '../../shared/label-schema';
 import { classificationReport, argmaxRows } from './classification-metrics';
 import { assignFolds, foldSplit } from './cross-validation-folds';
@@ -10,10 +10,11 @@ import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
 import { QUICK_HEAD_OPTIONS, type HeadOptions } from './softmax-head';
 import { outOfFoldHeadProbs } from './out-of-fold-heads';
 import { loadOrBuildTensors, tensorCacheKey, type TensorInput, type TensorShape } from './tensor-cache';
-import { initBackend, type BackendName } from './tf-backend';
+import { initBackend, type BackendName, type BackendRequest, type TfBackend } from './tf-backend';
 import type { TrainingData } from './training-data';
 import type { TrainingCropPlan } from './training-crops';
 import { FACE_FEATURE_DIM, loadFaceFeatureExtractor } from './face-features';
+import { throwIfWebGpuFailed, webGpuFailure, WebGpuFailure } from './webgpu-device';
 
 export interface TrainingRequest {
   data: TrainingData;
@@ -36,10 +37,14 @@ export interface TrainingStep {
   macroF1: number | null;
   done: number;
   total: number;
+  /** Sent once, when the backend of the run's tensor work has started. */
+  device?: RunDevice;
 }
 
 export interface TrainingOutcome {
   backend: BackendName;
+  /** `backend` with its GPU adapter, when it is WebGPU. */
+  device: RunDevice;
   folds: Int32Array;
   /** Per task: row-major n × k out-of-fold probabilities, rows in `data` order. */
   predictions: { task: string; k: number; probs: Float32Array; given: Int32Array }[];
@@ -66,7 +71,37 @@ export function inputShape(kind: TrainingData['kind'], mode: TrainSettings['mode
   return { width: 28, height: 28, channels: 1 };
 }
 
+/**
+ * Full mode trains on the requested backend (auto: the whole chain); quick mode runs the face networks on WebGPU
+ * when asked or when auto finds a hardware adapter, else on wasm, and its heads always on wasm (softmax-head.ts).
+ * A lost GPU device or a GPU error ends the run with that reason rather than with the read that failed after it.
+ */
 export async function trainCrossValidated(
+  request: TrainingRequest,
+  onStep: (step: TrainingStep) => void,
+  signal?: AbortSignal,
+): Promise<TrainingOutcome> {
+  try {
+    return await crossValidate(request, onStep, signal);
+  } catch (error) {
+    const gpuFailure = webGpuFailure();
+    if (gpuFailure && !signal?.aborted && !(error instanceof WebGpuFailure)) throw new WebGpuFailure(gpuFailure);
+    throw error;
+  }
+}
+
+/** The backend for quick mode's face networks: WebGPU when named or found on real hardware, else wasm. */
+export function featureBackendRequest(requested: BackendRequest): {
+  request: BackendRequest;
+  candidates: BackendName[];
+} {
+  if (requested === 'webgpu') return { request: 'webgpu', candidates: ['webgpu'] };
+  return requested === 'auto'
+    ? { request: 'auto', candidates: ['webgpu', 'wasm'] }
+    : { request: 'wasm', candidates: ['wasm'] };
+}
+
+async function crossValidate(
   request: TrainingRequest,
   onStep: (step: TrainingStep) => void,
   signal?: AbortSignal,
@@ -99,7 +134,11 @@ export async function trainCrossValidated(
   // One model per fold predicts every task: quick mode trains a head per task on frozen features; full mode one
   // CNN on the class (competition layout) whose probabilities are summed into each task's.
   const taskProbs = data.tasks.map((t) => new Float32Array(n * t.classNames.length));
-  let backend: TrainingOutcome['backend'];
+  let device: RunDevice = { backend: 'wasm', adapter: null };
+  const started = (tb: TfBackend): void => {
+    device = { backend: tb.name, adapter: tb.adapter };
+    onStep({ ...idle(settings.mode === 'quick' ? 'features' : 'training', k), done: 0, total: n, device });
+  };
   let newFaceFeatures: TrainingOutcome['newFaceFeatures'] = null;
   if (settings.mode === 'quick') {
     onStep({ ...idle('features', k), done: 0, total: n });
@@ -110,6 +149,7 @@ export async function trainCrossValidated(
             tensors.pixels,
             shape,
             (done) => onStep({ ...idle('features', k), done, total: n }),
+            started,
             signal,
           ).then((face) => {
             newFaceFeatures = face.computed;
@@ -131,10 +171,10 @@ export async function trainCrossValidated(
       (step) => onStep({ phase: 'training', folds: k, ...step }),
     );
     probs.forEach((p, t) => taskProbs[t]!.set(p));
-    backend = 'wasm'; // the heads' matrix products (softmax-head.ts)
   } else {
-    const { tf, name } = await initBackend(settings.backend);
-    backend = name;
+    const chosen = await initBackend(settings.backend);
+    const { tf } = chosen;
+    started(chosen);
     const target = data.stratify;
     const classes = data.kind === 'mask' ? MASK_CLASS_NAMES.length : data.tasks[0]!.classNames.length;
     const pixelsPerImage = shape.width * shape.height * shape.channels;
@@ -172,7 +212,8 @@ export async function trainCrossValidated(
           classWeights: data.kind === 'mask' ? 'balanced' : undefined,
           seed: settings.seed + fold,
           signal,
-          onBatch: (p) =>
+          onBatch: (p) => {
+            throwIfWebGpuFailed();
             onStep({
               phase: 'training',
               task: null,
@@ -184,11 +225,12 @@ export async function trainCrossValidated(
               macroF1: null,
               done: fold * epochs + p.epoch,
               total: k * epochs,
-            }),
+            });
+          },
         },
       );
-      const probs = predictProbs(tf, model, toFloat(split.testIdx));
-      model.dispose();
+      const probs = await predictProbs(tf, model, toFloat(split.testIdx)).finally(() => model.dispose());
+      throwIfWebGpuFailed();
       spreadClassProbs(data, probs, classes, split.testIdx, taskProbs);
       const held = Int32Array.from(split.testIdx, (row) => target[row]!);
       const f1 = classificationReport(held, argmaxRows(probs, classes), classes).macroF1;
@@ -220,7 +262,7 @@ export async function trainCrossValidated(
     const names = p.task === 'class' ? [...MASK_CLASS_NAMES] : data.tasks.find((t) => t.name === p.task)!.classNames;
     metrics[p.task] = taskMetrics(names, p.given, p.probs, folds, k);
   }
-  return { backend, folds, predictions, metrics, unreadable: tensors.failed, newFaceFeatures };
+  return { backend: device.backend, device, folds, predictions, metrics, unreadable: tensors.failed, newFaceFeatures };
 }
 
 /**
@@ -232,6 +274,7 @@ async function faceFeatures(
   pixels: Uint8Array,
   shape: TensorShape,
   onDone: (done: number) => void,
+  onStarted: (backend: TfBackend) => void,
   signal?: AbortSignal,
 ): Promise<{ features: Float32Array; dim: number; computed: TrainingOutcome['newFaceFeatures'] }> {
   const { data } = request;
@@ -248,11 +291,15 @@ async function faceFeatures(
   }
   let computed: TrainingOutcome['newFaceFeatures'] = null;
   if (missing.length > 0) {
-    const extractor = await loadFaceFeatureExtractor();
+    const choice = featureBackendRequest(request.settings.backend);
+    const backend = await initBackend(choice.request, { candidates: choice.candidates });
+    onStarted(backend);
+    const extractor = await loadFaceFeatureExtractor(undefined, backend);
     const done: number[] = [];
     try {
       for (const i of missing) {
         signal?.throwIfAborted();
+        throwIfWebGpuFailed();
         try {
           const vector = await extractor.fromCrop(data.paths[i]!, request.crops.face[i]!);
           face.set(vector, i * FACE_FEATURE_DIM);

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodeForModel } from '../media/image-decoder';
 import { initBackend } from './tf-backend';
-import type { Tf } from './tf-backend';
+import type { Tf, TfBackend } from './tf-backend';
 import { defaultFaceSquare } from '../../shared/face-region';
 
 export interface FaceRegion {
@@ -80,15 +80,21 @@ export function faceModelDir(): string {
 }
 
 /**
- * Loads both networks. face-api's node-wasm build runs on @tensorflow/tfjs (not tfjs-node), so the wasm backend
- * is initialised here; with tfjs-node present, face-api.node.js with its tf would be the faster pairing.
+ * Loads both networks. face-api's node-wasm build runs on @tensorflow/tfjs (not tfjs-node), so it runs on a backend
+ * of that copy: wasm unless the caller started WebGPU (the training worker, when WebGPU was chosen or found).
  */
-export async function loadFaceFeatureExtractor(modelDir: string = faceModelDir()): Promise<FaceFeatureExtractor> {
+export async function loadFaceFeatureExtractor(
+  modelDir: string = faceModelDir(),
+  backend?: TfBackend,
+): Promise<FaceFeatureExtractor> {
   const require = createRequire(import.meta.url);
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   const { tf } = faceapi;
-  await initBackend('wasm');
-  if (tf.getBackend() !== 'wasm') throw new Error('face-api resolved a different copy of @tensorflow/tfjs');
+  const name = backend?.name ?? 'wasm';
+  if (name !== 'wasm' && name !== 'webgpu') throw new Error(`face features run on wasm or webgpu, not ${name}`);
+  if (!backend) await initBackend('wasm');
+  else await tf.setBackend(name);
+  if (tf.getBackend() !== name) throw new Error('face-api resolved a different copy of @tensorflow/tfjs');
   const { ageGenderNet, faceRecognitionNet } = faceapi.nets;
   await ageGenderNet.loadFromDisk(modelDir);
   await faceRecognitionNet.loadFromDisk(modelDir);

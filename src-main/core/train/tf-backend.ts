@@ -1,4 +1,5 @@
-// Picks the fastest TensorFlow.js backend this machine has: tfjs-node-gpu → tfjs-node → wasm → cpu.
+// Picks the fastest TensorFlow.js backend this machine has: WebGPU on a hardware adapter → tfjs-node-gpu →
+// tfjs-node → wasm → cpu. WebGPU (webgpu-device.ts) works with any vendor's Vulkan, D3D12 or Metal driver.
 // tfjs-node(-gpu) are optional, not dependencies: they download libtensorflow at install time and are
 // platform-specific, so they are loaded by a dynamic import of a name held in a variable (neither tsc nor the
 // bundler tries to resolve it) and skipped when absent. They bring their own copy of @tensorflow/tfjs, so callers
@@ -7,16 +8,28 @@ import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendInfo, GpuAdapterInfo } from '../../shared/api-contract';
 import { registerWasmGradientKernels } from './wasm-gradient-kernels';
+import { adapterLabel } from '../../shared/gpu-adapter-label';
+import { probeAdapter, startWebGpu } from './webgpu-device';
 
 export type Tf = typeof tfjs;
-export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export type BackendName = 'webgpu' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
 
 export interface TfBackend {
   name: BackendName;
   tf: Tf;
+  /** The GPU adapter when `name` is 'webgpu', else null. */
+  adapter: GpuAdapterInfo | null;
 }
+
+export interface InitOptions {
+  /** What 'auto' tries, in order (default: the whole chain). */
+  candidates?: readonly BackendName[];
+}
+
+export const AUTO_ORDER: readonly BackendName[] = ['webgpu', 'node-gpu', 'node', 'wasm', 'cpu'];
 
 const NODE_PACKAGES = { 'node-gpu': '@tensorflow/tfjs-node-gpu', node: '@tensorflow/tfjs-node' } as const;
 
@@ -32,13 +45,14 @@ const INSTALL_HINT: Record<'node-gpu' | 'node', string> = {
 /**
  * Initialises and selects a backend. 'auto' takes the first that loads; naming one that cannot load throws.
  * The wasm backend gets the convolution gradient kernels it lacks, so every backend returned can train CNNs.
+ * 'auto' passes over a software WebGPU adapter (SwiftShader); naming 'webgpu' accepts one.
  */
-export async function initBackend(requested: BackendRequest = 'auto'): Promise<TfBackend> {
-  const order: BackendName[] = requested === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [requested];
+export async function initBackend(requested: BackendRequest = 'auto', options: InitOptions = {}): Promise<TfBackend> {
+  const order = requested === 'auto' ? (options.candidates ?? AUTO_ORDER) : [requested];
   const failures: string[] = [];
   for (const name of order) {
     try {
-      return await tryBackend(name);
+      return await tryBackend(name, requested === name);
     } catch (error) {
       if (requested !== 'auto') throw error;
       failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -47,14 +61,18 @@ export async function initBackend(requested: BackendRequest = 'auto'): Promise<T
   throw new Error(`no TensorFlow.js backend could start:\n${failures.join('\n')}`);
 }
 
-async function tryBackend(name: BackendName): Promise<TfBackend> {
+async function tryBackend(name: BackendName, named: boolean): Promise<TfBackend> {
+  if (name === 'webgpu') {
+    const adapter = await startWebGpu(tfjs, named);
+    return { name, tf: tfjs, adapter };
+  }
   if (name === 'node-gpu' || name === 'node') {
     const tf = await importNodeBinding(name);
     // Both packages register their backend as 'tensorflow'; the GPU one falls back to the CPU silently when CUDA
     // libraries are missing (it only logs), which is still the native build and far faster than wasm.
     if (!(await tf.setBackend('tensorflow')))
       throw new Error(`${NODE_PACKAGES[name]} loaded but its backend did not start`);
-    return { name, tf };
+    return { name, tf, adapter: null };
   }
   if (name === 'wasm') {
     setWasmPathsOnce();
@@ -62,7 +80,7 @@ async function tryBackend(name: BackendName): Promise<TfBackend> {
   }
   if (!(await tfjs.setBackend(name))) throw new Error(`the ${name} backend did not start`);
   await tfjs.ready();
-  return { name, tf: tfjs };
+  return { name, tf: tfjs, adapter: null };
 }
 
 async function importNodeBinding(name: 'node-gpu' | 'node'): Promise<Tf> {
@@ -102,8 +120,11 @@ export function wasmBinaryDir(): string {
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 }
 
-/** What the settings screen lists: each backend, whether it can load here, and why not. Loads nothing. */
-export function listBackends(): { name: BackendName; available: boolean; note: string }[] {
+/**
+ * What the settings screen and `loupe backends` list: each backend, whether it can load here, and why not. Loads
+ * no TensorFlow backend; for WebGPU it asks Dawn for an adapter (no device is created).
+ */
+export async function listBackends(): Promise<BackendInfo[]> {
   const require = createRequire(import.meta.url);
   const installed = (pkg: string): boolean => {
     try {
@@ -114,6 +135,7 @@ export function listBackends(): { name: BackendName; available: boolean; note: s
     }
   };
   return [
+    await webGpuInfo(),
     ...(['node-gpu', 'node'] as const).map((name) => {
       const available = installed(NODE_PACKAGES[name]);
       return {
@@ -129,4 +151,27 @@ export function listBackends(): { name: BackendName; available: boolean; note: s
     },
     { name: 'cpu', available: true, note: 'plain JavaScript; slow, for checking results' },
   ];
+}
+
+async function webGpuInfo(): Promise<BackendInfo> {
+  try {
+    const adapter = await probeAdapter();
+    if (!adapter)
+      return {
+        name: 'webgpu',
+        available: false,
+        adapter,
+        note: 'no GPU adapter (needs a Vulkan, D3D12 or Metal driver)',
+      };
+    return {
+      name: 'webgpu',
+      available: true,
+      adapter,
+      note: adapter.software
+        ? `${adapterLabel(adapter)}: emulated on the CPU, slower than wasm; auto skips it`
+        : `GPU: ${adapterLabel(adapter)}`,
+    };
+  } catch (error) {
+    return { name: 'webgpu', available: false, adapter: null, note: (error as Error).message };
+  }
 }

@@ -1,14 +1,42 @@
-// The training worker's entry: one cross-validated run per worker, progress posted back as it goes.
+// The training worker's entry: one cross-validated run per worker, progress posted back as it goes. The worker
+// owns the GPU: a WebGPU device is created here, never on the thread that answers the UI, and so is the adapter
+// probe behind the backends list.
 import { parentPort } from 'node:worker_threads';
+import type { CANCEL_MESSAGE } from '../jobs/worker-task';
 import { trainCrossValidated, type TrainingRequest } from './cross-validated-training';
+import { listBackends } from './tf-backend';
 
-parentPort?.once('message', (request: TrainingRequest) => {
-  trainCrossValidated(request, (step) => parentPort?.postMessage({ type: 'progress', progress: step })).then(
-    (outcome) => {
-      const buffers = outcome.predictions.map((p) => p.probs.buffer as ArrayBuffer);
-      parentPort?.postMessage({ type: 'result', result: outcome }, buffers);
-    },
-    (error: unknown) =>
-      parentPort?.postMessage({ type: 'error', error: error instanceof Error ? error.message : String(error) }),
-  );
+export type TrainWorkerRequest = TrainingRequest | { kind: 'list-backends' };
+
+const fail = (error: unknown): void =>
+  parentPort?.postMessage({ type: 'error', error: error instanceof Error ? error.message : String(error) });
+
+// Cancellation is cooperative (training-job.ts passes cancelGraceMs): the run stops at its next check, between
+// batches or images, never inside a Dawn call, where terminating the thread would abort the process.
+const controller = new AbortController();
+let started = false;
+
+parentPort?.on('message', (message: TrainWorkerRequest | typeof CANCEL_MESSAGE) => {
+  if ('type' in message) {
+    controller.abort(new Error('cancelled'));
+    return;
+  }
+  if (started) return;
+  started = true;
+  run(message);
 });
+
+function run(request: TrainWorkerRequest): void {
+  if ('kind' in request) {
+    listBackends().then((result) => parentPort?.postMessage({ type: 'result', result }), fail);
+    return;
+  }
+  trainCrossValidated(
+    request,
+    (step) => parentPort?.postMessage({ type: 'progress', progress: step }),
+    controller.signal,
+  ).then((outcome) => {
+    const buffers = outcome.predictions.map((p) => p.probs.buffer as ArrayBuffer);
+    parentPort?.postMessage({ type: 'result', result: outcome }, buffers);
+  }, fail);
+}

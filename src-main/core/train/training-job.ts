@@ -54,22 +54,27 @@ export async function runTraining(
       store.runs.setBackend(runId, 'wasm');
       hooks.onBackend?.('wasm');
     }
-    let backendReported = settings.mode === 'quick';
+    // The worker says where the tensor work runs once its backend has started (WebGPU: with the adapter).
+    let backendReported = false;
     const startedTraining = { at: 0, done: 0 };
     const outcome = await runWorkerTask<TrainingRequest, TrainingStep, TrainingOutcome>(
       workerUrl(import.meta.url, 'train-worker'),
       request,
       {
         signal: ctx.signal,
+        // The worker may be inside Dawn (WebGPU); it stops itself at its next check. Half a minute covers the
+        // longest shader compilation seen on SwiftShader.
+        cancelGraceMs: 30_000,
         onProgress: (step) => {
           ctx.progress(
             step.phase === 'training' && step.task ? `training ${step.task}` : step.phase,
             step.done,
             step.total,
           );
-          if (step.phase === 'training' && !backendReported) {
+          if (step.device && !backendReported) {
             backendReported = true;
-            hooks.onBackend?.(settings.backend);
+            store.runs.recordDevice(runId, step.device);
+            hooks.onBackend?.(step.device.backend);
           }
           if (step.phase === 'training' && startedTraining.at === 0)
             Object.assign(startedTraining, { at: performance.now(), done: step.done });
@@ -91,7 +96,7 @@ export async function runTraining(
         },
       },
     );
-    store.runs.setBackend(runId, outcome.backend);
+    store.runs.recordDevice(runId, outcome.device);
     if (outcome.newFaceFeatures) writeFaceCache(store, data, crops, outcome.newFaceFeatures);
     const predictions = outcome.predictions.map((p) => ({
       task: p.task,

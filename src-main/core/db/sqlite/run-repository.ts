@@ -1,4 +1,11 @@
-import type { CropCounts, RunDetail, RunSummary, TaskMetrics, TrainSettings } from '../../../shared/api-contract';
+import type {
+  CropCounts,
+  RunDetail,
+  RunDevice,
+  RunSummary,
+  TaskMetrics,
+  TrainSettings,
+} from '../../../shared/api-contract';
 import { ApiFailure } from '../../api-failure';
 import type { RunOwner, RunRepository, TaskPredictions } from '../store';
 import type { Statements } from './statements';
@@ -26,7 +33,11 @@ function argmax(probs: Float32Array, offset: number, k: number): number {
 
 function toSummary(row: RunRow): RunSummary {
   const metrics = row.metrics ? (JSON.parse(row.metrics) as Record<string, TaskMetrics>) : {};
-  const { crops = null, ...stored } = JSON.parse(row.config) as Partial<TrainSettings> & { crops?: CropCounts };
+  const {
+    crops = null,
+    device = null,
+    ...stored
+  } = JSON.parse(row.config) as Partial<TrainSettings> & { crops?: CropCounts; device?: RunDevice };
   return {
     id: row.id,
     datasetId: row.dataset_id,
@@ -39,6 +50,7 @@ function toSummary(row: RunRow): RunSummary {
     // Runs from before the crop mode existed cropped to boxes where there were any: 'face-box'.
     settings: { crop: 'face-box', ...stored } as TrainSettings,
     crops,
+    device,
     summary: Object.fromEntries(
       Object.entries(metrics).map(([task, m]) => [task, { accuracy: m.accuracy, macroF1: m.macroF1 }]),
     ),
@@ -63,6 +75,15 @@ export class SqliteRunRepository implements RunRepository {
     this.sql.run(
       `UPDATE training_runs SET config = json_set(config, '$.crops', json(?)) WHERE id = ?`,
       JSON.stringify(crops),
+      runId,
+    );
+  }
+
+  recordDevice(runId: number, device: RunDevice): void {
+    this.sql.run(
+      `UPDATE training_runs SET backend = ?, config = json_set(config, '$.device', json(?)) WHERE id = ?`,
+      device.backend,
+      JSON.stringify(device),
       runId,
     );
   }
