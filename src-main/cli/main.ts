@@ -24,6 +24,7 @@ import { importDataset } from '../core/import/import-job';
 import { findImageByPath, findSubjectByKey, listDatasetRecords } from '../core/db/dataset-queries';
 import { ApiFailure } from '../core/api-failure';
 import { defaultRendererDir, startServer } from '../server/http-server';
+import { ensureRendererBuilt } from '../server/renderer-build';
 import { parseAssignment } from './parse-assignment';
 import { createProgressPrinter } from './progress-printer';
 import { addRankCommand } from './rank-command';
@@ -556,7 +557,7 @@ export function buildProgram(): Command {
         core,
         host: opts.host,
         port: opts.port,
-        rendererDir: defaultRendererDir(here),
+        rendererDir: await ensureRendererBuilt(defaultRendererDir(here)),
       });
       process.stdout.write(`${running.url}\n`);
       if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
