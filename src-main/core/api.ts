@@ -15,6 +15,7 @@ import {
   summarize,
 } from './db/dataset-queries';
 import { listHistory, redo, setLabel, undo } from './history/label-history';
+import { historyStatus } from './db/history-status-queries';
 import { addBox, deleteBox, updateBox } from './boxes/box-edits';
 import { importBoxesCsv } from './boxes/box-csv-import';
 import { imagesOfBoxAction } from './boxes/box-history';
@@ -174,6 +175,7 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
     },
     'detect.summary': ({ datasetId }) => Promise.resolve(detectSummary(db, datasetId)),
     'history.list': ({ datasetId, limit }) => Promise.resolve(listHistory(db, datasetId, limit)),
+    'history.status': ({ datasetId }) => Promise.resolve(historyStatus(db, datasetId)),
     'history.undo': ({ datasetId }) => {
       const { action } = undo(db, datasetId);
       if (action?.boxChanges) emitBoxAction(datasetId, action.actionId, 'undo');

@@ -139,6 +139,7 @@ export const apiArgSchemas = {
   'history.list': z.object({ datasetId: id, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
   'history.undo': z.object({ datasetId: id }).strict(),
   'history.redo': z.object({ datasetId: id }).strict(),
+  'history.status': z.object({ datasetId: id }).strict(),
   'export.run': z.object({ datasetId: id, outDir: z.string().min(1).max(4096) }).strict(),
   'train.start': z.object({ datasetId: id, settings: trainSettings.prefault({}) }).strict(),
   'train.backends': z.object({}).strict(),
@@ -349,6 +350,14 @@ export interface HistoryEntry {
   boxChanges: number;
 }
 
+/** What Undo and Redo would do now: the description of the action each would take back or bring back. */
+export interface HistoryStatus {
+  canUndo: boolean;
+  canRedo: boolean;
+  undo: string | null;
+  redo: string | null;
+}
+
 export interface LabelSetResult {
   actionId: number | null;
   /** Images whose effective labels changed (7 for a person-level field in the competition layout). */
@@ -523,6 +532,7 @@ export interface ApiResults {
   'history.list': HistoryEntry[];
   'history.undo': UndoResult;
   'history.redo': UndoResult;
+  'history.status': HistoryStatus;
   'export.run': ExportResult;
   'train.start': TrainStarted;
   'train.backends': BackendInfo[];

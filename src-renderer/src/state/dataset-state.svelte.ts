@@ -101,7 +101,7 @@ export class DatasetState {
     if (result.changes.length > 0) {
       this.#labelsChanged();
       const what = changeValueText(field, value, dataset.labelNames);
-      toasts.info(`${field} → ${what} (${plural(result.imagesChanged, 'image')} changed)`);
+      toasts.info(`${field} → ${what} (${plural(result.imagesChanged, 'image')} changed)`, { undoable: true });
     }
     return result;
   }
