@@ -86,7 +86,7 @@ test.afterAll(async () => {
 
 /** Images decoded, so a screenshot and a layout measurement see the page as a person does. */
 async function settle(page: Page): Promise<void> {
-  await page.waitForFunction(() => [...document.images].every((img) => img.complete));
+  await page.waitForFunction('[...document.images].every((img) => img.complete)');
 }
 
 interface ShellScroll {
@@ -97,16 +97,16 @@ interface ShellScroll {
 }
 
 async function shellScroll(page: Page): Promise<ShellScroll> {
-  return page.evaluate(() => {
+  // overflow: how far the page's content reaches below the window; anything > 0 is a page-level scroll waiting.
+  return page.evaluate<ShellScroll>(`(() => {
     const root = document.scrollingElement ?? document.documentElement;
     return {
       scrollY: window.scrollY,
       rootScrollTop: root.scrollTop,
       appTop: document.querySelector('.app')?.getBoundingClientRect().top ?? NaN,
-      // How far the page's content reaches below the window: anything > 0 is a page-level scroll waiting to happen.
       overflow: root.scrollHeight - window.innerHeight,
     };
-  });
+  })()`);
 }
 
 async function expectShellFixed(page: Page, label: string): Promise<void> {
@@ -128,20 +128,29 @@ interface Rect {
   bottom: number;
 }
 
+interface ReviewCardLayout {
+  buttons: Rect[];
+  evidence: Rect[];
+  covered: number;
+  accept: Rect | null;
+  viewport: { width: number; height: number };
+}
+
 function overlaps(a: Rect, b: Rect): boolean {
   return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 }
 
 async function expectReviewCardFits(page: Page, label: string): Promise<void> {
-  const measured = await page.evaluate(() => {
-    const rect = (el: Element): Rect => {
+  const measured = await page.evaluate<ReviewCardLayout>(`(() => {
+    const rect = (el) => {
       const r = el.getBoundingClientRect();
       return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
     };
-    const buttons = [...document.querySelectorAll('[data-testid="suspect"] .decide button')].map(rect);
-    const evidence = [...document.querySelectorAll('[data-testid="suspect"] .evidence li > *')].map(rect);
+    const card = '[data-testid="suspect"]';
+    const buttons = [...document.querySelectorAll(card + ' .decide button')].map(rect);
+    const evidence = [...document.querySelectorAll(card + ' .evidence li > *')].map(rect);
     // Whatever is painted at the centre of each percentage must be the percentage itself (or inside it).
-    const covered = [...document.querySelectorAll('[data-testid="suspect"] .evidence .value')].filter((el) => {
+    const covered = [...document.querySelectorAll(card + ' .evidence .value')].filter((el) => {
       const r = el.getBoundingClientRect();
       const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
       return !top || !el.contains(top);
@@ -154,7 +163,7 @@ async function expectReviewCardFits(page: Page, label: string): Promise<void> {
       accept: accept ? rect(accept) : null,
       viewport: { width: window.innerWidth, height: window.innerHeight },
     };
-  });
+  })()`);
   expect.soft(measured.evidence.length, label).toBeGreaterThan(0);
   expect.soft(measured.covered, `${label}: percentages covered`).toBe(0);
   for (const button of measured.buttons) {
@@ -169,9 +178,9 @@ async function expectReviewCardFits(page: Page, label: string): Promise<void> {
 }
 
 async function expectPersonInOneRow(page: Page, label: string): Promise<void> {
-  const tops = await page
-    .getByTestId('person-photo')
-    .evaluateAll((photos) => photos.map((photo) => Math.round(photo.getBoundingClientRect().top)));
+  const tops = await page.evaluate<number[]>(
+    `[...document.querySelectorAll('[data-testid="person-photo"]')].map((p) => Math.round(p.getBoundingClientRect().top))`,
+  );
   expect.soft(tops, label).toHaveLength(7);
   expect.soft(new Set(tops).size, `${label}: photo rows`).toBe(1);
 }
@@ -205,7 +214,9 @@ for (const theme of THEMES) {
         await page.goto(`${server.url}${view.hash()}`);
         await view.ready(page);
         await settle(page);
-        expect(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), label).toBe(theme);
+        expect(await page.evaluate<string>('getComputedStyle(document.documentElement).colorScheme'), label).toBe(
+          theme,
+        );
         await screenshot(page, testInfo, `${view.name}-${size.width}x${size.height}-${theme}`);
         if (view.name === 'review') await expectReviewCardFits(page, label);
         if (view.name === 'person') await expectPersonInOneRow(page, label);
@@ -222,7 +233,7 @@ test('the theme toggle wins over the system and is remembered across reloads', a
   const choice = page.getByRole('combobox', { name: 'Colour theme' });
   await expect(choice).toHaveValue('system');
   const background = (): Promise<string> =>
-    page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    page.evaluate<string>('getComputedStyle(document.documentElement).backgroundColor');
   const light = await background();
 
   await choice.selectOption('dark');

@@ -19,7 +19,7 @@ export async function importDemo(server: LoupeServer): Promise<number> {
 export async function seedExternalRun(server: LoupeServer, datasetId: number, flipEvery = 6): Promise<number> {
   const list = join(server.workDir, 'images.csv');
   await server.call('review.exportImageList', { datasetId, outPath: list });
-  const rows = parse(readFileSync(list), { columns: true }) as { group: string; label: string }[];
+  const rows = parse<{ group: string; label: string }>(readFileSync(list), { columns: true });
   const groups = [...new Set(rows.map((r) => r.group))];
   const flipped = new Set(groups.filter((_, i) => i % flipEvery === 0));
   const probs = rows.map((row) => {
