@@ -86,7 +86,8 @@ test.afterAll(async () => {
 
 /** Images decoded, so a screenshot and a layout measurement see the page as a person does. */
 async function settle(page: Page): Promise<void> {
-  await page.waitForFunction('[...document.images].every((img) => img.complete)');
+  // Polled with evaluate, not waitForFunction: the page's CSP forbids the eval that a string predicate needs.
+  await expect.poll(() => page.evaluate<boolean>('[...document.images].every((img) => img.complete)')).toBe(true);
 }
 
 interface ShellScroll {
