@@ -1,0 +1,62 @@
+// The views lead into each other: a chart bar opens the gallery on its images, the gallery's filter lives in the
+// address (a reload keeps it), and a History entry opens the photo it changed.
+import { expect, test } from '@playwright/test';
+import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
+import { importDemo } from './helpers/seed-run';
+
+let server: LoupeServer;
+let datasetId: number;
+
+test.beforeAll(async () => {
+  server = await startLoupeServer();
+  datasetId = await importDemo(server);
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+test('a bar of the gender chart opens the gallery on those persons, and a reload keeps the filter', async ({
+  page,
+}) => {
+  const overview = await server.call('datasets.overview', { datasetId });
+  const females = overview.gender.find((row) => row.key === 'female')!.count;
+  await page.goto(`${server.url}#/d/${datasetId}/overview`);
+  const chart = page.getByTestId('chart-gender').locator('canvas');
+  await expect(chart).toBeVisible();
+  const box = (await chart.boundingBox())!;
+  // Two vertical bars, male then female: low in the right half is inside the female bar.
+  await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.75);
+
+  await expect(page).toHaveURL(/#\/d\/\d+\/gallery\?gender=1$/);
+  await expect(page.getByTestId('gallery-count')).toContainText(`${females * 7} images`);
+  await expect(page.getByRole('search').getByLabel('Gender')).toHaveValue('1');
+
+  // Sort by class: into the address too; a reload shows the same view.
+  await page.getByLabel('Sort by').selectOption('class');
+  await expect(page).toHaveURL(/gender=1&sort=class$/);
+  await page.reload();
+  await expect(page.getByTestId('gallery-count')).toContainText(`${females * 7} images`);
+  await expect(page.getByRole('search').getByLabel('Gender')).toHaveValue('1');
+  await expect(page.getByLabel('Sort by')).toHaveValue('class');
+
+  // Into an image and back: the filter is still there, and still in the address.
+  await page.getByTestId('tile').first().click();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('image-view')).toBeVisible();
+  await page.getByRole('button', { name: '← Gallery' }).click();
+  await expect(page.getByTestId('gallery-count')).toContainText(`${females * 7} images`);
+  await expect(page).toHaveURL(/gender=1&sort=class$/);
+});
+
+test('a History entry opens the photo it changed', async ({ page }) => {
+  const [image] = (await server.call('images.query', { datasetId, filter: { mask: 0 }, limit: 1 })).items;
+  await server.call('labels.set', { datasetId, target: { imageId: image!.id }, field: 'mask', value: 2 });
+  await page.goto(`${server.url}#/d/${datasetId}/history`);
+  const change = page.getByTestId('history-change').first();
+  await expect(change).toContainText(image!.path);
+  await change.click();
+  await expect(page.getByTestId('image-view')).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`#/d/${datasetId}/image/${image!.id}$`));
+  await expect(page.getByTestId('image-class')).toContainText('not wear');
+});
