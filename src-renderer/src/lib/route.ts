@@ -51,7 +51,7 @@ function parseFilter(params: URLSearchParams): GalleryFilter | undefined {
     const parsed = imageFilter.shape[field].safeParse(value);
     if (parsed.success && parsed.data !== undefined) filter[field] = parsed.data;
   }
-  return Object.keys(filter).length > 0 ? (filter as GalleryFilter) : undefined;
+  return Object.keys(filter).length > 0 ? filter : undefined;
 }
 
 /** The gallery route showing `filter` (cell fields included) sorted by `sort`; defaults are left out of the URL. */
