@@ -16,6 +16,8 @@ import {
 } from './db/dataset-queries';
 import { listHistory, redo, setLabel, undo } from './history/label-history';
 import { historyStatus } from './db/history-status-queries';
+import { renameDatasetRow } from './db/dataset-admin-queries';
+import { removeDataset } from './datasets/remove-dataset';
 import { addBox, deleteBox, updateBox } from './boxes/box-edits';
 import { importBoxesCsv } from './boxes/box-csv-import';
 import { imagesOfBoxAction } from './boxes/box-history';
@@ -114,6 +116,20 @@ export function openCore(dbPath: string, options: CoreOptions = {}): LoupeCore {
       return Promise.resolve({ jobId });
     },
     'datasets.overview': ({ datasetId }) => Promise.resolve(overview(db, datasetId)),
+    'datasets.rename': ({ datasetId, name }) => {
+      renameDatasetRow(db, datasetId, name);
+      emit('datasets.changed', { datasetId });
+      return Promise.resolve(summarize(db, getDatasetRecord(db, datasetId)));
+    },
+    'datasets.remove': ({ datasetId }) => {
+      // A running job (import, training, detection) may be writing to it; removing under it would fail half-way.
+      if (jobs.list().some((job) => job.state === 'running')) {
+        throw new ApiFailure('conflict', 'a job is running; wait for it to finish or cancel it, then remove the dataset');
+      }
+      const removed = removeDataset(db, cache, datasetId);
+      emit('datasets.changed', { datasetId: null });
+      return Promise.resolve(removed);
+    },
     'datasets.problems': ({ datasetId }) => Promise.resolve(listProblems(db, datasetId)),
     'images.query': ({ datasetId, filter, sort, offset, limit }) =>
       Promise.resolve(queryImages(db, datasetId, filter, sort, offset, limit)),

@@ -108,6 +108,9 @@ export const apiArgSchemas = {
   'datasets.importDemo': z.object({}).strict(),
   'datasets.overview': z.object({ datasetId: id }).strict(),
   'datasets.problems': z.object({ datasetId: id }).strict(),
+  'datasets.rename': z.object({ datasetId: id, name: z.string().trim().min(1).max(200) }).strict(),
+  /** Forgets a dataset: its labels, history, runs and Loupe's cache files for it; never the user's images. */
+  'datasets.remove': z.object({ datasetId: id }).strict(),
   'images.query': z
     .object({
       datasetId: id,
@@ -518,6 +521,8 @@ export interface ApiResults {
   'datasets.importDemo': JobStarted;
   'datasets.overview': DatasetOverview;
   'datasets.problems': ImportProblem[];
+  'datasets.rename': DatasetSummary;
+  'datasets.remove': { datasetId: number; cacheFolders: string[] };
   'images.query': ImageQueryResult;
   'images.get': ImageDetail;
   'images.setReview': ImageRow;

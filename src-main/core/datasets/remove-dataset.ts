@@ -1,0 +1,37 @@
+// Removing a dataset from Loupe: its rows, and the files Loupe made for it in its cache (thumbnails, PNGs written
+// from IDX files, the demo's drawn photos). The user's own image folder is never touched: a dataset root outside
+// the cache is left as it is.
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CachePaths } from '../cache-paths';
+import { deleteDatasetRows } from '../db/dataset-admin-queries';
+import { getDatasetRecord } from '../db/dataset-queries';
+import type { Db } from '../db/open-database';
+import { isInside, realPathOrNull } from '../fs/contained-path';
+
+export interface RemovedDataset {
+  datasetId: number;
+  /** Folders of Loupe's own cache that were deleted with it. */
+  cacheFolders: string[];
+}
+
+export function removeDataset(db: Db, cache: CachePaths, datasetId: number): RemovedDataset {
+  const record = getDatasetRecord(db, datasetId);
+  const cacheRoot = realPathOrNull(cache.root);
+  const candidates = [
+    cache.thumbDir(datasetId),
+    record.kind === 'idx' ? cache.materializeDir(record.source) : null,
+    record.root,
+  ];
+  // Only folders that really lie inside the cache (links followed) are ever deleted.
+  const owned = candidates.filter((dir): dir is string => {
+    if (!dir || !cacheRoot) return false;
+    const real = realPathOrNull(resolve(dir));
+    return real !== null && real !== cacheRoot && isInside(cacheRoot, real);
+  });
+  // Rows first: if that fails nothing is lost; a folder left behind after it is only a stale cache.
+  deleteDatasetRows(db, datasetId);
+  const unique = [...new Set(owned.map((dir) => realPathOrNull(dir) ?? dir))];
+  for (const dir of unique) rmSync(dir, { recursive: true, force: true });
+  return { datasetId, cacheFolders: unique };
+}
