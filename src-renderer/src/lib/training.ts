@@ -192,6 +192,40 @@ export function pointLabel(point: Pick<ProgressPoint, 'task' | 'fold' | 'epoch'>
   return `${point.task} f${point.fold} e${point.epoch}`;
 }
 
+export interface EpochCurve {
+  task: string;
+  fold: number;
+  /** One value per epoch (index 0 = epoch 1); null where that epoch was not measured. */
+  data: (number | null)[];
+}
+
+/**
+ * The curves as a person reads them: epoch on the x-axis, one line per task and fold, so five folds of a task
+ * lie on top of each other instead of one after another along a mixed task/fold/epoch axis.
+ */
+export function curvesByEpoch(
+  points: readonly ProgressPoint[],
+  key: 'loss' | 'macroF1',
+): { epochs: number; curves: EpochCurve[] } {
+  const epochs = points.reduce((most, p) => (p[key] === null ? most : Math.max(most, p.epoch)), 0);
+  const curves = new Map<string, EpochCurve>();
+  const order = sortTasks(points.map((p) => p.task));
+  for (const p of points) {
+    if (p.epoch < 1 || p.epoch > epochs) continue;
+    const id = `${p.task}\u0000${p.fold}`;
+    let curve = curves.get(id);
+    if (!curve) {
+      curve = { task: p.task, fold: p.fold, data: Array<number | null>(epochs).fill(null) };
+      curves.set(id, curve);
+    }
+    curve.data[p.epoch - 1] = p[key];
+  }
+  const sorted = [...curves.values()]
+    .filter((curve) => curve.data.some((v) => v !== null))
+    .sort((a, b) => order.indexOf(a.task) - order.indexOf(b.task) || a.fold - b.fold);
+  return { epochs, curves: sorted };
+}
+
 /**
  * Add a progress event to the curves. Snapshots are throttled and may repeat an epoch with newer numbers, so
  * the same task/fold/epoch replaces the last point instead of adding one. Events without a measurement are
@@ -243,12 +277,29 @@ const PHASES: Record<TrainProgress['phase'], string> = {
 
 /** "Training gender · fold 2 of 5 · epoch 3 of 10" */
 export function progressText(progress: TrainProgress): string {
-  const parts = [
-    progress.task && progress.phase === 'training' ? `${PHASES.training} ${progress.task}` : PHASES[progress.phase],
-  ];
-  if (progress.folds > 0 && progress.fold > 0) parts.push(`fold ${progress.fold} of ${progress.folds}`);
-  if (progress.epochs > 0 && progress.epoch > 0) parts.push(`epoch ${progress.epoch} of ${progress.epochs}`);
+  const training = progress.phase === 'training';
+  const parts = [progress.task && training ? `${PHASES.training} ${progress.task}` : PHASES[progress.phase]];
+  // Folds and epochs belong to training; before it (features, tensors) a fold number would be a fiction.
+  if (training && progress.folds > 0 && progress.fold > 0) parts.push(`fold ${progress.fold} of ${progress.folds}`);
+  if (training && progress.epochs > 0 && progress.epoch > 0)
+    parts.push(`epoch ${progress.epoch} of ${progress.epochs}`);
   return parts.join(' · ');
+}
+
+/**
+ * Seconds left: the trainer's own estimate, else one from the job's count (items done since the job started),
+ * so a long feature-extraction phase shows a time rather than "estimating" from start to end.
+ */
+export function etaSeconds(
+  progress: Pick<TrainProgress, 'etaSeconds'> | null,
+  job: { done: number; total: number; startedAt: string } | null | undefined,
+  now: number,
+): number | null {
+  if (progress?.etaSeconds !== null && progress?.etaSeconds !== undefined) return progress.etaSeconds;
+  if (!job || job.total <= 0 || job.done <= 0 || job.done >= job.total) return null;
+  const elapsed = (now - Date.parse(job.startedAt)) / 1000;
+  if (!(elapsed > 0)) return null;
+  return (elapsed / job.done) * (job.total - job.done);
 }
 
 export function phaseName(phase: TrainProgress['phase']): string {
