@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrainProgress } from '../../../src-main/shared/api-contract';
 import {
   addProgressPoint,
+  runNumber,
   curvesByEpoch,
   etaSeconds,
   cellFilterText,
@@ -152,6 +153,16 @@ describe('matrixMove', () => {
     expect(matrixMove('ArrowDown', 2, 1, 3)).toEqual({ row: 2, col: 1 });
     expect(matrixMove('End', 1, 0, 3)).toEqual({ row: 1, col: 2 });
     expect(matrixMove('a', 0, 0, 3)).toBeNull();
+  });
+});
+
+describe('runNumber', () => {
+  it('counts runs within the dataset, whatever their global ids', () => {
+    const runs = [{ id: 9 }, { id: 4 }, { id: 12 }];
+    expect(runNumber(runs, 4)).toBe(1);
+    expect(runNumber(runs, 12)).toBe(3);
+    // A run that just started and is not listed yet comes after all of them.
+    expect(runNumber(runs, 15)).toBe(4);
   });
 });
 

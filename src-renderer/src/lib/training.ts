@@ -57,9 +57,10 @@ function nameOf(names: readonly string[], index: number): string {
 }
 
 /** "Run 3 · gender: given male → predicted female" */
-export function cellFilterText(cell: ConfusionCell, classNames: readonly string[]): string {
+/** `runNumber`: the run as the dataset counts it (see runNumber); the id when not known. */
+export function cellFilterText(cell: ConfusionCell, classNames: readonly string[], runNumber = cell.runId): string {
   return (
-    `Run ${cell.runId} · ${cell.task}: given ${nameOf(classNames, cell.given)} → ` +
+    `Run ${runNumber} · ${cell.task}: given ${nameOf(classNames, cell.given)} → ` +
     `predicted ${nameOf(classNames, cell.predicted)}`
   );
 }
@@ -186,6 +187,11 @@ export interface ProgressPoint {
   epoch: number;
   loss: number | null;
   macroF1: number | null;
+}
+
+/** A run's number within its dataset: 1 + how many of the dataset's runs started before it. */
+export function runNumber(runs: readonly Pick<RunSummary, 'id'>[], runId: number): number {
+  return runs.filter((run) => run.id < runId).length + 1;
 }
 
 export function pointLabel(point: Pick<ProgressPoint, 'task' | 'fold' | 'epoch'>): string {
