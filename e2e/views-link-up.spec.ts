@@ -1,8 +1,9 @@
 // The views lead into each other: a chart bar opens the gallery on its images, the gallery's filter lives in the
-// address (a reload keeps it), and a History entry opens the photo it changed.
+// address (a reload keeps it), and a History entry opens the photo it changed. The gallery also asks the latest
+// run: least-confident images first, and only those the model predicts differently.
 import { expect, test } from '@playwright/test';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
-import { importDemo } from './helpers/seed-run';
+import { importDemo, seedExternalRun } from './helpers/seed-run';
 
 let server: LoupeServer;
 let datasetId: number;
@@ -59,4 +60,31 @@ test('a History entry opens the photo it changed', async ({ page }) => {
   await expect(page.getByTestId('image-view')).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`#/d/${datasetId}/image/${image!.id}$`));
   await expect(page.getByTestId('image-class')).toContainText('not wear');
+});
+
+test('the gallery sorts by the model’s confidence and shows only predicted ≠ given', async ({ page }) => {
+  await seedExternalRun(server, datasetId);
+  const disagreeing = await server.call('images.query', { datasetId, filter: { disagrees: true }, limit: 500 });
+  // Every 6th of the 24 persons is predicted as the other gender: 4 persons × 7 photos.
+  expect(disagreeing.total).toBe(28);
+  const doubted = new Set(disagreeing.items.map((item) => item.path));
+
+  await page.goto(`${server.url}#/d/${datasetId}/gallery`);
+  await page.getByTestId('gallery-model-filter').selectOption('disagrees');
+  await expect(page.getByTestId('gallery-count')).toContainText('28 images');
+  await expect(page).toHaveURL(/disagree=1/);
+  const tiles = page.getByTestId('tile');
+  expect(await tiles.count()).toBeGreaterThan(0);
+  for (let i = 0; i < (await tiles.count()); i++) {
+    const path = (await tiles.nth(i).getAttribute('data-path')) ?? '';
+    expect(doubted.has(path), path).toBe(true);
+  }
+
+  // All images again, least sure first: the doubted ones lead.
+  await page.getByTestId('gallery-model-filter').selectOption('');
+  await page.getByLabel('Sort by').selectOption('confidence');
+  await expect(page).toHaveURL(/sort=confidence$/);
+  await expect(page.getByTestId('gallery-count')).toContainText('168 images');
+  const first = (await tiles.first().getAttribute('data-path')) ?? '';
+  expect(doubted.has(first), first).toBe(true);
 });

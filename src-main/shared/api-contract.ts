@@ -26,6 +26,8 @@ export const imageFilter = z
      * trainer uses the default region); 'unchecked' — no box and no detector has looked yet.
      */
     face: z.enum(['any', 'none', 'unchecked']).optional(),
+    /** Only images whose latest finished run predicts another value than a given label. */
+    disagrees: z.boolean().optional(),
     /** With `task`: only images of a run's confusion-matrix cell (given → predicted). */
     runId: z.number().int().positive().optional(),
     task: z.string().max(20).optional(),
@@ -59,7 +61,8 @@ export const detectSettings = z
   .strict();
 export type DetectSettings = z.infer<typeof detectSettings>;
 
-export const imageSort = z.enum(['path', 'class', 'age', 'recent-change']);
+/** `confidence`: the latest run's lowest probability for an image's given labels, least sure first. */
+export const imageSort = z.enum(['path', 'class', 'age', 'recent-change', 'confidence']);
 export type ImageSort = z.infer<typeof imageSort>;
 
 export const labelTarget = z.union([

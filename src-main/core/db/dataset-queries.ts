@@ -26,6 +26,7 @@ import {
 } from '../../shared/label-schema';
 import { ApiFailure } from '../api-failure';
 import { primaryBoxJoin } from './primary-box';
+import { CONFIDENCE_SQL, DISAGREES_SQL, registerPredictionFunctions } from './prediction-queries';
 
 interface DatasetRow {
   id: number;
@@ -215,6 +216,7 @@ const SORTS: Record<ImageSort, string> = {
   class: 'l.class_index, i.rel_path',
   age: 'l.age, s.key, i.rel_path',
   'recent-change': 'l.changed_at DESC NULLS LAST, i.rel_path',
+  confidence: `${CONFIDENCE_SQL} ASC NULLS LAST, i.rel_path`,
 };
 
 function filterSql(datasetId: number, filter: ImageFilter): { where: string; params: unknown[] } {
@@ -248,6 +250,7 @@ function filterSql(datasetId: number, filter: ImageFilter): { where: string; par
     if (filter.given !== undefined) params.push(filter.given);
     if (filter.predicted !== undefined) params.push(filter.predicted);
   }
+  if (filter.disagrees) clauses.push(DISAGREES_SQL);
   if (filter.pathContains) {
     clauses.push(`instr(i.rel_path, ?) > 0`);
     params.push(filter.pathContains);
@@ -273,6 +276,7 @@ export function queryImages(
   limit: number,
 ): ImageQueryResult {
   getDatasetRecord(db, datasetId);
+  registerPredictionFunctions(db);
   const { where, params } = filterSql(datasetId, filter);
   const total = count(db, `SELECT COUNT(*) AS n FROM ${IMAGE_FROM} WHERE ${where}`, ...params);
   const rows = db

@@ -16,7 +16,7 @@ describe('route', () => {
         view: 'gallery',
         datasetId: 3,
         cell: { runId: 5, task: 'mask', given: 0, predicted: 2 },
-        filter: { review: 'verified', face: 'none', subjectId: 9 },
+        filter: { review: 'verified', face: 'none', subjectId: 9, disagrees: true },
       },
       { view: 'image', datasetId: 3, imageId: 42 },
       { view: 'person', datasetId: 3, subjectId: 7 },
@@ -51,6 +51,9 @@ describe('route', () => {
     });
     // The default sort and an empty filter leave the URL plain.
     expect(formatRoute(galleryRoute(1, {}, 'path'))).toBe('#/d/1/gallery');
+    expect(formatRoute(galleryRoute(1, { disagrees: true }, 'confidence'))).toBe(
+      '#/d/1/gallery?disagree=1&sort=confidence',
+    );
   });
 
   it('turns a gallery route back into one filter, cell included', () => {

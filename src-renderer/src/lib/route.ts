@@ -29,6 +29,7 @@ const FILTER_PARAMS = {
   review: 'review',
   subjectId: 'person',
   face: 'face',
+  disagrees: 'disagree',
   pathContains: 'path',
 } as const satisfies Record<keyof GalleryFilter, string>;
 
@@ -47,7 +48,13 @@ function parseFilter(params: URLSearchParams): GalleryFilter | undefined {
   for (const [field, param] of Object.entries(FILTER_PARAMS) as [keyof GalleryFilter, string][]) {
     const text = params.get(param);
     if (text === null || text === '') continue;
-    const value = NUMERIC_FILTERS.has(field) ? (/^\d+$/.test(text) ? Number(text) : NaN) : text;
+    const value = NUMERIC_FILTERS.has(field)
+      ? /^\d+$/.test(text)
+        ? Number(text)
+        : NaN
+      : field === 'disagrees'
+        ? text === '1' || undefined
+        : text;
     const parsed = imageFilter.shape[field].safeParse(value);
     if (parsed.success && parsed.data !== undefined) filter[field] = parsed.data;
   }
@@ -147,7 +154,8 @@ export function formatRoute(route: Route): string {
       }
       for (const [field, param] of Object.entries(FILTER_PARAMS) as [keyof GalleryFilter, string][]) {
         const value = route.filter?.[field];
-        if (value !== undefined) query.set(param, String(value));
+        if (value === true) query.set(param, '1');
+        else if (value !== undefined && value !== false) query.set(param, String(value));
       }
       if (route.sort && route.sort !== 'path') query.set('sort', route.sort);
       const text = query.toString();
