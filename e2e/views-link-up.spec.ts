@@ -87,4 +87,7 @@ test('the gallery sorts by the model’s confidence and shows only predicted ≠
   await expect(page.getByTestId('gallery-count')).toContainText('168 images');
   const first = (await tiles.first().getAttribute('data-path')) ?? '';
   expect(doubted.has(first), first).toBe(true);
+  // Its badge says so, and its name says how sure the model is.
+  await expect(tiles.first().getByTestId('tile-flags')).toHaveText('suspect');
+  await expect(tiles.first()).toHaveAttribute('aria-label', /\(suspect\), model 1% sure$/);
 });

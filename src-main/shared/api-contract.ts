@@ -306,6 +306,14 @@ export interface ImageRow {
   height: number;
   /** The box training crops to (a person's box wins, then the best score), for thumbnails; null: none. */
   box: PrimaryBox | null;
+  /** Gallery rows (images.query) only: a label changed since import. */
+  changed?: boolean;
+  /** Gallery rows only: a person kept (verified) one of its labels in review. */
+  kept?: boolean;
+  /** Gallery rows only: the latest finished run predicts another value for one of its given labels. */
+  suspect?: boolean;
+  /** Gallery rows only: the latest finished run's lowest probability for its given labels; null without a run. */
+  confidence?: number | null;
 }
 
 export type PrimaryBox = Pick<BoxDto, 'x' | 'y' | 'w' | 'h' | 'source'>;

@@ -26,7 +26,7 @@ import {
 } from '../../shared/label-schema';
 import { ApiFailure } from '../api-failure';
 import { primaryBoxJoin } from './primary-box';
-import { CONFIDENCE_SQL, DISAGREES_SQL, registerPredictionFunctions } from './prediction-queries';
+import { CONFIDENCE_SQL, DISAGREES_SQL, registerPredictionFunctions, rowFlags } from './prediction-queries';
 
 interface DatasetRow {
   id: number;
@@ -282,7 +282,9 @@ export function queryImages(
   const rows = db
     .prepare(`SELECT ${IMAGE_COLUMNS} FROM ${IMAGE_FROM} WHERE ${where} ORDER BY ${SORTS[sort]} LIMIT ? OFFSET ?`)
     .all(...params, limit, offset) as RowWithoutBox[];
-  return { total, offset, items: withPrimaryBoxes(db, rows) };
+  const flags = rowFlags(db, rows.map((row) => row.id));
+  const items = withPrimaryBoxes(db, rows).map((row) => ({ ...row, ...flags.get(row.id) }));
+  return { total, offset, items };
 }
 
 function boxesOf(db: Db, imageId: number): BoxDto[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seedMaskStore } from '../test-support/seed-store';
+import { setLabel } from '../history/label-history';
 import { queryImages } from './dataset-queries';
 import type { Db } from './open-database';
 
@@ -56,5 +57,25 @@ describe('gallery questions about the latest run', () => {
     expect(queryImages(db, datasetId, { disagrees: true }, 'path', 0, 10).total).toBe(0);
     const byConfidence = queryImages(db, datasetId, {}, 'confidence', 0, 1000).items.map((i) => i.path);
     expect(byConfidence).toEqual(queryImages(db, datasetId, {}, 'path', 0, 1000).items.map((i) => i.path));
+  });
+
+  it('flags each gallery row: changed, kept, suspect and the confidence', () => {
+    const { db, datasetId } = seedMaskStore();
+    const before = queryImages(db, datasetId, {}, 'path', 0, 1000).items;
+    expect(before.every((r) => !r.changed && !r.kept && !r.suspect && r.confidence === null)).toBe(true);
+    const [changed, kept, doubted] = before;
+    setLabel(db, { datasetId, target: { imageId: changed!.id }, field: 'mask', value: 2 });
+    db.prepare(
+      `INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, 'subject', ?, 'gender', 'now')`,
+    ).run(datasetId, kept!.subjectId);
+    seedRun(db, datasetId, 'done', (id) => (id === doubted!.id ? 0.1 : 0.8));
+    const rows = new Map(queryImages(db, datasetId, {}, 'path', 0, 1000).items.map((r) => [r.id, r]));
+    expect(rows.get(changed!.id)).toMatchObject({ changed: true });
+    // Kept at the person level: every photo of that person shows it.
+    const sameSubject = [...rows.values()].filter((r) => r.subjectId === kept!.subjectId);
+    expect(sameSubject.every((r) => r.kept)).toBe(true);
+    expect(rows.get(doubted!.id)).toMatchObject({ suspect: true });
+    expect(rows.get(doubted!.id)!.confidence).toBeCloseTo(0.1, 5);
+    expect([...rows.values()].filter((r) => r.suspect)).toHaveLength(1);
   });
 });

@@ -26,3 +26,45 @@ export function registerPredictionFunctions(db: Db): void {
   );
   registered.add(db);
 }
+
+export interface RowFlags {
+  changed: boolean;
+  kept: boolean;
+  suspect: boolean;
+  confidence: number | null;
+}
+
+/**
+ * The gallery's badges for one page of images, in one statement over the page's ids (so the per-image subqueries
+ * run for the shown rows only): a label changed since import, a label a person kept in review, and what the latest
+ * finished run says (its confidence in the given labels; suspect: it predicts another value).
+ */
+export function rowFlags(db: Db, imageIds: readonly number[]): Map<number, RowFlags> {
+  if (imageIds.length === 0) return new Map();
+  registerPredictionFunctions(db);
+  const rows = db
+    .prepare(
+      `WITH page(id) AS (SELECT value FROM json_each(?))
+       SELECT i.id,
+              l.changed_at IS NOT NULL AS changed,
+              EXISTS (SELECT 1 FROM verified_labels v
+                      WHERE (v.entity = 'image' AND v.entity_id = i.id)
+                         OR (v.entity = 'subject' AND v.entity_id = i.subject_id)) AS kept,
+              ${DISAGREES_SQL} AS suspect,
+              ${CONFIDENCE_SQL} AS confidence
+       FROM page JOIN images i ON i.id = page.id JOIN image_labels l ON l.image_id = i.id`,
+    )
+    .all(JSON.stringify(imageIds)) as {
+    id: number;
+    changed: number;
+    kept: number;
+    suspect: number;
+    confidence: number | null;
+  }[];
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { changed: r.changed === 1, kept: r.kept === 1, suspect: r.suspect === 1, confidence: r.confidence },
+    ]),
+  );
+}
