@@ -91,3 +91,32 @@ test('the gallery sorts by the model’s confidence and shows only predicted ≠
   await expect(tiles.first().getByTestId('tile-flags')).toHaveText('suspect');
   await expect(tiles.first()).toHaveAttribute('aria-label', /\(suspect\), model 1% sure$/);
 });
+
+test('the gallery groups by person: one person a row, photos in slot order', async ({ page }) => {
+  await page.goto(`${server.url}#/d/${datasetId}/gallery?sort=person`);
+  await expect(page.getByLabel('Sort by')).toHaveValue('person');
+  const tiles = page.getByTestId('tile');
+  await expect(tiles.nth(13)).toBeVisible();
+  const rows = await Promise.all(
+    Array.from({ length: 14 }, async (_, i) => {
+      const box = (await tiles.nth(i).boundingBox())!;
+      const path = (await tiles.nth(i).getAttribute('data-path')) ?? '';
+      return { top: Math.round(box.y), person: path.split('/')[1], file: path.split('/')[2] };
+    }),
+  );
+  for (const row of [rows.slice(0, 7), rows.slice(7, 14)]) {
+    expect(new Set(row.map((tile) => tile.top)).size).toBe(1);
+    expect(new Set(row.map((tile) => tile.person)).size).toBe(1);
+    expect(row.map((tile) => tile.file)).toEqual([
+      'mask1.jpg',
+      'mask2.jpg',
+      'mask3.jpg',
+      'mask4.jpg',
+      'mask5.jpg',
+      'incorrect_mask.jpg',
+      'normal.jpg',
+    ]);
+  }
+  expect(rows[7]!.person).not.toBe(rows[0]!.person);
+  expect(rows[7]!.top).toBeGreaterThan(rows[0]!.top);
+});

@@ -61,8 +61,11 @@ export const detectSettings = z
   .strict();
 export type DetectSettings = z.infer<typeof detectSettings>;
 
-/** `confidence`: the latest run's lowest probability for an image's given labels, least sure first. */
-export const imageSort = z.enum(['path', 'class', 'age', 'recent-change', 'confidence']);
+/**
+ * `confidence`: the latest run's lowest probability for an image's given labels, least sure first; `person`: by
+ * person, each person's photos in slot order (mask1–5, incorrect_mask, normal).
+ */
+export const imageSort = z.enum(['path', 'class', 'age', 'recent-change', 'confidence', 'person']);
 export type ImageSort = z.infer<typeof imageSort>;
 
 export const labelTarget = z.union([

@@ -217,6 +217,7 @@ const SORTS: Record<ImageSort, string> = {
   age: 'l.age, s.key, i.rel_path',
   'recent-change': 'l.changed_at DESC NULLS LAST, i.rel_path',
   confidence: `${CONFIDENCE_SQL} ASC NULLS LAST, i.rel_path`,
+  person: `s.key, CASE i.slot WHEN 'incorrect_mask' THEN 6 WHEN 'normal' THEN 7 ELSE 0 END, i.rel_path`,
 };
 
 function filterSql(datasetId: number, filter: ImageFilter): { where: string; params: unknown[] } {
