@@ -120,3 +120,41 @@ test('the gallery groups by person: one person a row, photos in slot order', asy
   expect(rows[7]!.person).not.toBe(rows[0]!.person);
   expect(rows[7]!.top).toBeGreaterThan(rows[0]!.top);
 });
+
+test('a relabel notice offers Undo without covering a button; Undo and Redo are enabled only when they can act', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  // Earlier tests in this file changed labels: take them all back, so there is nothing to undo.
+  while ((await server.call('history.status', { datasetId })).canUndo) await server.call('history.undo', { datasetId });
+  const [image] = (await server.call('images.query', { datasetId, filter: { mask: 0 }, sort: 'path', limit: 1 })).items;
+  await page.goto(`${server.url}#/d/${datasetId}/image/${image!.id}`);
+  await expect(page.getByTestId('image-class')).toContainText('wear');
+  const header = page.getByRole('banner');
+  const undo = header.getByRole('button', { name: 'Undo', exact: true });
+  const redo = header.getByRole('button', { name: 'Redo', exact: true });
+  await expect(undo).toBeDisabled();
+
+  await page.keyboard.press('3');
+  await expect(page.getByTestId('image-class')).toContainText('not wear');
+  const notice = page.getByTestId('info-toast').filter({ hasText: 'mask → not wear' });
+  await expect(notice).toBeVisible();
+  await expect(undo).toBeEnabled();
+  await expect(redo).toBeDisabled();
+
+  // The notice covers no control of the view or the shell.
+  const overlaps = await page.evaluate<number>(`(() => {
+    const toast = [...document.querySelectorAll('[data-testid="info-toast"]')].pop().getBoundingClientRect();
+    return [...document.querySelectorAll('button, select, input')].filter((el) => {
+      if (el.closest('[data-testid="info-toast"]')) return false;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) return false;
+      return r.left < toast.right && toast.left < r.right && r.top < toast.bottom && toast.top < r.bottom;
+    }).length;
+  })()`);
+  expect(overlaps).toBe(0);
+
+  await notice.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByTestId('image-class')).not.toContainText('not wear');
+  await expect(redo).toBeEnabled();
+});
