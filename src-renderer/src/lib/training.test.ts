@@ -181,6 +181,13 @@ describe('progress', () => {
     expect(same).toBe(points);
   });
 
+  it('draws the full-mode CNN, which trains every task in one model and names none, as one curve per fold', () => {
+    let points = addProgressPoint([], progress({ task: null, fold: 1, epoch: 1, loss: 1.2 }));
+    points = addProgressPoint(points, progress({ task: null, fold: 1, epoch: 2, loss: 0.9, macroF1: 0.4 }));
+    expect(points.map((p) => p.task)).toEqual(['all tasks', 'all tasks']);
+    expect(curvesByEpoch(points, 'loss').curves).toEqual([{ task: 'all tasks', fold: 1, data: [1.2, 0.9] }]);
+  });
+
   it('prefers the job’s own count and otherwise places the fold and epoch', () => {
     expect(trainPercent(progress({}), { done: 3, total: 4 })).toBe(75);
     expect(trainPercent(progress({ fold: 2, folds: 4, epoch: 5, epochs: 10 }), null)).toBe(38);

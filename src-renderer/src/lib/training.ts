@@ -237,11 +237,14 @@ export function curvesByEpoch(
  * the same task/fold/epoch replaces the last point instead of adding one. Events without a measurement are
  * ignored. Returns the same array when nothing changed.
  */
+/** The curve name for a step that trains one model for every task at once (full mode's CNN reports no task). */
+export const WHOLE_MODEL_TASK = 'all tasks';
+
 export function addProgressPoint(points: readonly ProgressPoint[], progress: TrainProgress): readonly ProgressPoint[] {
-  if (progress.phase !== 'training' || progress.task === null) return points;
+  if (progress.phase !== 'training') return points;
   if (progress.loss === null && progress.macroF1 === null) return points;
   const point: ProgressPoint = {
-    task: progress.task,
+    task: progress.task ?? WHOLE_MODEL_TASK,
     fold: progress.fold,
     epoch: progress.epoch,
     loss: progress.loss,
