@@ -140,7 +140,7 @@ test('a photo is relabelled by keyboard in the image view', async ({ page }) => 
   await expect(page.getByTestId('image-class')).toContainText('not wear');
   await page.keyboard.press('2');
   await expect(page.getByTestId('image-class')).toContainText('incorrect');
-  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.getByRole('banner').getByRole('button', { name: 'Undo', exact: true }).click();
   await expect(page.getByTestId('image-class')).toContainText('not wear');
   await expectNamedControls(page);
 });

@@ -29,6 +29,8 @@ export const imageFilter = z
      * trainer uses the default region); 'unchecked' — no box and no detector has looked yet.
      */
     face: z.enum(['any', 'none', 'unchecked']).optional(),
+    /** Only images whose latest finished run predicts another value than a given label. */
+    disagrees: z.boolean().optional(),
     /** With `task`: only images of a run's confusion-matrix cell (given → predicted). */
     runId: z.number().int().positive().optional(),
     task: z.string().max(20).optional(),
@@ -62,7 +64,11 @@ export const detectSettings = z
   .strict();
 export type DetectSettings = z.infer<typeof detectSettings>;
 
-export const imageSort = z.enum(['path', 'class', 'age', 'recent-change']);
+/**
+ * `confidence`: the latest run's lowest probability for an image's given labels, least sure first; `person`: by
+ * person, each person's photos in slot order (mask1–5, incorrect_mask, normal).
+ */
+export const imageSort = z.enum(['path', 'class', 'age', 'recent-change', 'confidence', 'person']);
 export type ImageSort = z.infer<typeof imageSort>;
 
 export const labelTarget = z.union([
@@ -125,6 +131,9 @@ export const apiArgSchemas = {
   'datasets.importDemo': z.object({}).strict(),
   'datasets.overview': z.object({ datasetId: id }).strict(),
   'datasets.problems': z.object({ datasetId: id }).strict(),
+  'datasets.rename': z.object({ datasetId: id, name: z.string().trim().min(1).max(200) }).strict(),
+  /** Forgets a dataset: its labels, history, runs and Loupe's cache files for it; never the user's images. */
+  'datasets.remove': z.object({ datasetId: id }).strict(),
   'images.query': z
     .object({
       datasetId: id,
@@ -160,6 +169,7 @@ export const apiArgSchemas = {
   'history.list': z.object({ datasetId: id, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
   'history.undo': z.object({ datasetId: id }).strict(),
   'history.redo': z.object({ datasetId: id }).strict(),
+  'history.status': z.object({ datasetId: id }).strict(),
   'export.run': z.object({ datasetId: id, outDir: absolutePath }).strict(),
   'train.start': z.object({ datasetId: id, settings: trainSettings.prefault({}) }).strict(),
   'train.backends': z.object({}).strict(),
@@ -320,6 +330,14 @@ export interface ImageRow {
   height: number;
   /** The box training crops to (a person's box wins, then the best score), for thumbnails; null: none. */
   box: PrimaryBox | null;
+  /** Gallery rows (images.query) only: a label changed since import. */
+  changed?: boolean;
+  /** Gallery rows only: a person kept (verified) one of its labels in review. */
+  kept?: boolean;
+  /** Gallery rows only: the latest finished run predicts another value for one of its given labels. */
+  suspect?: boolean;
+  /** Gallery rows only: the latest finished run's lowest probability for its given labels; null without a run. */
+  confidence?: number | null;
 }
 
 export type PrimaryBox = Pick<BoxDto, 'x' | 'y' | 'w' | 'h' | 'source'>;
@@ -368,6 +386,14 @@ export interface HistoryEntry {
   changes: LabelChangeDto[];
   /** Boxes the action drew, moved, resized, deleted or imported (box edits have no label `changes`). */
   boxChanges: number;
+}
+
+/** What Undo and Redo would do now: the description of the action each would take back or bring back. */
+export interface HistoryStatus {
+  canUndo: boolean;
+  canRedo: boolean;
+  undo: string | null;
+  redo: string | null;
 }
 
 export interface LabelSetResult {
@@ -603,6 +629,8 @@ export interface ApiResults {
   'datasets.importDemo': JobStarted;
   'datasets.overview': DatasetOverview;
   'datasets.problems': ImportProblem[];
+  'datasets.rename': DatasetSummary;
+  'datasets.remove': { datasetId: number; cacheFolders: string[] };
   'images.query': ImageQueryResult;
   'images.get': ImageDetail;
   'images.find': { imageId: number | null };
@@ -619,6 +647,7 @@ export interface ApiResults {
   'history.list': HistoryEntry[];
   'history.undo': UndoResult;
   'history.redo': UndoResult;
+  'history.status': HistoryStatus;
   'export.run': ExportResult;
   'train.start': TrainStarted;
   'train.backends': BackendInfo[];

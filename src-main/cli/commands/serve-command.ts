@@ -5,6 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { openCore } from '../../core/api';
 import { defaultStoreLocation } from '../../core/store-location';
 import { defaultRendererDir, startServer } from '../../server/http-server';
+import { ensureRendererBuilt } from '../../server/renderer-build';
 
 const port = (v: string): number => {
   const n = Number(v);
@@ -35,7 +36,7 @@ export function addServeCommand(program: Command): void {
         core,
         host: opts.host,
         port: opts.port,
-        rendererDir: defaultRendererDir(here),
+        rendererDir: await ensureRendererBuilt(defaultRendererDir(here)),
       });
       process.stdout.write(`${running.url}\n`);
       if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {

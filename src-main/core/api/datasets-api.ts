@@ -12,6 +12,8 @@ import {
   summarize,
 } from '../datasets/dataset-reads';
 import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
+import { removeDataset } from '../datasets/remove-dataset';
+import { ApiFailure } from '../api-failure';
 import { importDataset } from '../import/import-job';
 import type { JobContext } from '../jobs/job-runner';
 import type { ApiArea, ApiContext } from './api-context';
@@ -48,6 +50,20 @@ export function datasetsApi(ctx: ApiContext): ApiArea<'datasets' | 'images' | 's
       return Promise.resolve({ jobId });
     },
     'datasets.overview': ({ datasetId }) => Promise.resolve(overview(store, datasetId)),
+    'datasets.rename': ({ datasetId, name }) => {
+      store.datasets.rename(datasetId, name);
+      emit('datasets.changed', { datasetId });
+      return Promise.resolve(summarize(store, store.datasets.get(datasetId)));
+    },
+    'datasets.remove': ({ datasetId }) => {
+      // A running job (import, training, detection) may be writing to it; removing under it would fail half-way.
+      if (jobs.list().some((job) => job.state === 'running')) {
+        throw new ApiFailure('conflict', 'a job is running; wait for it to finish or cancel it, then remove the dataset');
+      }
+      const removed = removeDataset(store, cache, datasetId);
+      emit('datasets.changed', { datasetId: null });
+      return Promise.resolve(removed);
+    },
     'datasets.problems': ({ datasetId }) => Promise.resolve(listProblems(store, datasetId)),
     'images.query': ({ datasetId, filter, sort, offset, limit }) =>
       Promise.resolve(queryImages(store, datasetId, filter, sort, offset, limit)),

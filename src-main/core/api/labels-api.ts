@@ -10,6 +10,7 @@ export function labelsApi(ctx: ApiContext): ApiArea<'labels' | 'history'> {
       if (result.actionId !== null) emit('labels.changed', { datasetId, actionId: result.actionId, reason: 'set' });
       return Promise.resolve(result);
     },
+    'history.status': ({ datasetId }) => Promise.resolve(store.labels.undoRedoStatus(datasetId)),
     'history.list': ({ datasetId, limit }) => Promise.resolve(listHistory(store, datasetId, limit)),
     'history.undo': ({ datasetId }) => {
       const { action } = undo(store, datasetId);

@@ -14,6 +14,7 @@ import type {
   CropCounts,
   FaceDetectionDto,
   HistoryEntry,
+  HistoryStatus,
   ImageDetail,
   ImageFilter,
   ImageQueryResult,
@@ -103,6 +104,13 @@ export interface DatasetRepository {
   /** Throws ApiFailure('not-found') when there is none. */
   get(datasetId: number): DatasetRecord;
   list(): DatasetRecord[];
+  /** Throws ApiFailure('not-found') when there is none. */
+  rename(datasetId: number, name: string): void;
+  /**
+   * Deletes the dataset's rows; the schema's ON DELETE CASCADE takes subjects, images, labels, history, runs and
+   * predictions with it, in one statement. Throws ApiFailure('not-found') when there is none.
+   */
+  remove(datasetId: number): void;
   counts(datasetId: number): DatasetCounts;
   overviewCounts(datasetId: number): OverviewCounts;
   /** Inserts the dataset, or updates root and label names of the one imported from the same source; its id. */
@@ -259,6 +267,8 @@ export interface ActionRecord {
 
 /** Label values, and the actions and label-history rows that make the undo stack. */
 export interface LabelRepository {
+  /** What undo (newest applied action) and redo (oldest undone one) would do next, without doing it. */
+  undoRedoStatus(datasetId: number): HistoryStatus;
   current(entity: LabelEntity, entityId: number, field: LabelField): number | null;
   /** Writes one value and the image_labels copies that depend on it (class index, a person's photos). */
   write(change: LabelChange, at: string): number;

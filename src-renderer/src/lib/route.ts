@@ -1,4 +1,6 @@
-// The view lives in the URL hash, so a reload or a second window lands on the same screen.
+// The view lives in the URL hash, so a reload or a second window lands on the same screen. The gallery's filters
+// and sort live there too, so a filtered view can be reloaded or shared.
+import { imageFilter, imageSort, type ImageFilter, type ImageSort } from '../../../src-main/shared/api-contract';
 import type { ConfusionCell } from './training';
 
 export type DatasetView = 'overview' | 'review' | 'gallery' | 'history' | 'training';
@@ -6,10 +8,76 @@ export type DatasetView = 'overview' | 'review' | 'gallery' | 'history' | 'train
 export type Route =
   | { view: 'datasets' }
   | { view: Exclude<DatasetView, 'gallery'>; datasetId: number }
-  /** `cell`: open the gallery on a confusion-matrix cell (a link from the Training view, kept across reloads). */
-  | { view: 'gallery'; datasetId: number; cell?: ConfusionCell }
+  /**
+   * `cell`: open the gallery on a confusion-matrix cell (a link from the Training view, kept across reloads);
+   * `filter` (every other filter field) and `sort`: the rest of what the gallery shows.
+   */
+  | { view: 'gallery'; datasetId: number; cell?: ConfusionCell; filter?: GalleryFilter; sort?: ImageSort }
   | { view: 'image'; datasetId: number; imageId: number }
   | { view: 'person'; datasetId: number; subjectId: number };
+
+/** The gallery filter without the confusion-cell fields, which the route carries as `cell`. */
+export type GalleryFilter = Omit<ImageFilter, 'runId' | 'task' | 'given' | 'predicted'>;
+
+/** URL parameter for each filter field: short, readable names (`?gender=0&age=2&path=000123`). */
+const FILTER_PARAMS = {
+  classIndex: 'class',
+  label: 'label',
+  mask: 'mask',
+  gender: 'gender',
+  ageGroup: 'age',
+  review: 'review',
+  subjectId: 'person',
+  face: 'face',
+  disagrees: 'disagree',
+  pathContains: 'path',
+} as const satisfies Record<keyof GalleryFilter, string>;
+
+const NUMERIC_FILTERS = new Set<keyof GalleryFilter>([
+  'classIndex',
+  'label',
+  'mask',
+  'gender',
+  'ageGroup',
+  'subjectId',
+]);
+
+/** Each well-formed filter parameter, checked by the contract's own schema; a malformed one is dropped alone. */
+function parseFilter(params: URLSearchParams): GalleryFilter | undefined {
+  const filter: Record<string, unknown> = {};
+  for (const [field, param] of Object.entries(FILTER_PARAMS) as [keyof GalleryFilter, string][]) {
+    const text = params.get(param);
+    if (text === null || text === '') continue;
+    const value = NUMERIC_FILTERS.has(field)
+      ? /^\d+$/.test(text)
+        ? Number(text)
+        : NaN
+      : field === 'disagrees'
+        ? text === '1' || undefined
+        : text;
+    const parsed = imageFilter.shape[field].safeParse(value);
+    if (parsed.success && parsed.data !== undefined) filter[field] = parsed.data;
+  }
+  return Object.keys(filter).length > 0 ? filter : undefined;
+}
+
+/** The gallery route showing `filter` (cell fields included) sorted by `sort`; defaults are left out of the URL. */
+export function galleryRoute(datasetId: number, filter: ImageFilter, sort: ImageSort): Route {
+  const { runId, task, given, predicted, ...rest } = filter;
+  const route: Route = { view: 'gallery', datasetId };
+  if (runId !== undefined && task !== undefined && given !== undefined && predicted !== undefined) {
+    route.cell = { runId, task, given, predicted };
+  }
+  const kept = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as GalleryFilter;
+  if (Object.keys(kept).length > 0) route.filter = kept;
+  if (sort !== 'path') route.sort = sort;
+  return route;
+}
+
+/** What a gallery route asks the gallery to show, as one filter. */
+export function routeFilter(route: Extract<Route, { view: 'gallery' }>): ImageFilter {
+  return { ...route.filter, ...route.cell };
+}
 
 function positiveInt(text: string | undefined | null): number | null {
   if (text === undefined || text === null || !/^\d+$/.test(text)) return null;
@@ -50,8 +118,15 @@ export function parseRoute(hash: string): Route {
   const view = parts[2];
   const id = positiveInt(parts[3]);
   if (view === 'gallery') {
+    const route: Route = { view, datasetId };
     const cell = parseCell(query);
-    return cell ? { view, datasetId, cell } : { view, datasetId };
+    if (cell) route.cell = cell;
+    const params = new URLSearchParams(query);
+    const filter = parseFilter(params);
+    if (filter) route.filter = filter;
+    const sort = imageSort.safeParse(params.get('sort'));
+    if (sort.success && sort.data !== 'path') route.sort = sort.data;
+    return route;
   }
   if (view === 'history' || view === 'overview' || view === 'review' || view === 'training') return { view, datasetId };
   if (view === 'image' && id !== null) return { view, datasetId, imageId: id };
@@ -69,15 +144,22 @@ export function formatRoute(route: Route): string {
       return `#/d/${route.datasetId}/person/${route.subjectId}`;
     case 'gallery': {
       const base = `#/d/${route.datasetId}/gallery`;
-      if (!route.cell) return base;
-      const { runId, task, given, predicted } = route.cell;
-      const query = new URLSearchParams({
-        run: String(runId),
-        task,
-        given: String(given),
-        predicted: String(predicted),
-      });
-      return `${base}?${query.toString()}`;
+      const query = new URLSearchParams();
+      if (route.cell) {
+        const { runId, task, given, predicted } = route.cell;
+        query.set('run', String(runId));
+        query.set('task', task);
+        query.set('given', String(given));
+        query.set('predicted', String(predicted));
+      }
+      for (const [field, param] of Object.entries(FILTER_PARAMS) as [keyof GalleryFilter, string][]) {
+        const value = route.filter?.[field];
+        if (value === true) query.set(param, '1');
+        else if (value !== undefined && value !== false) query.set(param, String(value));
+      }
+      if (route.sort && route.sort !== 'path') query.set('sort', route.sort);
+      const text = query.toString();
+      return text ? `${base}?${text}` : base;
     }
     default:
       return `#/d/${route.datasetId}/${route.view}`;

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { TrainProgress } from '../../../src-main/shared/api-contract';
 import {
   addProgressPoint,
+  runNumber,
+  curvesByEpoch,
+  etaSeconds,
   cellFilterText,
   cellShade,
   compareRuns,
@@ -153,6 +156,16 @@ describe('matrixMove', () => {
   });
 });
 
+describe('runNumber', () => {
+  it('counts runs within the dataset, whatever their global ids', () => {
+    const runs = [{ id: 9 }, { id: 4 }, { id: 12 }];
+    expect(runNumber(runs, 4)).toBe(1);
+    expect(runNumber(runs, 12)).toBe(3);
+    // A run that just started and is not listed yet comes after all of them.
+    expect(runNumber(runs, 15)).toBe(4);
+  });
+});
+
 describe('progress', () => {
   it('collects one point per epoch, updating a repeated one', () => {
     let points = addProgressPoint([], progress({ phase: 'features', task: null }));
@@ -168,6 +181,13 @@ describe('progress', () => {
     expect(same).toBe(points);
   });
 
+  it('draws the full-mode CNN, which trains every task in one model and names none, as one curve per fold', () => {
+    let points = addProgressPoint([], progress({ task: null, fold: 1, epoch: 1, loss: 1.2 }));
+    points = addProgressPoint(points, progress({ task: null, fold: 1, epoch: 2, loss: 0.9, macroF1: 0.4 }));
+    expect(points.map((p) => p.task)).toEqual(['all tasks', 'all tasks']);
+    expect(curvesByEpoch(points, 'loss').curves).toEqual([{ task: 'all tasks', fold: 1, data: [1.2, 0.9] }]);
+  });
+
   it('prefers the job’s own count and otherwise places the fold and epoch', () => {
     expect(trainPercent(progress({}), { done: 3, total: 4 })).toBe(75);
     expect(trainPercent(progress({ fold: 2, folds: 4, epoch: 5, epochs: 10 }), null)).toBe(38);
@@ -179,6 +199,41 @@ describe('progress', () => {
   it('describes where the run is', () => {
     expect(progressText(progress({ fold: 2, epoch: 3 }))).toBe('Training gender · fold 2 of 5 · epoch 3 of 10');
     expect(progressText(progress({ phase: 'features', task: null, fold: 0, epoch: 0 }))).toBe('Extracting features');
+  });
+
+  it('says nothing of folds or epochs outside the training phase', () => {
+    expect(progressText(progress({ phase: 'features', task: null, fold: 1, epoch: 0 }))).toBe('Extracting features');
+    expect(progressText(progress({ phase: 'tensors', task: null, fold: 1, epoch: 1 }))).toBe(
+      progressText(progress({ phase: 'tensors', task: null, fold: 0, epoch: 0 })),
+    );
+  });
+
+  it('estimates the time left from the job count when the trainer has no estimate', () => {
+    const job = { done: 25, total: 100, startedAt: '2026-01-01T00:00:00.000Z' };
+    const now = Date.parse('2026-01-01T00:00:10.000Z');
+    expect(etaSeconds(progress({ etaSeconds: 7 }), job, now)).toBe(7);
+    expect(etaSeconds(progress({ etaSeconds: null }), job, now)).toBe(30);
+    expect(etaSeconds(null, { ...job, done: 0 }, now)).toBeNull();
+    expect(etaSeconds(null, null, now)).toBeNull();
+  });
+
+  it('draws one curve per task and fold against the epoch', () => {
+    const points = [
+      { task: 'gender', fold: 1, epoch: 1, loss: 0.9, macroF1: 0.5 },
+      { task: 'gender', fold: 1, epoch: 2, loss: 0.6, macroF1: 0.7 },
+      { task: 'mask', fold: 1, epoch: 1, loss: 0.8, macroF1: null },
+      { task: 'gender', fold: 2, epoch: 1, loss: 0.95, macroF1: 0.4 },
+      { task: 'gender', fold: 2, epoch: 2, loss: 0.7, macroF1: 0.65 },
+    ];
+    const loss = curvesByEpoch(points, 'loss');
+    expect(loss.epochs).toBe(2);
+    expect(loss.curves).toEqual([
+      { task: 'mask', fold: 1, data: [0.8, null] },
+      { task: 'gender', fold: 1, data: [0.9, 0.6] },
+      { task: 'gender', fold: 2, data: [0.95, 0.7] },
+    ]);
+    // A curve with no measurement at all (mask's F1) is left out rather than drawn empty.
+    expect(curvesByEpoch(points, 'macroF1').curves.map((c) => `${c.task}${c.fold}`)).toEqual(['gender1', 'gender2']);
   });
 
   it('summarises a curve in words', () => {

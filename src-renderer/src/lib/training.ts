@@ -57,9 +57,10 @@ function nameOf(names: readonly string[], index: number): string {
 }
 
 /** "Run 3 · gender: given male → predicted female" */
-export function cellFilterText(cell: ConfusionCell, classNames: readonly string[]): string {
+/** `runNumber`: the run as the dataset counts it (see runNumber); the id when not known. */
+export function cellFilterText(cell: ConfusionCell, classNames: readonly string[], runNumber = cell.runId): string {
   return (
-    `Run ${cell.runId} · ${cell.task}: given ${nameOf(classNames, cell.given)} → ` +
+    `Run ${runNumber} · ${cell.task}: given ${nameOf(classNames, cell.given)} → ` +
     `predicted ${nameOf(classNames, cell.predicted)}`
   );
 }
@@ -188,8 +189,47 @@ export interface ProgressPoint {
   macroF1: number | null;
 }
 
+/** A run's number within its dataset: 1 + how many of the dataset's runs started before it. */
+export function runNumber(runs: readonly Pick<RunSummary, 'id'>[], runId: number): number {
+  return runs.filter((run) => run.id < runId).length + 1;
+}
+
 export function pointLabel(point: Pick<ProgressPoint, 'task' | 'fold' | 'epoch'>): string {
   return `${point.task} f${point.fold} e${point.epoch}`;
+}
+
+export interface EpochCurve {
+  task: string;
+  fold: number;
+  /** One value per epoch (index 0 = epoch 1); null where that epoch was not measured. */
+  data: (number | null)[];
+}
+
+/**
+ * The curves as a person reads them: epoch on the x-axis, one line per task and fold, so five folds of a task
+ * lie on top of each other instead of one after another along a mixed task/fold/epoch axis.
+ */
+export function curvesByEpoch(
+  points: readonly ProgressPoint[],
+  key: 'loss' | 'macroF1',
+): { epochs: number; curves: EpochCurve[] } {
+  const epochs = points.reduce((most, p) => (p[key] === null ? most : Math.max(most, p.epoch)), 0);
+  const curves = new Map<string, EpochCurve>();
+  const order = sortTasks(points.map((p) => p.task));
+  for (const p of points) {
+    if (p.epoch < 1 || p.epoch > epochs) continue;
+    const id = `${p.task}\u0000${p.fold}`;
+    let curve = curves.get(id);
+    if (!curve) {
+      curve = { task: p.task, fold: p.fold, data: Array<number | null>(epochs).fill(null) };
+      curves.set(id, curve);
+    }
+    curve.data[p.epoch - 1] = p[key];
+  }
+  const sorted = [...curves.values()]
+    .filter((curve) => curve.data.some((v) => v !== null))
+    .sort((a, b) => order.indexOf(a.task) - order.indexOf(b.task) || a.fold - b.fold);
+  return { epochs, curves: sorted };
 }
 
 /**
@@ -197,11 +237,14 @@ export function pointLabel(point: Pick<ProgressPoint, 'task' | 'fold' | 'epoch'>
  * the same task/fold/epoch replaces the last point instead of adding one. Events without a measurement are
  * ignored. Returns the same array when nothing changed.
  */
+/** The curve name for a step that trains one model for every task at once (full mode's CNN reports no task). */
+export const WHOLE_MODEL_TASK = 'all tasks';
+
 export function addProgressPoint(points: readonly ProgressPoint[], progress: TrainProgress): readonly ProgressPoint[] {
-  if (progress.phase !== 'training' || progress.task === null) return points;
+  if (progress.phase !== 'training') return points;
   if (progress.loss === null && progress.macroF1 === null) return points;
   const point: ProgressPoint = {
-    task: progress.task,
+    task: progress.task ?? WHOLE_MODEL_TASK,
     fold: progress.fold,
     epoch: progress.epoch,
     loss: progress.loss,
@@ -243,12 +286,29 @@ const PHASES: Record<TrainProgress['phase'], string> = {
 
 /** "Training gender · fold 2 of 5 · epoch 3 of 10" */
 export function progressText(progress: TrainProgress): string {
-  const parts = [
-    progress.task && progress.phase === 'training' ? `${PHASES.training} ${progress.task}` : PHASES[progress.phase],
-  ];
-  if (progress.folds > 0 && progress.fold > 0) parts.push(`fold ${progress.fold} of ${progress.folds}`);
-  if (progress.epochs > 0 && progress.epoch > 0) parts.push(`epoch ${progress.epoch} of ${progress.epochs}`);
+  const training = progress.phase === 'training';
+  const parts = [progress.task && training ? `${PHASES.training} ${progress.task}` : PHASES[progress.phase]];
+  // Folds and epochs belong to training; before it (features, tensors) a fold number would be a fiction.
+  if (training && progress.folds > 0 && progress.fold > 0) parts.push(`fold ${progress.fold} of ${progress.folds}`);
+  if (training && progress.epochs > 0 && progress.epoch > 0)
+    parts.push(`epoch ${progress.epoch} of ${progress.epochs}`);
   return parts.join(' · ');
+}
+
+/**
+ * Seconds left: the trainer's own estimate, else one from the job's count (items done since the job started),
+ * so a long feature-extraction phase shows a time rather than "estimating" from start to end.
+ */
+export function etaSeconds(
+  progress: Pick<TrainProgress, 'etaSeconds'> | null,
+  job: { done: number; total: number; startedAt: string } | null | undefined,
+  now: number,
+): number | null {
+  if (progress?.etaSeconds !== null && progress?.etaSeconds !== undefined) return progress.etaSeconds;
+  if (!job || job.total <= 0 || job.done <= 0 || job.done >= job.total) return null;
+  const elapsed = (now - Date.parse(job.startedAt)) / 1000;
+  if (!(elapsed > 0)) return null;
+  return (elapsed / job.done) * (job.total - job.done);
 }
 
 export function phaseName(phase: TrainProgress['phase']): string {

@@ -57,16 +57,37 @@ export class DatasetState {
         this.#labelsChanged();
       }),
       api.on('datasets.changed', (event) => {
-        toasts.guard(this.loadList(), 'Could not list datasets');
-        const current = this.#current;
-        if (current && (event.datasetId === null || event.datasetId === current.id)) {
-          toasts.guard(this.#reloadCurrent(current.id), 'Could not reload the dataset');
-        }
+        toasts.guard(this.#onDatasetsChanged(event.datasetId), 'Could not reload the datasets');
       }),
       jobs.subscribe((job) => this.#onJob(job)),
     ];
     toasts.guard(this.loadList(), 'Could not list datasets');
     return () => stops.forEach((stop) => stop());
+  }
+
+  async rename(datasetId: number, name: string): Promise<void> {
+    const summary = await api.call('datasets.rename', { datasetId, name });
+    if (this.#current?.id === datasetId) this.#current = summary;
+    await this.loadList();
+  }
+
+  /** Forgets the dataset (never its image files); a window showing it goes back to the dataset list. */
+  async remove(datasetId: number): Promise<void> {
+    await api.call('datasets.remove', { datasetId });
+    await this.#onDatasetsChanged(null);
+  }
+
+  async #onDatasetsChanged(datasetId: number | null): Promise<void> {
+    await this.loadList();
+    const current = this.#current;
+    if (!current) return;
+    if (!this.#list.some((dataset) => dataset.id === current.id)) {
+      // Removed (here or in another window): nothing of it is left to show.
+      this.#current = null;
+      if (router.datasetId === current.id) router.go({ view: 'datasets' }, { replace: true });
+      return;
+    }
+    if (datasetId === null || datasetId === current.id) await this.#reloadCurrent(current.id);
   }
 
   async loadList(): Promise<void> {
@@ -101,7 +122,7 @@ export class DatasetState {
     if (result.changes.length > 0) {
       this.#labelsChanged();
       const what = changeValueText(field, value, dataset.labelNames);
-      toasts.info(`${field} → ${what} (${plural(result.imagesChanged, 'image')} changed)`);
+      toasts.info(`${field} → ${what} (${plural(result.imagesChanged, 'image')} changed)`, { undoable: true });
     }
     return result;
   }

@@ -17,8 +17,12 @@ function cellOf(filter: ImageFilter): ConfusionCell | null {
   return { runId, task, given, predicted };
 }
 
-function sameCell(a: ConfusionCell | null, b: ConfusionCell): boolean {
-  return a !== null && a.runId === b.runId && a.task === b.task && a.given === b.given && a.predicted === b.predicted;
+function sameFilter(a: ImageFilter, b: ImageFilter): boolean {
+  const defined = (f: ImageFilter): [string, unknown][] =>
+    Object.entries(f)
+      .filter(([, v]) => v !== undefined)
+      .sort(([x], [y]) => x.localeCompare(y));
+  return JSON.stringify(defined(a)) === JSON.stringify(defined(b));
 }
 
 export class GalleryState {
@@ -93,21 +97,12 @@ export class GalleryState {
     this.#restart();
   }
 
-  /**
-   * Show one confusion-matrix cell: its images alone, so the count matches the cell. A no-op when the filter
-   * already narrows to that cell, so filters added on top of it survive coming back from an image.
-   */
-  showCell(cell: ConfusionCell): void {
-    if (sameCell(this.#cell, cell)) return;
-    const { runId, task, given, predicted } = cell;
-    this.setFilter({ runId, task, given, predicted });
-  }
-
-  /** Drop the confusion-cell part of the filter, keeping the rest. */
-  clearCell(): void {
-    if (!this.#cell) return;
-    const { runId: _r, task: _t, given: _g, predicted: _p, ...rest } = this.#filter;
-    this.setFilter(rest);
+  /** Show exactly this filter and sort (from the URL); a no-op when they are what the gallery shows already. */
+  show(filter: ImageFilter, sort: ImageSort): void {
+    if (sort === this.#sort && sameFilter(filter, this.#filter)) return;
+    this.#filter = filter;
+    this.#sort = sort;
+    this.#restart();
   }
 
   setSort(sort: ImageSort): void {

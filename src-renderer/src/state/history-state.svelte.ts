@@ -1,5 +1,5 @@
 // Label history of the open dataset, and undo/redo.
-import type { HistoryEntry } from '../../../src-main/shared/api-contract';
+import type { HistoryEntry, HistoryStatus } from '../../../src-main/shared/api-contract';
 import { api } from '../lib/api';
 import { OrderedCommands } from '../lib/ordered-commands';
 import { datasets } from './dataset-state.svelte';
@@ -13,6 +13,41 @@ export class HistoryState {
   #datasetId = $state<number | null>(null);
   #loading = $state(false);
   #steps = new OrderedCommands();
+  #status = $state.raw<HistoryStatus | null>(null);
+  #statusFor: number | null = null;
+
+  /** What Undo / Redo would do in the open dataset; null until known (the buttons stay disabled). */
+  get status(): HistoryStatus | null {
+    return this.#status;
+  }
+
+  /** Follows label and box changes from any window, so the buttons' state is never stale. */
+  start(): () => void {
+    const refresh = ({ datasetId }: { datasetId: number | null }): void => {
+      if (datasetId === null || datasetId === this.#statusFor)
+        toasts.guard(this.refreshStatus(), 'Could not read history');
+    };
+    const stops = [
+      api.on('labels.changed', refresh),
+      api.on('boxes.changed', refresh),
+      api.on('datasets.changed', refresh),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }
+
+  setDataset(datasetId: number | null): void {
+    if (datasetId === this.#statusFor) return;
+    this.#statusFor = datasetId;
+    this.#status = null;
+    if (datasetId !== null) toasts.guard(this.refreshStatus(), 'Could not read history');
+  }
+
+  async refreshStatus(): Promise<void> {
+    const datasetId = this.#statusFor;
+    if (datasetId === null) return;
+    const status = await api.call('history.status', { datasetId });
+    if (this.#statusFor === datasetId) this.#status = status;
+  }
 
   get entries(): readonly HistoryEntry[] {
     return this.#entries;
@@ -57,7 +92,7 @@ export class HistoryState {
         return;
       }
       datasets.noteOwnChange(kind, action.actionId);
-      toasts.info(`${kind === 'undo' ? 'Undone' : 'Redone'}: ${action.description}`);
+      toasts.info(`${kind === 'undo' ? 'Undone' : 'Redone'}: ${action.description}`, { undoable: kind === 'redo' });
     });
   }
 }

@@ -11,7 +11,7 @@ import type {
   TrainStarted,
 } from '../../../src-main/shared/api-contract';
 import { api } from '../lib/api';
-import { addProgressPoint, type ProgressPoint } from '../lib/training';
+import { addProgressPoint, runNumber, type ProgressPoint } from '../lib/training';
 import { jobs } from './jobs-state.svelte';
 import { toasts } from './toast-state.svelte';
 
@@ -43,6 +43,15 @@ export class TrainingState {
   }
 
   /** Newest first; null until loaded. */
+  /**
+   * A run's number within its dataset (the dataset's first run is 1), as people count runs; ids are global across
+   * datasets. Before the list has loaded, the id stands in.
+   */
+  number(runId: number): number {
+    const runs = this.#runs;
+    return runs ? runNumber(runs, runId) : runId;
+  }
+
   get runs(): readonly RunSummary[] | null {
     return this.#runs;
   }

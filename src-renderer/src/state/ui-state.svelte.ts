@@ -3,7 +3,7 @@ import type { ApiArgsIn, AppInfo } from '../../../src-main/shared/api-contract';
 import { api } from '../lib/api';
 import { toasts } from './toast-state.svelte';
 
-export type DialogName = 'shortcuts' | 'export';
+export type DialogName = 'shortcuts' | 'export' | 'rename-dataset' | 'remove-dataset';
 
 export class UiState {
   #info = $state.raw<AppInfo | null>(null);

@@ -50,6 +50,16 @@ export class SqliteDatasetRepository implements DatasetRepository {
       .map((row) => toRecord(row, this.sql.paths));
   }
 
+  rename(datasetId: number, name: string): void {
+    if (this.sql.run('UPDATE datasets SET name = ? WHERE id = ?', name, datasetId).changes === 0)
+      throw new ApiFailure('not-found', `no dataset ${datasetId}`);
+  }
+
+  remove(datasetId: number): void {
+    if (this.sql.run('DELETE FROM datasets WHERE id = ?', datasetId).changes === 0)
+      throw new ApiFailure('not-found', `no dataset ${datasetId}`);
+  }
+
   counts(datasetId: number): DatasetCounts {
     return {
       images: this.sql.count('SELECT COUNT(*) AS n FROM images WHERE dataset_id = ?', datasetId),

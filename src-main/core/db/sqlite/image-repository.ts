@@ -22,6 +22,7 @@ import type {
   TrainingImageRow,
 } from '../store';
 import type { Statements } from './statements';
+import { CONFIDENCE_SQL, DISAGREES_SQL, registerPredictionFunctions, rowFlags } from './prediction-queries';
 
 const IMAGE_COLUMNS = `
   i.id, i.rel_path AS path, i.subject_id AS subjectId, s.key AS subjectKey, i.slot, l.mask, l.gender, l.age,
@@ -39,6 +40,8 @@ const SORTS: Record<ImageSort, string> = {
   class: 'l.class_index, i.rel_path',
   age: 'l.age, s.key, i.rel_path',
   'recent-change': 'l.changed_at DESC NULLS LAST, i.rel_path',
+  confidence: `${CONFIDENCE_SQL} ASC NULLS LAST, i.rel_path`,
+  person: `s.key, CASE i.slot WHEN 'incorrect_mask' THEN 6 WHEN 'normal' THEN 7 ELSE 0 END, i.rel_path`,
 };
 
 const SLOT_ORDER = `CASE i.slot WHEN 'incorrect_mask' THEN 6 WHEN 'normal' THEN 7 ELSE 0 END, i.rel_path`;
@@ -74,6 +77,7 @@ function filterSql(datasetId: number, filter: ImageFilter): { where: string; par
     if (filter.given !== undefined) params.push(filter.given);
     if (filter.predicted !== undefined) params.push(filter.predicted);
   }
+  if (filter.disagrees) clauses.push(DISAGREES_SQL);
   if (filter.pathContains) {
     clauses.push(`instr(i.rel_path, ?) > 0`);
     params.push(filter.pathContains);
@@ -115,6 +119,7 @@ export class SqliteImageRepository implements ImageRepository {
   }
 
   query(datasetId: number, filter: ImageFilter, sort: ImageSort, offset: number, limit: number): ImageQueryResult {
+    registerPredictionFunctions(this.sql.db);
     const { where, params } = filterSql(datasetId, filter);
     const total = this.sql.count(`SELECT COUNT(*) AS n FROM ${IMAGE_FROM} WHERE ${where}`, ...params);
     const rows = this.sql.all<RowWithoutBox>(
@@ -123,7 +128,9 @@ export class SqliteImageRepository implements ImageRepository {
       limit,
       offset,
     );
-    return { total, offset, items: this.withPrimaryBoxes(rows) };
+    const flags = rowFlags(this.sql.db, rows.map((row) => row.id));
+    const items = this.withPrimaryBoxes(rows).map((row) => ({ ...row, ...flags.get(row.id) }));
+    return { total, offset, items };
   }
 
   get(imageId: number): ImageDetail | null {

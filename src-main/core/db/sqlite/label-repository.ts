@@ -1,3 +1,4 @@
+import type { HistoryStatus } from '../../../shared/api-contract';
 import { ageGroupOf, type LabelField } from '../../../shared/label-schema';
 import { ApiFailure } from '../../api-failure';
 import type { ActionRecord, ActionSource, LabelChange, LabelEntity, LabelRepository } from '../store';
@@ -7,6 +8,18 @@ const ACTION_COLUMNS = 'id, source, description, state, created_at AS createdAt'
 
 export class SqliteLabelRepository implements LabelRepository {
   constructor(private readonly sql: Statements) {}
+
+  undoRedoStatus(datasetId: number): HistoryStatus {
+    const next = (state: 'applied' | 'undone', order: 'ASC' | 'DESC'): string | null =>
+      this.sql.one<{ description: string }>(
+        `SELECT description FROM label_actions WHERE dataset_id = ? AND state = ? ORDER BY id ${order} LIMIT 1`,
+        datasetId,
+        state,
+      )?.description ?? null;
+    const undo = next('applied', 'DESC');
+    const redo = next('undone', 'ASC');
+    return { canUndo: undo !== null, canRedo: redo !== null, undo, redo };
+  }
 
   current(entity: LabelEntity, entityId: number, field: LabelField): number | null {
     const sql =
