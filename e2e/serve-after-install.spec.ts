@@ -20,6 +20,8 @@ const CHECKOUT = [
   'src-main',
   'src-renderer',
   'resources',
+  // The Electron main imports the start script's binding helpers (scripts/launch-plan.mjs).
+  'scripts',
 ];
 
 function freshCheckout(parts: string[]): string {

@@ -50,6 +50,19 @@ test('a bar of the gender chart opens the gallery on those persons, and a reload
   await expect(page).toHaveURL(/gender=1&sort=class$/);
 });
 
+test('a chart bar opens the gallery from the keyboard too, and its value shows while focused', async ({ page }) => {
+  const overview = await server.call('datasets.overview', { datasetId });
+  const males = overview.gender.find((row) => row.key === 'male')!.count;
+  await page.goto(`${server.url}#/d/${datasetId}/overview`);
+  const bar = page.getByTestId('chart-gender').getByRole('button', { name: /^male: .* show these images$/ });
+  await bar.focus();
+  await expect(bar).toBeVisible();
+  await expect(bar).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#\/d\/\d+\/gallery\?gender=0$/);
+  await expect(page.getByTestId('gallery-count')).toContainText(`${males * 7} images`);
+});
+
 test('a History entry opens the photo it changed', async ({ page }) => {
   const [image] = (await server.call('images.query', { datasetId, filter: { mask: 0 }, limit: 1 })).items;
   await server.call('labels.set', { datasetId, target: { imageId: image!.id }, field: 'mask', value: 2 });

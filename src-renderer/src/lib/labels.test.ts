@@ -8,6 +8,7 @@ import {
   compactLabelText,
   formatCount,
   imageLabelText,
+  personShortName,
 } from './labels';
 
 describe('labels', () => {
@@ -63,5 +64,10 @@ describe('labels', () => {
   it('takes the last path segment', () => {
     expect(basename('images/000001_female_Asian_45/mask1.jpg')).toBe('mask1.jpg');
     expect(basename('a\\b.png')).toBe('b.png');
+  });
+
+  it("names a person by the competition's id, or by the whole key elsewhere", () => {
+    expect(personShortName('000001_female_Asian_45')).toBe('000001');
+    expect(personShortName('patient-7')).toBe('patient-7');
   });
 });

@@ -29,6 +29,11 @@ export function datasetCounts(counts: { images: number; subjects: number; proble
   return parts.join(' · ');
 }
 
+/** A person as a gallery tile names them: the competition's id (`000001_female_Asian_45` → `000001`), else the key. */
+export function personShortName(subjectKey: string): string {
+  return /^(\d+)_/.exec(subjectKey)?.[1] ?? subjectKey;
+}
+
 export function basename(path: string): string {
   const parts = path.split(/[\\/]/);
   return parts[parts.length - 1] ?? path;
