@@ -37,10 +37,14 @@ interface QueueItem {
   path: string;
 }
 
-/** The queue as the server ranks it, read with the page's own session. */
+/**
+ * The flagged tier of the queue as the server ranks it, read with the page's own session. The second tier (not
+ * flagged, next most doubtful) follows it in the queue; the walk below decides the flagged tier.
+ */
 async function queue(page: Page): Promise<QueueItem[]> {
-  return page.evaluate(`fetch('/api/review.suspects', { method: 'POST', body: JSON.stringify({ datasetId: 1 }) })
-    .then((r) => r.json()).then((e) => e.value.items.map((s) => ({ key: s.key, kind: s.kind, path: s.path })))`);
+  return page.evaluate(`fetch('/api/review.suspects', { method: 'POST', body: JSON.stringify({ datasetId: 1, limit: 5000 }) })
+    .then((r) => r.json()).then((e) => e.value.items.filter((s) => s.tier === 1)
+      .map((s) => ({ key: s.key, kind: s.kind, path: s.path })))`);
 }
 
 test('train → queue → accept planted fixes by keyboard → retrain → export', async ({ page }) => {
@@ -113,6 +117,8 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
   await expect(page.getByTestId('review-progress')).toHaveText(/reviewed/);
   expect(decided.filter((d) => d.endsWith('accept'))).toHaveLength(4);
   expect(await queue(page)).toEqual([]);
+  // What is left is the second tier, marked as such on the card.
+  await expect(page.getByTestId('second-tier')).toHaveText('second tier: not flagged, next most doubtful');
 
   // Retrain: metrics before and after, and the queue is re-ranked without what was fixed or kept.
   await page.getByTestId('retrain').click();

@@ -540,6 +540,11 @@ export interface Suspect {
   suggestedValue: number | null;
   /** Higher is more suspicious, in [0, 1]. */
   score: number;
+  /**
+   * 1: flagged by confident learning. 2: not flagged, one of the next most doubtful labels by label quality, listed
+   * after every flagged suspect so a reviewer with time to spare sees them in order.
+   */
+  tier: 1 | 2;
   evidence: { classNames: string[]; probs: number[]; age: number | null };
 }
 

@@ -30,11 +30,12 @@ interface SuspectRow {
   suggested: string;
   suggested_value: number | null;
   score: number;
+  tier: 1 | 2;
   evidence: string;
 }
 
 const COLUMNS = `key, kind, level, field, path, subject, subject_id, image_ids, given, suggested, suggested_value,
-  score, evidence`;
+  score, tier, evidence`;
 
 function toSuspect(row: SuspectRow): Suspect {
   return {
@@ -50,6 +51,7 @@ function toSuspect(row: SuspectRow): Suspect {
     suggested: row.suggested,
     suggestedValue: row.suggested_value,
     score: row.score,
+    tier: row.tier,
     evidence: JSON.parse(row.evidence) as Suspect['evidence'],
   };
 }
@@ -128,8 +130,8 @@ export function hasStoredQueue(db: Db, runId: number): boolean {
 export function storeQueue(db: Db, datasetId: number, runId: number, items: readonly Suspect[]): void {
   const insert = prepare(db, 
     `INSERT INTO suspects (run_id, dataset_id, key, kind, level, field, path, subject, subject_id, image_ids, given,
-       suggested, suggested_value, score, rank, evidence)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       suggested, suggested_value, score, tier, rank, evidence)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
     const decided = new Set(decidedLabelKeys(db, datasetId));
@@ -152,6 +154,7 @@ export function storeQueue(db: Db, datasetId: number, runId: number, items: read
         s.suggested,
         s.suggestedValue,
         s.score,
+        s.tier,
         rank++,
         JSON.stringify(s.evidence),
       );
