@@ -437,6 +437,11 @@ export interface TaskMetrics {
   /** Rows: given label; columns: predicted. */
   confusion: number[][];
   folds: { accuracy: number; macroF1: number }[];
+  /**
+   * Expected calibration error of the out-of-fold probabilities (15 equal-width bins of the top probability):
+   * how far "90% sure" is from right 90% of the time. Absent for runs from before it was measured.
+   */
+  ece?: number;
 }
 
 export interface RunSummary {

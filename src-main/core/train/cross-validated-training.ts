@@ -3,7 +3,7 @@
 // and its own caches but never the store — the caller writes the results.
 import type { RunDevice, TaskMetrics, TrainSettings } from '../../shared/api-contract';
 import { MASK_CLASS_NAMES } from '../../shared/label-schema';
-import { classificationReport, argmaxRows } from './classification-metrics';
+import { classificationReport, argmaxRows, expectedCalibrationError } from './classification-metrics';
 import { assignFolds, foldSplit } from './cross-validation-folds';
 import { predictProbs, trainCnn } from './cnn-model';
 import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
@@ -446,5 +446,6 @@ export function taskMetrics(
       Array.from(report.confusion.subarray(row * classes, (row + 1) * classes)),
     ),
     folds: perFold,
+    ece: expectedCalibrationError(given, probs, classes),
   };
 }
