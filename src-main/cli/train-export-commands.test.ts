@@ -47,10 +47,13 @@ describe('loupe train and export', () => {
       crops: { box: 0, no_face: 0, no_box: 0, whole: 28 },
     });
     // Each task's calibration error of the out-of-fold probabilities, beside its accuracy.
-    const metrics = (JSON.parse(trained.stdout) as { metrics: Record<string, { ece: number | null }> }).metrics;
+    const metrics = (
+      JSON.parse(trained.stdout) as { metrics: Record<string, { ece: number | null; ece_unscaled: number | null }> }
+    ).metrics;
     expect(Object.keys(metrics).sort()).toEqual(['age', 'class', 'gender', 'mask']);
     for (const m of Object.values(metrics)) expect(m.ece).toBeGreaterThanOrEqual(0);
     for (const m of Object.values(metrics)) expect(m.ece).toBeLessThanOrEqual(1);
+    for (const m of Object.values(metrics)) expect(m.ece_unscaled).toBeGreaterThanOrEqual(0);
     const human = await loupe('train', '--db', db, '--folds', '2', '--epochs', '1');
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/gender +accuracy \d\.\d{4} +macro F1 \d\.\d{4} +ECE \d\.\d{4}/);

@@ -442,6 +442,11 @@ export interface TaskMetrics {
    * how far "90% sure" is from right 90% of the time. Absent for runs from before it was measured.
    */
   ece?: number;
+  /**
+   * The probabilities were rescaled per fold by a temperature fitted on the other folds (T < 1 sharpens, T > 1
+   * softens; none listed for a task built from scaled tasks), and `ece` is after it: `eceBefore` is without.
+   */
+  temperatureScaling?: { temperatures: number[]; eceBefore: number };
 }
 
 export interface RunSummary {

@@ -82,6 +82,11 @@ export function addTrainCommand(program: Command): void {
               macro_f1: round(m.macroF1),
               // Expected calibration error of the out-of-fold probabilities (15 bins); null where not measured.
               ece: run.tasks[task]?.ece === undefined ? null : round(run.tasks[task].ece),
+              // The same before the probabilities were temperature-scaled; null where they were not.
+              ece_unscaled:
+                run.tasks[task]?.temperatureScaling === undefined
+                  ? null
+                  : round(run.tasks[task].temperatureScaling.eceBefore),
             },
           ]),
         );

@@ -7,8 +7,13 @@ describe('migration 009', () => {
   it('gives stored suspects a tier: existing ones flagged (1), only 1 or 2 accepted', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
-    migrate(db, migrations.filter((m) => m.version < 9));
-    db.prepare(`INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('d', 'mask', '/r', '/r', 'now')`).run();
+    migrate(
+      db,
+      migrations.filter((m) => m.version < 9),
+    );
+    db.prepare(
+      `INSERT INTO datasets (name, kind, root, source, imported_at) VALUES ('d', 'mask', '/r', '/r', 'now')`,
+    ).run();
     db.prepare(
       `INSERT INTO training_runs (dataset_id, mode, backend, config, state, started_at) VALUES (1, 'quick', 'wasm', '{}', 'done', 'now')`,
     ).run();
@@ -21,7 +26,10 @@ describe('migration 009', () => {
     };
     expect(() => insert('subject:0:gender', 2)).toThrow(/tier/);
     insert('subject:1:gender');
-    migrate(db, migrations.filter((m) => m.version <= 9));
+    migrate(
+      db,
+      migrations.filter((m) => m.version <= 9),
+    );
     expect(db.pragma('user_version', { simple: true })).toBe(9);
     expect(db.prepare('SELECT tier FROM suspects').get()).toEqual({ tier: 1 });
     insert('subject:2:gender', 2);
