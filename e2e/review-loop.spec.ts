@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { parse } from 'csv-parse/sync';
 import { makeMaskDataset, type SyntheticMaskDataset } from './fixtures/make-mask-dataset';
+import { ageGroupOf } from '../src-main/shared/label-schema';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
 
 let dataDir: string;
@@ -60,6 +61,14 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Review' }).click();
   await page.getByTestId('train-first').click();
   await expect(page.getByTestId('suspect')).toBeVisible({ timeout: 180_000 });
+
+  // 60 persons: a person-level class with fewer than 20 persons, so the queue says it cannot judge reliably.
+  const perClass = new Map<string, number>();
+  for (const p of made.persons) {
+    for (const key of [`gender ${p.gender}`, `age ${ageGroupOf(p.age)}`]) perClass.set(key, (perClass.get(key) ?? 0) + 1);
+  }
+  expect([...perClass.values()].some((n) => n < 20)).toBe(true);
+  await expect(page.getByTestId('small-data-notice')).toContainText(/^Too little data to judge reliably: .*persons/);
 
   const items = await queue(page);
   // Every planted error is in the queue: the model found them all.

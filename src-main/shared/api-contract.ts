@@ -571,6 +571,11 @@ export interface SuspectQueue {
   size: number;
   /** Label changes made while the run trained: its predictions and metrics do not include them. */
   decisionsNotInRun: number;
+  /**
+   * Present when the data is too small for the queue to be trusted (a class with fewer than 20 examples, fewer
+   * persons than 2 per fold), in words: "Too little data to judge reliably: …".
+   */
+  smallDataNotice?: string;
 }
 
 export type JobKind = 'import' | 'export' | 'demo' | 'train' | 'detect';

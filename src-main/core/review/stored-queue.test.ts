@@ -89,6 +89,27 @@ describe('the stored review queue', () => {
   });
 });
 
+describe('the small-data notice of a queue', () => {
+  it('names the classes too small to judge, counted from the labels (30 persons: 15 per gender, 10 per age group)', () => {
+    const { store, datasetId } = setup();
+    expect(page(store, datasetId).smallDataNotice).toBe(
+      'Too little data to judge reliably: gender male has 15 persons; gender female has 15 persons; age <30 has 10 ' +
+        'persons; age 30-59 has 10 persons; age >=60 has 10 persons (fewer than 20 per class). Treat the scores as ' +
+        'hints, and check each suggestion.',
+    );
+    // The mask classes (150 / 30 / 30 photos) are large enough, so they are not named.
+    expect(store.suspects.labelCounts(datasetId)).toEqual({
+      persons: 30,
+      counts: expect.arrayContaining([
+        { field: 'mask', value: 0, n: 150 },
+        { field: 'mask', value: 1, n: 30 },
+        { field: 'gender', value: 1, n: 15 },
+        { field: 'age', value: 2, n: 10 },
+      ]) as unknown,
+    });
+  });
+});
+
 describe('keep as an undoable action', () => {
   it('is the newest action, so undo takes back the keep and not an earlier accept; redo keeps again', () => {
     const { store, datasetId } = setup();

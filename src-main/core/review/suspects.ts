@@ -8,6 +8,7 @@ import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES } from '../../shared/label
 import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import { findLabelIssues, labelQualityScores, type FilterBy } from './confident-learning';
 import { ApiFailure } from '../api-failure';
+import { smallDataNotice } from './small-data-notice';
 
 const LOG_FLOOR = 1e-6;
 
@@ -117,7 +118,21 @@ export function suspectPage(store: LoupeStore, datasetId: number, request: Queue
     reviewed: counts.decided,
     size: counts.size,
     decisionsNotInRun: store.suspects.decisionsNotInRun(datasetId, runId),
+    ...smallDataOf(store, datasetId, runId),
   };
+}
+
+/** The small-data notice for the queue, from grouped label counts and the run's folds (no ranking). */
+function smallDataOf(store: LoupeStore, datasetId: number, runId: number): Pick<SuspectQueue, 'smallDataNotice'> {
+  const record = store.datasets.get(datasetId);
+  const run = store.runs.get(runId);
+  const notice = smallDataNotice({
+    kind: record.kind,
+    labelNames: record.labelNames,
+    ...store.suspects.labelCounts(datasetId),
+    folds: run.mode === 'external' ? 0 : run.settings.folds,
+  });
+  return notice === null ? {} : { smallDataNotice: notice };
 }
 
 interface Judged {

@@ -5,7 +5,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open-database';
 import type { SettledSuspect, Suspect, SuspectKind } from '../../../shared/api-contract';
-import type { ImageLabelRow, QueueCounts, SubjectLabelRow, SuspectDecision } from '../store';
+import type { ImageLabelRow, LabelCount, QueueCounts, SubjectLabelRow, SuspectDecision } from '../store';
 
 /** Statements prepared once per connection, as the other repositories' (statements.ts). */
 const prepared = new WeakMap<Db, Map<string, Statement>>();
@@ -61,6 +61,25 @@ export function latestDoneRunId(db: Db, datasetId: number): number | null {
     `SELECT id FROM training_runs WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`)
     .get(datasetId) as { id: number } | undefined;
   return row?.id ?? null;
+}
+
+/** Grouped counts of the labels, for judging whether the data is large enough to rank (small-data-notice.ts). */
+export function labelCounts(db: Db, datasetId: number): { counts: LabelCount[]; persons: number } {
+  const counts = prepare(db,
+    `SELECT 'mask' AS field, l.mask AS value, COUNT(*) AS n FROM images i JOIN image_labels l ON l.image_id = i.id
+      WHERE i.dataset_id = ? AND l.mask IS NOT NULL GROUP BY l.mask
+     UNION ALL
+     SELECT 'label', l.label, COUNT(*) FROM images i JOIN image_labels l ON l.image_id = i.id
+      WHERE i.dataset_id = ? AND l.label IS NOT NULL GROUP BY l.label
+     UNION ALL
+     SELECT 'gender', gender, COUNT(*) FROM subjects WHERE dataset_id = ? AND gender IS NOT NULL GROUP BY gender
+     UNION ALL
+     SELECT 'age', age_group, COUNT(*) FROM subjects WHERE dataset_id = ? AND age_group IS NOT NULL GROUP BY age_group`)
+    .all(datasetId, datasetId, datasetId, datasetId) as LabelCount[];
+  const persons = (prepare(db, 'SELECT COUNT(*) AS n FROM subjects WHERE dataset_id = ?').get(datasetId) as {
+    n: number;
+  }).n;
+  return { counts, persons };
 }
 
 export function imageLabelRows(db: Db, datasetId: number): ImageLabelRow[] {
