@@ -460,6 +460,9 @@ export interface SuspectRepository {
   latestDoneRunId(datasetId: number): number | null;
   /** Labels per field and value (age by age group), and how many persons the dataset holds: grouped counts. */
   labelCounts(datasetId: number): { counts: LabelCount[]; persons: number };
+  /** The run's small-data notice (null: enough data), or null when it was not judged yet. */
+  judgedSmallData(runId: number): { notice: string | null } | null;
+  recordSmallData(runId: number, notice: string | null): void;
   imageLabelRows(datasetId: number): ImageLabelRow[];
   subjectLabelRows(datasetId: number): SubjectLabelRow[];
   /** Labels a person decided (kept, set by hand or accepted, while that action stands), as suspect keys. */

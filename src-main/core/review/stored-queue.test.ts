@@ -97,6 +97,10 @@ describe('the small-data notice of a queue', () => {
         'persons; age 30-59 has 10 persons; age >=60 has 10 persons (fewer than 20 per class). Treat the scores as ' +
         'hints, and check each suggestion.',
     );
+    // Judged once with the queue, not counted again on every page.
+    const counts = vi.spyOn(store.suspects, 'labelCounts');
+    expect(page(store, datasetId, { offset: 1 }).smallDataNotice).toMatch(/^Too little data to judge reliably: /);
+    expect(counts).not.toHaveBeenCalled();
     // The mask classes (150 / 30 / 30 photos) are large enough, so they are not named.
     expect(store.suspects.labelCounts(datasetId)).toEqual({
       persons: 30,

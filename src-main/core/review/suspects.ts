@@ -122,17 +122,26 @@ export function suspectPage(store: LoupeStore, datasetId: number, request: Queue
   };
 }
 
-/** The small-data notice for the queue, from grouped label counts and the run's folds (no ranking). */
+/**
+ * The small-data notice of the run's queue, judged once from grouped label counts and the run's folds on the
+ * queue's first read and stored with it (the counts are a scan of every label: not for every page).
+ */
 function smallDataOf(store: LoupeStore, datasetId: number, runId: number): Pick<SuspectQueue, 'smallDataNotice'> {
-  const record = store.datasets.get(datasetId);
-  const run = store.runs.get(runId);
-  const notice = smallDataNotice({
-    kind: record.kind,
-    labelNames: record.labelNames,
-    ...store.suspects.labelCounts(datasetId),
-    folds: run.mode === 'external' ? 0 : run.settings.folds,
-  });
-  return notice === null ? {} : { smallDataNotice: notice };
+  let judged = store.suspects.judgedSmallData(runId);
+  if (!judged) {
+    const record = store.datasets.get(datasetId);
+    const run = store.runs.get(runId);
+    judged = {
+      notice: smallDataNotice({
+        kind: record.kind,
+        labelNames: record.labelNames,
+        ...store.suspects.labelCounts(datasetId),
+        folds: run.mode === 'external' ? 0 : run.settings.folds,
+      }),
+    };
+    store.suspects.recordSmallData(runId, judged.notice);
+  }
+  return judged.notice === null ? {} : { smallDataNotice: judged.notice };
 }
 
 interface Judged {

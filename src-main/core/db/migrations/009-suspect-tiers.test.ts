@@ -4,7 +4,7 @@ import { migrate } from '../open-database';
 import { migrations } from '.';
 
 describe('migration 009', () => {
-  it('gives stored suspects a tier: existing ones flagged (1), only 1 or 2 accepted', () => {
+  it('gives stored suspects a tier (existing ones flagged, only 1 or 2) and a run a small-data notice, not judged yet', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(
@@ -34,6 +34,8 @@ describe('migration 009', () => {
     expect(db.prepare('SELECT tier FROM suspects').get()).toEqual({ tier: 1 });
     insert('subject:2:gender', 2);
     expect(() => insert('subject:3:gender', 3)).toThrow(/CHECK/);
+    db.prepare(`INSERT INTO run_review (run_id, labels_as_of) VALUES (1, 0)`).run();
+    expect(db.prepare('SELECT small_data_notice FROM run_review').get()).toEqual({ small_data_notice: null });
     expect(db.prepare('SELECT key, tier FROM suspects ORDER BY key').all()).toEqual([
       { key: 'subject:1:gender', tier: 1 },
       { key: 'subject:2:gender', tier: 2 },

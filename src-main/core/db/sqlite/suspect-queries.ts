@@ -82,6 +82,21 @@ export function labelCounts(db: Db, datasetId: number): { counts: LabelCount[]; 
   return { counts, persons };
 }
 
+/** The run's small-data notice as judged on its queue's first read: null when not judged yet. */
+export function judgedSmallData(db: Db, runId: number): { notice: string | null } | null {
+  const row = prepare(db, 'SELECT small_data_notice FROM run_review WHERE run_id = ?').get(runId) as
+    { small_data_notice: string | null } | undefined;
+  if (row?.small_data_notice == null) return null;
+  return { notice: row.small_data_notice === '' ? null : row.small_data_notice };
+}
+
+export function recordSmallData(db: Db, runId: number, notice: string | null): void {
+  prepare(db,
+    `INSERT INTO run_review (run_id, small_data_notice) VALUES (?, ?)
+     ON CONFLICT(run_id) DO UPDATE SET small_data_notice = excluded.small_data_notice`)
+    .run(runId, notice ?? '');
+}
+
 export function imageLabelRows(db: Db, datasetId: number): ImageLabelRow[] {
   return prepare(db,
     

@@ -13,6 +13,12 @@ export class SqliteSuspectRepository implements SuspectRepository {
   labelCounts(datasetId: number): { counts: LabelCount[]; persons: number } {
     return q.labelCounts(this.db, datasetId);
   }
+  judgedSmallData(runId: number): { notice: string | null } | null {
+    return q.judgedSmallData(this.db, runId);
+  }
+  recordSmallData(runId: number, notice: string | null): void {
+    q.recordSmallData(this.db, runId, notice);
+  }
   imageLabelRows(datasetId: number): ImageLabelRow[] {
     return q.imageLabelRows(this.db, datasetId);
   }
