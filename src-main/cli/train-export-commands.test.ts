@@ -64,6 +64,13 @@ describe('loupe train and export', () => {
     expect(tiers.length).toBeGreaterThan(0);
     expect(tiers).toEqual([...tiers].sort());
     expect(new Set(tiers).has(2)).toBe(true);
+    // Four persons: two per gender, too few to judge, and the queue says so.
+    expect((JSON.parse(queue.stdout) as { small_data_notice: string | null }).small_data_notice).toMatch(
+      /^Too little data to judge reliably: .*gender male has 2 persons/,
+    );
+    const text = await loupe('suspects', '--db', db);
+    expect(text.stdout).toContain('-- second tier: not flagged, next most doubtful --');
+    expect(text.stdout).toMatch(/\n\nToo little data to judge reliably: /);
     expect(human.stdout).toMatch(
       /crops +0 on a face box \(margin 0\.25\), 28 on the default face region \(0 no face found, 28 without a box\), 0 whole photos/,
     );

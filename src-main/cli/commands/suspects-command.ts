@@ -32,13 +32,13 @@ export function addSuspectsCommand(program: Command): void {
         }));
         print(
           !!opts.json,
-          { run: queue.runId, suspects },
-          suspects
+          { run: queue.runId, suspects, small_data_notice: queue.smallDataNotice ?? null },
+          (suspects
             .flatMap((s, i) => [
               ...(s.tier === 2 && suspects[i - 1]?.tier !== 2 ? ['-- second tier: not flagged, next most doubtful --'] : []),
               `${s.score.toFixed(3)}  ${s.level.padEnd(7)} ${s.field.padEnd(6)} ${s.given} → ${s.suggested}  ${s.path}`,
             ])
-            .join('\n') || 'no suspects',
+            .join('\n') || 'no suspects') + (queue.smallDataNotice ? `\n\n${queue.smallDataNotice}` : ''),
         );
       }),
     );
