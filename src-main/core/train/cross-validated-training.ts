@@ -252,8 +252,9 @@ async function crossValidate(
 
   onStep({ ...idle('saving', k), done: 0, total: 1 });
   // Each fold's probabilities rescaled by a temperature fitted on the other folds (temperature-scaling.ts): on the
-  // MNIST bench this cut the calibration error by more than half at the same accuracy. The class task is built
-  // from the scaled tasks; its error before is measured on the class built from the unscaled ones.
+  // planted-errors bench the mask and age tasks' calibration error fell from about 0.1 to about 0.01 at the same
+  // accuracy; MNIST, already calibrated, barely moves (README). The class task is built from the scaled tasks; its
+  // error before is measured on the class built from the unscaled ones.
   const unscaled = [...taskProbs];
   const scaling = data.tasks.map((task, t) => {
     const scaled = scaleOutOfFold(taskProbs[t]!, task.classNames.length, task.labels, folds, k);
