@@ -36,12 +36,18 @@ async function main(): Promise<void> {
     const run = await core.api['runs.get']({ runId });
     const f1 = Object.entries(run.summary).map(([task, m]) => `${task} ${m.macroF1.toFixed(3)}`).join(', ');
     console.log(`${label}: ${((performance.now() - t) / 1000).toFixed(1)} s; macro F1 ${f1}`);
+    // Calibration of the out-of-fold probabilities: without → with temperature scaling (fitted on the other folds).
+    const ece = Object.entries(run.tasks)
+      .map(([task, m]) => `${task} ${m.temperatureScaling?.eceBefore.toFixed(4) ?? '—'} → ${m.ece?.toFixed(4) ?? '—'}`)
+      .join(', ');
+    console.log(`  ECE (15 bins) ${ece}`);
   }
   const queue = await core.api['review.suspects']({ datasetId, offset: 0, limit: 5000 });
   const planted = [...made.planted.genderFlips.map((p) => `person-gender ${p}`), ...made.planted.maskSwaps.map((p) => `swap ${p}`)];
   const top = new Set(queue.items.slice(0, 2 * planted.length).map((s) => `${s.kind} ${s.path}`));
   const anywhere = new Set(queue.items.map((s) => `${s.kind} ${s.path}`));
   const inTop = planted.filter((p) => top.has(p)).length;
+  console.log(`queue: ${queue.items.filter((s) => s.tier === 1).length} flagged, then ${queue.items.filter((s) => s.tier === 2).length} in the second tier`);
   console.log(
     `planted errors in the top ${2 * planted.length} of ${queue.total} suspects: ${inTop} of ${planted.length} ` +
       `(${((100 * inTop) / planted.length).toFixed(1)}%); anywhere in the queue: ${planted.filter((p) => anywhere.has(p)).length}`,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { parse } from 'csv-parse/sync';
 import { makeMaskDataset, type SyntheticMaskDataset } from './fixtures/make-mask-dataset';
+import { ageGroupOf } from '../src-main/shared/label-schema';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
 
 let dataDir: string;
@@ -37,10 +38,14 @@ interface QueueItem {
   path: string;
 }
 
-/** The queue as the server ranks it, read with the page's own session. */
+/**
+ * The flagged tier of the queue as the server ranks it, read with the page's own session. The second tier (not
+ * flagged, next most doubtful) follows it in the queue; the walk below decides the flagged tier.
+ */
 async function queue(page: Page): Promise<QueueItem[]> {
-  return page.evaluate(`fetch('/api/review.suspects', { method: 'POST', body: JSON.stringify({ datasetId: 1 }) })
-    .then((r) => r.json()).then((e) => e.value.items.map((s) => ({ key: s.key, kind: s.kind, path: s.path })))`);
+  return page.evaluate(`fetch('/api/review.suspects', { method: 'POST', body: JSON.stringify({ datasetId: 1, limit: 5000 }) })
+    .then((r) => r.json()).then((e) => e.value.items.filter((s) => s.tier === 1)
+      .map((s) => ({ key: s.key, kind: s.kind, path: s.path })))`);
 }
 
 test('train → queue → accept planted fixes by keyboard → retrain → export', async ({ page }) => {
@@ -56,6 +61,14 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Review' }).click();
   await page.getByTestId('train-first').click();
   await expect(page.getByTestId('suspect')).toBeVisible({ timeout: 180_000 });
+
+  // 60 persons: a person-level class with fewer than 20 persons, so the queue says it cannot judge reliably.
+  const perClass = new Map<string, number>();
+  for (const p of made.persons) {
+    for (const key of [`gender ${p.gender}`, `age ${ageGroupOf(p.age)}`]) perClass.set(key, (perClass.get(key) ?? 0) + 1);
+  }
+  expect([...perClass.values()].some((n) => n < 20)).toBe(true);
+  await expect(page.getByTestId('small-data-notice')).toContainText(/^Too little data to judge reliably: .*persons/);
 
   const items = await queue(page);
   // Every planted error is in the queue: the model found them all.
@@ -113,6 +126,8 @@ test('train → queue → accept planted fixes by keyboard → retrain → expor
   await expect(page.getByTestId('review-progress')).toHaveText(/reviewed/);
   expect(decided.filter((d) => d.endsWith('accept'))).toHaveLength(4);
   expect(await queue(page)).toEqual([]);
+  // What is left is the second tier, marked as such on the card.
+  await expect(page.getByTestId('second-tier')).toHaveText('second tier: not flagged, next most doubtful');
 
   // Retrain: metrics before and after, and the queue is re-ranked without what was fixed or kept.
   await page.getByTestId('retrain').click();

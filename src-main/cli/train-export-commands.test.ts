@@ -46,8 +46,31 @@ describe('loupe train and export', () => {
       crop_margin: 0.5,
       crops: { box: 0, no_face: 0, no_box: 0, whole: 28 },
     });
+    // Each task's calibration error of the out-of-fold probabilities, beside its accuracy.
+    const metrics = (
+      JSON.parse(trained.stdout) as { metrics: Record<string, { ece: number | null; ece_unscaled: number | null }> }
+    ).metrics;
+    expect(Object.keys(metrics).sort()).toEqual(['age', 'class', 'gender', 'mask']);
+    for (const m of Object.values(metrics)) expect(m.ece).toBeGreaterThanOrEqual(0);
+    for (const m of Object.values(metrics)) expect(m.ece).toBeLessThanOrEqual(1);
+    for (const m of Object.values(metrics)) expect(m.ece_unscaled).toBeGreaterThanOrEqual(0);
     const human = await loupe('train', '--db', db, '--folds', '2', '--epochs', '1');
     expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/gender +accuracy \d\.\d{4} +macro F1 \d\.\d{4} +ECE \d\.\d{4}/);
+    // The queue's second tier is marked in suspects --json, after every flagged suspect.
+    const queue = await loupe('suspects', '--db', db, '--json');
+    expect(queue.code, queue.stderr).toBe(0);
+    const tiers = (JSON.parse(queue.stdout) as { suspects: { tier: number }[] }).suspects.map((s) => s.tier);
+    expect(tiers.length).toBeGreaterThan(0);
+    expect(tiers).toEqual([...tiers].sort());
+    expect(new Set(tiers).has(2)).toBe(true);
+    // Four persons: two per gender, too few to judge, and the queue says so.
+    expect((JSON.parse(queue.stdout) as { small_data_notice: string | null }).small_data_notice).toMatch(
+      /^Too little data to judge reliably: .*gender male has 2 persons/,
+    );
+    const text = await loupe('suspects', '--db', db);
+    expect(text.stdout).toContain('-- second tier: not flagged, next most doubtful --');
+    expect(text.stdout).toMatch(/\n\nToo little data to judge reliably: /);
     expect(human.stdout).toMatch(
       /crops +0 on a face box \(margin 0\.25\), 28 on the default face region \(0 no face found, 28 without a box\), 0 whole photos/,
     );

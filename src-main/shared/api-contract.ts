@@ -463,6 +463,16 @@ export interface TaskMetrics {
   /** Rows: given label; columns: predicted. */
   confusion: number[][];
   folds: { accuracy: number; macroF1: number }[];
+  /**
+   * Expected calibration error of the out-of-fold probabilities (15 equal-width bins of the top probability):
+   * how far "90% sure" is from right 90% of the time. Absent for runs from before it was measured.
+   */
+  ece?: number;
+  /**
+   * The probabilities were rescaled per fold by a temperature fitted on the other folds (T < 1 sharpens, T > 1
+   * softens; none listed for a task built from scaled tasks), and `ece` is after it: `eceBefore` is without.
+   */
+  temperatureScaling?: { temperatures: number[]; eceBefore: number };
 }
 
 export interface RunSummary {
@@ -566,6 +576,11 @@ export interface Suspect {
   suggestedValue: number | null;
   /** Higher is more suspicious, in [0, 1]. */
   score: number;
+  /**
+   * 1: flagged by confident learning. 2: not flagged, one of the next most doubtful labels by label quality, listed
+   * after every flagged suspect so a reviewer with time to spare sees them in order.
+   */
+  tier: 1 | 2;
   evidence: { classNames: string[]; probs: number[]; age: number | null };
 }
 
@@ -582,6 +597,11 @@ export interface SuspectQueue {
   size: number;
   /** Label changes made while the run trained: its predictions and metrics do not include them. */
   decisionsNotInRun: number;
+  /**
+   * Present when the data is too small for the queue to be trusted (a class with fewer than 20 examples, fewer
+   * persons than 2 per fold), in words: "Too little data to judge reliably: …".
+   */
+  smallDataNotice?: string;
 }
 
 export type JobKind = 'import' | 'export' | 'demo' | 'train' | 'detect';

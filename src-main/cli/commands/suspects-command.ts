@@ -27,16 +27,18 @@ export function addSuspectsCommand(program: Command): void {
           given: s.given,
           suggested: s.suggested,
           score: Math.round(s.score * 1e4) / 1e4,
+          // 1: flagged by confident learning; 2: not flagged, the next most doubtful labels after them.
+          tier: s.tier,
         }));
         print(
           !!opts.json,
-          { run: queue.runId, suspects },
-          suspects
-            .map(
-              (s) =>
-                `${s.score.toFixed(3)}  ${s.level.padEnd(7)} ${s.field.padEnd(6)} ${s.given} → ${s.suggested}  ${s.path}`,
-            )
-            .join('\n') || 'no suspects',
+          { run: queue.runId, suspects, small_data_notice: queue.smallDataNotice ?? null },
+          (suspects
+            .flatMap((s, i) => [
+              ...(s.tier === 2 && suspects[i - 1]?.tier !== 2 ? ['-- second tier: not flagged, next most doubtful --'] : []),
+              `${s.score.toFixed(3)}  ${s.level.padEnd(7)} ${s.field.padEnd(6)} ${s.given} → ${s.suggested}  ${s.path}`,
+            ])
+            .join('\n') || 'no suspects') + (queue.smallDataNotice ? `\n\n${queue.smallDataNotice}` : ''),
         );
       }),
     );

@@ -77,7 +77,17 @@ export function addTrainCommand(program: Command): void {
         const metrics = Object.fromEntries(
           Object.entries(run.summary).map(([task, m]) => [
             task,
-            { accuracy: round(m.accuracy), macro_f1: round(m.macroF1) },
+            {
+              accuracy: round(m.accuracy),
+              macro_f1: round(m.macroF1),
+              // Expected calibration error of the out-of-fold probabilities (15 bins); null where not measured.
+              ece: run.tasks[task]?.ece === undefined ? null : round(run.tasks[task].ece),
+              // The same before the probabilities were temperature-scaled; null where they were not.
+              ece_unscaled:
+                run.tasks[task]?.temperatureScaling === undefined
+                  ? null
+                  : round(run.tasks[task].temperatureScaling.eceBefore),
+            },
           ]),
         );
         const crops = run.crops && {
@@ -108,7 +118,8 @@ export function addTrainCommand(program: Command): void {
             Object.entries(metrics)
               .map(
                 ([task, m]) =>
-                  `  ${task.padEnd(8)} accuracy ${m.accuracy.toFixed(4)}  macro F1 ${m.macro_f1.toFixed(4)}`,
+                  `  ${task.padEnd(8)} accuracy ${m.accuracy.toFixed(4)}  macro F1 ${m.macro_f1.toFixed(4)}` +
+                  (m.ece === null ? '' : `  ECE ${m.ece.toFixed(4)}`),
               )
               .join('\n'),
         );

@@ -220,6 +220,7 @@ describe('query plans of what the UI runs', () => {
         suggested: 'b',
         suggestedValue: 1,
         score: (1000 - i) / 1000 + id,
+        tier: 1,
         evidence: { classNames: [], probs: [], age: null },
       }));
     raw.prepare(`UPDATE training_runs SET state = 'done'`).run();

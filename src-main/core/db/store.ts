@@ -459,8 +459,20 @@ export interface QueueCounts {
  * The review queue, stored once per run (ranked when the run completes) and decided by the label actions that
  * touch it; "keep" is a verification recorded with its action so undo and redo can replay it.
  */
+/** How many labels of one value a field holds: photos for `mask` and `label`, persons for `gender` and `age`. */
+export interface LabelCount {
+  field: 'mask' | 'label' | 'gender' | 'age';
+  value: number;
+  n: number;
+}
+
 export interface SuspectRepository {
   latestDoneRunId(datasetId: number): number | null;
+  /** Labels per field and value (age by age group), and how many persons the dataset holds: grouped counts. */
+  labelCounts(datasetId: number): { counts: LabelCount[]; persons: number };
+  /** The run's small-data notice (null: enough data), or null when it was not judged yet. */
+  judgedSmallData(runId: number): { notice: string | null } | null;
+  recordSmallData(runId: number, notice: string | null): void;
   imageLabelRows(datasetId: number): ImageLabelRow[];
   subjectLabelRows(datasetId: number): SubjectLabelRow[];
   /** Labels a person decided (kept, set by hand or accepted, while that action stands), as suspect keys. */

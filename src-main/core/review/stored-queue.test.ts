@@ -9,6 +9,10 @@ import { collectSuspectInput, computeSuspects, rankSuspects, rankSuspectsOffThre
 const page = (store: LoupeStore, datasetId: number, more: Partial<Parameters<typeof suspectPage>[2]> = {}) =>
   suspectPage(store, datasetId, { offset: 0, limit: 50, ...more });
 
+/** The size of the fresh queue's second tier: the counts below are the four flagged suspects plus these. */
+const secondTier = (store: LoupeStore, datasetId: number): number =>
+  computeSuspects(store, datasetId).items.filter((s) => s.tier === 2).length;
+
 /** Watches the one read ranking needs: a run's predictions (a read of the stored queue never loads them). */
 const watchPredictionReads = (store: LoupeStore) => vi.spyOn(store.runs, 'predictions');
 
@@ -16,10 +20,21 @@ describe('the stored review queue', () => {
   it('is ranked once and then paged, filtered and counted from the store', () => {
     const { store, datasetId } = setup();
     const fresh = computeSuspects(store, datasetId);
-    const first = page(store, datasetId);
+    const t2 = secondTier(store, datasetId);
+    expect(t2).toBeGreaterThan(0);
+    const first = page(store, datasetId, { limit: 500 });
     expect(first.items).toEqual(fresh.items);
-    expect(first.counts).toEqual({ 'image-label': 1, 'person-gender': 1, 'person-age': 1, swap: 1 });
-    expect([first.reviewed, first.size, first.total]).toEqual([0, 4, 4]);
+    const tally = { 'image-label': 0, 'person-gender': 0, 'person-age': 0, swap: 0 };
+    for (const s of fresh.items) tally[s.kind]++;
+    expect(first.counts).toEqual(tally);
+    expect(first.items.filter((s) => s.tier === 1).map((s) => s.kind).sort()).toEqual(
+      ['image-label', 'person-age', 'person-gender', 'swap'],
+    );
+    expect([first.reviewed, first.size, first.total]).toEqual([0, 4 + t2, 4 + t2]);
+    // A page across the boundary between the tiers keeps rank order: the last flagged, then the second tier.
+    const across = page(store, datasetId, { offset: 3, limit: 2 });
+    expect(across.items.map((s) => [s.key, s.tier])).toEqual(fresh.items.slice(3, 5).map((s) => [s.key, s.tier]));
+    expect(across.items.map((s) => s.tier)).toEqual([1, 2]);
 
     const reads = watchPredictionReads(store);
     const second = page(store, datasetId, { offset: 1, limit: 2 });
@@ -32,6 +47,7 @@ describe('the stored review queue', () => {
 
   it('accept reads its suspect from the store, not by ranking the run again', () => {
     const { store, datasetId } = setup();
+    const t2 = secondTier(store, datasetId);
     const gender = page(store, datasetId).items.find((s) => s.kind === 'person-gender')!;
     const reads = watchPredictionReads(store);
     const result = acceptSuspect(store, datasetId, gender.key);
@@ -39,24 +55,26 @@ describe('the stored review queue', () => {
     expect(reads).not.toHaveBeenCalled();
     const after = page(store, datasetId);
     expect(after.items.map((s) => s.key)).not.toContain(gender.key);
-    expect([after.reviewed, after.size, after.total]).toEqual([1, 4, 3]);
+    expect([after.reviewed, after.size, after.total]).toEqual([1, 4 + t2, 3 + t2]);
   });
 
   it('a change made anywhere settles the suspects about its label, says which, and undo reopens them', () => {
     const { store, datasetId } = setup();
+    const t2 = secondTier(store, datasetId);
     const swap = page(store, datasetId).items.find((s) => s.kind === 'swap')!;
     // The person's incorrect_mask photo set by hand (the gallery, the CLI): the swap suspect is answered too.
     const result = setLabel(store, { datasetId, target: { imageId: swap.imageIds[0]! }, field: 'mask', value: 2 });
     expect(result.settled).toEqual([{ key: swap.key, kind: 'swap', path: swap.path, field: 'mask' }]);
-    expect(page(store, datasetId)).toMatchObject({ reviewed: 1, total: 3 });
+    expect(page(store, datasetId)).toMatchObject({ reviewed: 1, total: 3 + t2 });
     undo(store, datasetId);
-    expect(page(store, datasetId)).toMatchObject({ reviewed: 0, total: 4 });
+    expect(page(store, datasetId)).toMatchObject({ reviewed: 0, total: 4 + t2 });
     redo(store, datasetId);
-    expect(page(store, datasetId)).toMatchObject({ reviewed: 1, total: 3 });
+    expect(page(store, datasetId)).toMatchObject({ reviewed: 1, total: 3 + t2 });
   });
 
   it('accept names the other suspects its fix settled, not its own', () => {
     const { store, db, datasetId } = setup();
+    const t2 = secondTier(store, datasetId);
     const swap = page(store, datasetId).items.find((s) => s.kind === 'swap')!;
     // A photo-level mask suspect on one of the swapped photos, from an earlier run's queue.
     const earlier = page(store, datasetId).runId;
@@ -67,13 +85,39 @@ describe('the stored review queue', () => {
     ).run(earlier, datasetId, `image:${swap.imageIds[0]}:mask`);
     const result = acceptSuspect(store, datasetId, swap.key);
     expect(result.settled?.map((s) => s.key)).toEqual([`image:${swap.imageIds[0]}:mask`]);
-    expect(page(store, datasetId)).toMatchObject({ reviewed: 2, size: 5 });
+    expect(page(store, datasetId)).toMatchObject({ reviewed: 2, size: 5 + t2 });
+  });
+});
+
+describe('the small-data notice of a queue', () => {
+  it('names the classes too small to judge, counted from the labels (30 persons: 15 per gender, 10 per age group)', () => {
+    const { store, datasetId } = setup();
+    expect(page(store, datasetId).smallDataNotice).toBe(
+      'Too little data to judge reliably: gender male has 15 persons; gender female has 15 persons; age <30 has 10 ' +
+        'persons; age 30-59 has 10 persons; age >=60 has 10 persons (fewer than 20 per class). Treat the scores as ' +
+        'hints, and check each suggestion.',
+    );
+    // Judged once with the queue, not counted again on every page.
+    const counts = vi.spyOn(store.suspects, 'labelCounts');
+    expect(page(store, datasetId, { offset: 1 }).smallDataNotice).toMatch(/^Too little data to judge reliably: /);
+    expect(counts).not.toHaveBeenCalled();
+    // The mask classes (150 / 30 / 30 photos) are large enough, so they are not named.
+    expect(store.suspects.labelCounts(datasetId)).toEqual({
+      persons: 30,
+      counts: expect.arrayContaining([
+        { field: 'mask', value: 0, n: 150 },
+        { field: 'mask', value: 1, n: 30 },
+        { field: 'gender', value: 1, n: 15 },
+        { field: 'age', value: 2, n: 10 },
+      ]) as unknown,
+    });
   });
 });
 
 describe('keep as an undoable action', () => {
   it('is the newest action, so undo takes back the keep and not an earlier accept; redo keeps again', () => {
     const { store, datasetId } = setup();
+    const t2 = secondTier(store, datasetId);
     const [gender, photo] = ['person-gender', 'image-label'].map(
       (kind) => page(store, datasetId).items.find((s) => s.kind === kind)!,
     );
@@ -81,14 +125,14 @@ describe('keep as an undoable action', () => {
     const kept = keepSuspect(store, datasetId, photo!.key);
     expect(kept.description).toBe(`Kept mask = wear for ${photo!.path}`);
     expect(listHistory(store, datasetId, 1)[0]).toMatchObject({ actionId: kept.actionId, description: kept.description });
-    expect(page(store, datasetId)).toMatchObject({ reviewed: 2, total: 2 });
+    expect(page(store, datasetId)).toMatchObject({ reviewed: 2, total: 2 + t2 });
 
     const undone = undo(store, datasetId);
     expect(undone.action?.description).toBe(kept.description);
     // The accept stands; the kept photo is back in the queue and no longer verified.
     expect(page(store, datasetId).items.map((s) => s.key)).toContain(photo!.key);
     expect(page(store, datasetId).items.map((s) => s.key)).not.toContain(gender!.key);
-    expect(page(store, datasetId)).toMatchObject({ reviewed: 1, total: 3 });
+    expect(page(store, datasetId)).toMatchObject({ reviewed: 1, total: 3 + t2 });
     expect(computeSuspects(store, datasetId).items.map((s) => s.key)).toContain(photo!.key);
 
     expect(redo(store, datasetId).action?.description).toBe(kept.description);

@@ -8,6 +8,7 @@ import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES } from '../../shared/label
 import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import { findLabelIssues, labelQualityScores, type FilterBy } from './confident-learning';
 import { ApiFailure } from '../api-failure';
+import { smallDataNotice } from './small-data-notice';
 
 const LOG_FLOOR = 1e-6;
 
@@ -117,16 +118,46 @@ export function suspectPage(store: LoupeStore, datasetId: number, request: Queue
     reviewed: counts.decided,
     size: counts.size,
     decisionsNotInRun: store.suspects.decisionsNotInRun(datasetId, runId),
+    ...smallDataOf(store, datasetId, runId),
   };
 }
 
-/** Label quality of `given` under `probs` (n × k), for examples that have a label; -1 labels are skipped. */
-function flagged(
-  labels: Int32Array,
-  probs: Float32Array | Float64Array,
-  k: number,
-  filterBy: FilterBy,
-): { index: number; score: number; suggested: number }[] {
+/**
+ * The small-data notice of the run's queue, judged once from grouped label counts and the run's folds on the
+ * queue's first read and stored with it (the counts are a scan of every label: not for every page).
+ */
+function smallDataOf(store: LoupeStore, datasetId: number, runId: number): Pick<SuspectQueue, 'smallDataNotice'> {
+  let judged = store.suspects.judgedSmallData(runId);
+  if (!judged) {
+    const record = store.datasets.get(datasetId);
+    const run = store.runs.get(runId);
+    judged = {
+      notice: smallDataNotice({
+        kind: record.kind,
+        labelNames: record.labelNames,
+        ...store.suspects.labelCounts(datasetId),
+        folds: run.mode === 'external' ? 0 : run.settings.folds,
+      }),
+    };
+    store.suspects.recordSmallData(runId, judged.notice);
+  }
+  return judged.notice === null ? {} : { smallDataNotice: judged.notice };
+}
+
+interface Judged {
+  index: number;
+  score: number;
+  suggested: number;
+  /** 1: confident learning flags it; 2: not flagged, a candidate for the second tier by label quality alone. */
+  tier: 1 | 2;
+}
+
+/**
+ * Every labelled example under `probs` (n × k), flagged or not, scored by label quality (1 − self-confidence);
+ * -1 labels are skipped. A flagged example suggests the most likely class; an unflagged one (second tier) the most
+ * likely class other than its label, since that is the fix if the label is wrong.
+ */
+function judge(labels: Int32Array, probs: Float32Array | Float64Array, k: number, filterBy: FilterBy): Judged[] {
   const keep: number[] = [];
   for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0 && labels[i]! < k) keep.push(i);
   if (keep.length < 2) return [];
@@ -139,12 +170,16 @@ function flagged(
   const present = new Set(subLabels);
   if (present.size < 2) return [];
   const predProbs = { data: sub, n: keep.length, k };
-  const { issues } = findLabelIssues(subLabels, predProbs, { filterBy });
+  const issues = new Set(findLabelIssues(subLabels, predProbs, { filterBy }).issues);
   const quality = labelQualityScores(subLabels, predProbs, 'self_confidence');
-  return Array.from(issues, (r) => {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (sub[r * k + j]! > sub[r * k + best]!) best = j;
-    return { index: keep[r]!, score: 1 - quality[r]!, suggested: best };
+  return keep.map((index, r) => {
+    const tier = issues.has(r) ? 1 : 2;
+    let best = -1;
+    for (let j = 0; j < k; j++) {
+      if (tier === 2 && j === subLabels[r]) continue;
+      if (best < 0 || sub[r * k + j]! > sub[r * k + best]!) best = j;
+    }
+    return { index, score: 1 - quality[r]!, suggested: best, tier };
   });
 }
 
@@ -185,6 +220,12 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
   const verified = new Set(input.decided);
   const loaded = new Map(input.predictions.map((p) => [p.task, p]));
   const items: Suspect[] = [];
+  let judgedCount = 0;
+  const judgeCounted = (...args: Parameters<typeof judge>): Judged[] => {
+    const all = judge(...args);
+    judgedCount += all.length;
+    return all;
+  };
   const current = (p: TaskPredictions, pick: (img: ImageInfo) => number | null): Int32Array =>
     Int32Array.from(p.imageIds, (id) => {
       const img = images.get(id);
@@ -194,7 +235,7 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
   if (record.kind !== 'mask') {
     const p = loaded.get('label');
     if (p) {
-      for (const f of flagged(current(p, (img) => img.label), p.probs, p.k, filterBy)) {
+      for (const f of judgeCounted(current(p, (img) => img.label), p.probs, p.k, filterBy)) {
         const img = images.get(p.imageIds[f.index]!);
         if (!img || verified.has(`image:${img.id}:label`)) continue;
         items.push({
@@ -210,11 +251,12 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
           suggested: record.labelNames[f.suggested] ?? String(f.suggested),
           suggestedValue: f.suggested,
           score: f.score,
+          tier: f.tier,
           evidence: { classNames: record.labelNames, probs: rowOf(p, f.index), age: null },
         });
       }
     }
-    return finish(items);
+    return finish(items, judgedCount);
   }
 
   const mask = loaded.get('mask');
@@ -239,10 +281,11 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
         suggested: 'swap incorrect_mask <-> normal',
         suggestedValue: null,
         score: swap.score,
+        tier: 1,
         evidence: { classNames: [...MASK_VALUES], probs: [], age: subject.age },
       });
     }
-    for (const f of flagged(current(mask, (img) => img.mask), mask.probs, mask.k, filterBy)) {
+    for (const f of judgeCounted(current(mask, (img) => img.mask), mask.probs, mask.k, filterBy)) {
       const img = images.get(mask.imageIds[f.index]!);
       if (!img || swapped.has(img.id) || verified.has(`image:${img.id}:mask`)) continue;
       items.push({
@@ -258,6 +301,7 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
         suggested: MASK_VALUES[f.suggested] ?? String(f.suggested),
         suggestedValue: f.suggested,
         score: f.score,
+        tier: f.tier,
         evidence: { classNames: [...MASK_VALUES], probs: rowOf(mask, f.index), age: null },
       });
     }
@@ -274,7 +318,7 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
       const s = subjects.get(id);
       return s ? (pick(s) ?? -1) : -1;
     });
-    for (const f of flagged(labels, probs, p.k, filterBy)) {
+    for (const f of judgeCounted(labels, probs, p.k, filterBy)) {
       const subject = subjects.get(subjectIds[f.index]!);
       if (!subject || verified.has(`subject:${subject.id}:${task}`)) continue;
       const given = pick(subject)!;
@@ -291,6 +335,7 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
         suggested: names[f.suggested] ?? String(f.suggested),
         suggestedValue: f.suggested,
         score: f.score,
+        tier: f.tier,
         evidence: {
           classNames: [...names],
           probs: Array.from(probs.subarray(f.index * p.k, (f.index + 1) * p.k), (v) => Math.round(v * 1e4) / 1e4),
@@ -300,11 +345,25 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
       });
     }
   }
-  return finish(items);
+  return finish(items, judgedCount);
 }
 
-function finish(items: Suspect[]): Suspect[] {
-  return items.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
+/**
+ * How many unflagged labels the second tier holds: at least 100 (so "review the top 100" means something on any
+ * dataset) or as many as were flagged, but never more than a tenth of the labels judged. Deeper than that the labels
+ * are overwhelmingly right, and on a small dataset their order is noise a reviewer should not be asked to walk.
+ */
+export function secondTierSize(flaggedCount: number, judgedCount: number): number {
+  return Math.min(Math.max(100, flaggedCount), Math.ceil(judgedCount / 10));
+}
+
+/** Flagged suspects first, most suspicious first; then the capped second tier, by label quality. */
+function finish(items: Suspect[], judgedCount: number): Suspect[] {
+  const order = (a: Suspect, b: Suspect): number => b.score - a.score || a.key.localeCompare(b.key);
+  const first = items.filter((s) => s.tier === 1).sort(order);
+  const second = items.filter((s) => s.tier === 2).sort(order);
+  // Judged = every label scored; decided labels were skipped before this point but still count as judged.
+  return [...first, ...second.slice(0, secondTierSize(first.length, judgedCount))];
 }
 
 interface SwapFinding {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, argmaxRows, classificationReport, confusionMatrix, macroF1 } from './classification-metrics';
+import {
+  accuracy,
+  argmaxRows,
+  classificationReport,
+  confusionMatrix,
+  expectedCalibrationError,
+  macroF1,
+} from './classification-metrics';
 
 describe('classification metrics', () => {
   // given:     0 0 0 1 1 2 2 2 2 3
@@ -55,5 +62,24 @@ describe('classification metrics', () => {
 
   it('takes the most probable class of each row', () => {
     expect(Array.from(argmaxRows(new Float32Array([0.1, 0.7, 0.2, 0.5, 0.3, 0.2]), 3))).toEqual([1, 0]);
+  });
+});
+
+describe('expected calibration error', () => {
+  // Top probabilities 0.9 ✓ and 0.88 ✗ share bin (13/15, 14/15]; 0.85 ✓, 0.5 ✓, 0.45 ✗ each have their own;
+  // the last row has no label. By hand: (|1 − 1.78| + |1 − 0.85| + |1 − 0.5| + |0 − 0.45|) / 5 = 1.88 / 5.
+  const given = Int32Array.from([0, 1, 1, 2, 1, -1]);
+  const probs = Float32Array.from([
+    0.9, 0.05, 0.05, 0.88, 0.1, 0.02, 0.1, 0.85, 0.05, 0.2, 0.3, 0.5, 0.45, 0.35, 0.2, 0.6, 0.2, 0.2,
+  ]);
+
+  it('bins the top probability in 15 equal-width bins', () => {
+    expect(expectedCalibrationError(given, probs, 3)).toBeCloseTo(0.376, 6);
+  });
+
+  it('is the gap of the means with one bin, and 0 for right one-hot predictions or no labels', () => {
+    expect(expectedCalibrationError(given, probs, 3, 1)).toBeCloseTo(0.58 / 5, 6);
+    expect(expectedCalibrationError(Int32Array.from([1, 0]), Float32Array.from([0, 1, 1, 0]), 2)).toBe(0);
+    expect(expectedCalibrationError(Int32Array.from([-1]), Float32Array.from([0.5, 0.5]), 2)).toBe(0);
   });
 });

@@ -130,3 +130,35 @@ function forEachScored(given: Int32Array, idx: Int32Array | undefined, visit: (i
     if (given[i]! >= 0) visit(i);
   }
 }
+
+/**
+ * Expected calibration error of `probs` (n × k, row-major) against `given`, skipping unknown labels (< 0): the
+ * examples are put in `bins` equal-width bins of their top probability (bin b holds (b/bins, (b+1)/bins]; 0 goes
+ * to the first), and ECE = Σ_b |B_b|/n · |accuracy(B_b) − mean top probability(B_b)|, as in Guo et al. 2017 and
+ * torchmetrics' `multiclass_calibration_error` (norm 'l1'). 0 when nothing is labelled.
+ */
+export function expectedCalibrationError(
+  given: Int32Array,
+  probs: Float32Array | Float64Array,
+  k: number,
+  bins = 15,
+): number {
+  const correct = new Float64Array(bins);
+  const confidence = new Float64Array(bins);
+  let n = 0;
+  for (let i = 0; i < given.length; i++) {
+    const label = given[i]!;
+    if (label < 0) continue;
+    let best = 0;
+    for (let c = 1; c < k; c++) if (probs[i * k + c]! > probs[i * k + best]!) best = c;
+    const top = probs[i * k + best]!;
+    const bin = Math.min(bins - 1, Math.max(0, Math.ceil(top * bins) - 1));
+    confidence[bin] = confidence[bin]! + top;
+    if (best === label) correct[bin] = correct[bin]! + 1;
+    n++;
+  }
+  if (n === 0) return 0;
+  let ece = 0;
+  for (let b = 0; b < bins; b++) ece += Math.abs(correct[b]! - confidence[b]!) / n;
+  return ece;
+}

@@ -3,7 +3,8 @@
 // and its own caches but never the store — the caller writes the results.
 import type { RunDevice, TaskMetrics, TrainSettings } from '../../shared/api-contract';
 import { MASK_CLASS_NAMES } from '../../shared/label-schema';
-import { classificationReport, argmaxRows } from './classification-metrics';
+import { classificationReport, argmaxRows, expectedCalibrationError } from './classification-metrics';
+import { scaleOutOfFold } from './temperature-scaling';
 import { assignFolds, foldSplit } from './cross-validation-folds';
 import { predictProbs, trainCnn } from './cnn-model';
 import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
@@ -250,6 +251,19 @@ async function crossValidate(
   }
 
   onStep({ ...idle('saving', k), done: 0, total: 1 });
+  // Each fold's probabilities rescaled by a temperature fitted on the other folds (temperature-scaling.ts): on the
+  // planted-errors bench the mask and age tasks' calibration error fell from about 0.1 to about 0.01 at the same
+  // accuracy; MNIST, already calibrated, barely moves (README). The class task is built from the scaled tasks; its
+  // error before is measured on the class built from the unscaled ones.
+  const unscaled = [...taskProbs];
+  const scaling = data.tasks.map((task, t) => {
+    const scaled = scaleOutOfFold(taskProbs[t]!, task.classNames.length, task.labels, folds, k);
+    taskProbs[t] = scaled.probs;
+    return {
+      temperatures: scaled.temperatures,
+      eceBefore: expectedCalibrationError(task.labels, unscaled[t]!, task.classNames.length),
+    };
+  });
   const predictions: TrainingOutcome['predictions'] = data.tasks.map((task, t) => ({
     task: task.name,
     k: task.classNames.length,
@@ -261,6 +275,15 @@ async function crossValidate(
   for (const p of predictions) {
     const names = p.task === 'class' ? [...MASK_CLASS_NAMES] : data.tasks.find((t) => t.name === p.task)!.classNames;
     metrics[p.task] = taskMetrics(names, p.given, p.probs, folds, k);
+    const t = data.tasks.findIndex((task) => task.name === p.task);
+    if (t >= 0) metrics[p.task]!.temperatureScaling = scaling[t];
+    else {
+      const before = classTask(data, unscaled);
+      metrics[p.task]!.temperatureScaling = {
+        temperatures: [],
+        eceBefore: expectedCalibrationError(before.given, before.probs, before.k),
+      };
+    }
   }
   return { backend: device.backend, device, folds, predictions, metrics, unreadable: tensors.failed, newFaceFeatures };
 }
@@ -446,5 +469,6 @@ export function taskMetrics(
       Array.from(report.confusion.subarray(row * classes, (row + 1) * classes)),
     ),
     folds: perFold,
+    ece: expectedCalibrationError(given, probs, classes),
   };
 }

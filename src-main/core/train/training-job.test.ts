@@ -8,6 +8,7 @@ import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
 import { importDataset } from '../import/import-job';
 import { defaultFaceRegion, squareFaceRegion } from './face-features';
 import { faceExtractorKey } from './training-job';
+import { expectedCalibrationError } from './classification-metrics';
 
 let opened: TestCore;
 let core: LoupeCore;
@@ -60,6 +61,15 @@ describe('training runs', () => {
     };
     const row = new Float32Array(probs.probs.buffer.slice(probs.probs.byteOffset, probs.probs.byteOffset + 8));
     expect(row[0]! + row[1]!).toBeCloseTo(1, 4);
+    // Calibration per task: the stored error is that of the stored (temperature-scaled, one temperature per fold)
+    // probabilities.
+    for (const task of ['mask', 'gender', 'age']) {
+      const stored = opened.store.runs.predictions(runId, task)!;
+      expect(run.tasks[task]!.ece).toBeCloseTo(expectedCalibrationError(stored.given, stored.probs, stored.k), 6);
+      expect(run.tasks[task]!.temperatureScaling?.temperatures).toHaveLength(4);
+      expect(run.tasks[task]!.temperatureScaling?.eceBefore).toBeGreaterThanOrEqual(0);
+    }
+    expect(run.tasks.class!.ece).toBeGreaterThanOrEqual(0);
   }, 120_000);
 
   it('reuses the tensor cache on a second run while nothing changed', async () => {

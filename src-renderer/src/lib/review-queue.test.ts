@@ -28,6 +28,7 @@ function suspect(over: Partial<Suspect> = {}): Suspect {
     suggested: 'female',
     suggestedValue: 1,
     score: 0.9,
+    tier: 1,
     evidence: { classNames: ['male', 'female'], probs: [0.1, 0.9], age: 33 },
     ...over,
   };

@@ -50,6 +50,7 @@ export class ReviewState {
   /** Decisions sent and not yet answered: counted as reviewed meanwhile. */
   #inFlight = $state(0);
   #decisionsNotInRun = $state(0);
+  #smallDataNotice = $state<string | null>(null);
   #runChange = $state.raw<RunChange | null>(null);
   /** What the last decision did besides its own suspect ("Also settled: …"), shown until the next one. */
   #notice = $state<string | null>(null);
@@ -125,6 +126,11 @@ export class ReviewState {
     return this.#decisionsNotInRun;
   }
 
+  /** Why the queue cannot be trusted much ("Too little data to judge reliably: …"); null when the data is enough. */
+  get smallDataNotice(): string | null {
+    return this.#smallDataNotice;
+  }
+
   /** Set when a newer run re-ranked the queue: the view shows its metrics against the previous run's. */
   get runChange(): RunChange | null {
     return this.#runChange;
@@ -154,6 +160,7 @@ export class ReviewState {
     this.#reviewed = 0;
     this.#size = 0;
     this.#decisionsNotInRun = 0;
+    this.#smallDataNotice = null;
     this.#runChange = null;
     this.#notice = null;
     this.#decidedKeys = [];
@@ -348,6 +355,7 @@ export class ReviewState {
       this.#reviewed = queue.reviewed;
       this.#size = queue.size;
       this.#decisionsNotInRun = queue.decisionsNotInRun;
+      this.#smallDataNotice = queue.smallDataNotice ?? null;
       this.#index = index;
       this.#status = 'ready';
       // The position fell off this page (the queue shrank under it): read the page it is on now.

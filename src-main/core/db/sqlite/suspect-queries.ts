@@ -5,7 +5,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../open-database';
 import type { SettledSuspect, Suspect, SuspectKind } from '../../../shared/api-contract';
-import type { ImageLabelRow, QueueCounts, SubjectLabelRow, SuspectDecision } from '../store';
+import type { ImageLabelRow, LabelCount, QueueCounts, SubjectLabelRow, SuspectDecision } from '../store';
 
 /** Statements prepared once per connection, as the other repositories' (statements.ts). */
 const prepared = new WeakMap<Db, Map<string, Statement>>();
@@ -30,11 +30,12 @@ interface SuspectRow {
   suggested: string;
   suggested_value: number | null;
   score: number;
+  tier: 1 | 2;
   evidence: string;
 }
 
 const COLUMNS = `key, kind, level, field, path, subject, subject_id, image_ids, given, suggested, suggested_value,
-  score, evidence`;
+  score, tier, evidence`;
 
 function toSuspect(row: SuspectRow): Suspect {
   return {
@@ -50,6 +51,7 @@ function toSuspect(row: SuspectRow): Suspect {
     suggested: row.suggested,
     suggestedValue: row.suggested_value,
     score: row.score,
+    tier: row.tier,
     evidence: JSON.parse(row.evidence) as Suspect['evidence'],
   };
 }
@@ -59,6 +61,40 @@ export function latestDoneRunId(db: Db, datasetId: number): number | null {
     `SELECT id FROM training_runs WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`)
     .get(datasetId) as { id: number } | undefined;
   return row?.id ?? null;
+}
+
+/** Grouped counts of the labels, for judging whether the data is large enough to rank (small-data-notice.ts). */
+export function labelCounts(db: Db, datasetId: number): { counts: LabelCount[]; persons: number } {
+  const counts = prepare(db,
+    `SELECT 'mask' AS field, l.mask AS value, COUNT(*) AS n FROM images i JOIN image_labels l ON l.image_id = i.id
+      WHERE i.dataset_id = ? AND l.mask IS NOT NULL GROUP BY l.mask
+     UNION ALL
+     SELECT 'label', l.label, COUNT(*) FROM images i JOIN image_labels l ON l.image_id = i.id
+      WHERE i.dataset_id = ? AND l.label IS NOT NULL GROUP BY l.label
+     UNION ALL
+     SELECT 'gender', gender, COUNT(*) FROM subjects WHERE dataset_id = ? AND gender IS NOT NULL GROUP BY gender
+     UNION ALL
+     SELECT 'age', age_group, COUNT(*) FROM subjects WHERE dataset_id = ? AND age_group IS NOT NULL GROUP BY age_group`)
+    .all(datasetId, datasetId, datasetId, datasetId) as LabelCount[];
+  const persons = (prepare(db, 'SELECT COUNT(*) AS n FROM subjects WHERE dataset_id = ?').get(datasetId) as {
+    n: number;
+  }).n;
+  return { counts, persons };
+}
+
+/** The run's small-data notice as judged on its queue's first read: null when not judged yet. */
+export function judgedSmallData(db: Db, runId: number): { notice: string | null } | null {
+  const row = prepare(db, 'SELECT small_data_notice FROM run_review WHERE run_id = ?').get(runId) as
+    { small_data_notice: string | null } | undefined;
+  if (row?.small_data_notice == null) return null;
+  return { notice: row.small_data_notice === '' ? null : row.small_data_notice };
+}
+
+export function recordSmallData(db: Db, runId: number, notice: string | null): void {
+  prepare(db,
+    `INSERT INTO run_review (run_id, small_data_notice) VALUES (?, ?)
+     ON CONFLICT(run_id) DO UPDATE SET small_data_notice = excluded.small_data_notice`)
+    .run(runId, notice ?? '');
 }
 
 export function imageLabelRows(db: Db, datasetId: number): ImageLabelRow[] {
@@ -128,8 +164,8 @@ export function hasStoredQueue(db: Db, runId: number): boolean {
 export function storeQueue(db: Db, datasetId: number, runId: number, items: readonly Suspect[]): void {
   const insert = prepare(db, 
     `INSERT INTO suspects (run_id, dataset_id, key, kind, level, field, path, subject, subject_id, image_ids, given,
-       suggested, suggested_value, score, rank, evidence)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       suggested, suggested_value, score, tier, rank, evidence)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
     const decided = new Set(decidedLabelKeys(db, datasetId));
@@ -152,6 +188,7 @@ export function storeQueue(db: Db, datasetId: number, runId: number, items: read
         s.suggested,
         s.suggestedValue,
         s.score,
+        s.tier,
         rank++,
         JSON.stringify(s.evidence),
       );

@@ -1,7 +1,7 @@
 // The store's face of the stored review queue; the SQL lives in suspect-queries.ts.
 import type { SettledSuspect, Suspect, SuspectKind } from '../../../shared/api-contract';
 import type { Db } from '../open-database';
-import type { ImageLabelRow, QueueCounts, SubjectLabelRow, SuspectDecision, SuspectRepository } from '../store';
+import type { ImageLabelRow, LabelCount, QueueCounts, SubjectLabelRow, SuspectDecision, SuspectRepository } from '../store';
 import * as q from './suspect-queries';
 
 export class SqliteSuspectRepository implements SuspectRepository {
@@ -9,6 +9,15 @@ export class SqliteSuspectRepository implements SuspectRepository {
 
   latestDoneRunId(datasetId: number): number | null {
     return q.latestDoneRunId(this.db, datasetId);
+  }
+  labelCounts(datasetId: number): { counts: LabelCount[]; persons: number } {
+    return q.labelCounts(this.db, datasetId);
+  }
+  judgedSmallData(runId: number): { notice: string | null } | null {
+    return q.judgedSmallData(this.db, runId);
+  }
+  recordSmallData(runId: number, notice: string | null): void {
+    q.recordSmallData(this.db, runId, notice);
   }
   imageLabelRows(datasetId: number): ImageLabelRow[] {
     return q.imageLabelRows(this.db, datasetId);
