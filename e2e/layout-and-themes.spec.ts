@@ -87,7 +87,13 @@ test.afterAll(async () => {
 /** Images decoded, so a screenshot and a layout measurement see the page as a person does. */
 async function settle(page: Page): Promise<void> {
   // Polled with evaluate, not waitForFunction: the page's CSP forbids the eval that a string predicate needs.
-  await expect.poll(() => page.evaluate<boolean>('[...document.images].every((img) => img.complete)')).toBe(true);
+  // A lazy image outside the window (a long queue's later thumbnails) is not fetched until scrolled to: not waited for.
+  const decoded = `[...document.images].every((img) => {
+    if (img.complete) return true;
+    const r = img.getBoundingClientRect();
+    return img.loading === 'lazy' && (r.top >= innerHeight || r.bottom <= 0 || r.left >= innerWidth || r.right <= 0);
+  })`;
+  await expect.poll(() => page.evaluate<boolean>(decoded)).toBe(true);
 }
 
 interface ShellScroll {
