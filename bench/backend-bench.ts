@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { predictProbs, trainCnn, type CnnData } from '../src-main/core/train/cnn-model';
+import { cnnThroughput } from './cnn-throughput';
 import { initBackend, type BackendName, type Tf } from '../src-main/core/train/tf-backend';
 
 const BATCH = 64;
@@ -31,31 +32,6 @@ function slice(data: CnnData, start: number, end: number): CnnData {
   };
 }
 
-/** Images/s over `measured` batches after `warmup` ones; training stops through the abort signal. */
-async function throughput(tf: Tf, data: CnnData, warmup: number, measured: number): Promise<number> {
-  const controller = new AbortController();
-  let images = 0;
-  let seconds = 0;
-  try {
-    await trainCnn(tf, data, {
-      epochs: 1,
-      batchSize: BATCH,
-      lr: 1e-3,
-      signal: controller.signal,
-      onBatch: ({ batch, imagesPerSecond }) => {
-        if (batch >= warmup) {
-          images += BATCH;
-          seconds += BATCH / imagesPerSecond;
-        }
-        if (batch + 1 >= warmup + measured) controller.abort();
-      },
-    });
-  } catch (error) {
-    if (!controller.signal.aborted) throw error;
-  }
-  return images / seconds;
-}
-
 async function main(): Promise<void> {
   const mnist = loadMnist();
   const digits: CnnData = { ...mnist, h: 28, w: 28, c: 1, k: 10 };
@@ -79,8 +55,8 @@ async function main(): Promise<void> {
       continue;
     }
     const slow = name === 'cpu';
-    const small = await throughput(tf, digits, 2, slow ? 3 : 20);
-    const large = await throughput(tf, faces, 1, slow ? 1 : 3);
+    const small = await cnnThroughput(tf, digits, 2, slow ? 3 : 20, BATCH);
+    const large = await cnnThroughput(tf, faces, 1, slow ? 1 : 3, BATCH);
     console.log(
       `  ${name.padEnd(8)} 28×28×1: ${small.toFixed(0).padStart(5)}   64×64×3: ${large.toFixed(1).padStart(6)}`,
     );

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { predictProbs, trainCnn, type CnnData } from '../src-main/core/train/cnn-model';
+import { cnnThroughput } from './cnn-throughput';
 import { assignFolds, foldSplit } from '../src-main/core/train/cross-validation-folds';
 import { useSwiftShader } from '../src-main/core/train/swiftshader';
 import { initBackend, type BackendName, type Tf, type TfBackend } from '../src-main/core/train/tf-backend';
@@ -81,31 +82,6 @@ function peerNetwork(tf: Tf, shape: { h: number; w: number; c: number; k: number
   model.add(tf.layers.dropout({ rate: 0.25 }));
   model.add(tf.layers.dense({ units: shape.k }));
   return model;
-}
-
-/** Images/s over `measured` batches after `warmup` ones (shader compilation and allocation happen in warm-up). */
-async function throughput(tf: Tf, data: CnnData, warmup: number, measured: number): Promise<number> {
-  const controller = new AbortController();
-  let images = 0;
-  let seconds = 0;
-  try {
-    await trainCnn(tf, data, {
-      epochs: 1,
-      batchSize: BATCH,
-      lr: 1e-3,
-      signal: controller.signal,
-      onBatch: ({ batch, imagesPerSecond }) => {
-        if (batch >= warmup) {
-          images += BATCH;
-          seconds += BATCH / imagesPerSecond;
-        }
-        if (batch + 1 >= warmup + measured) controller.abort();
-      },
-    });
-  } catch (error) {
-    if (!controller.signal.aborted) throw error;
-  }
-  return images / seconds;
 }
 
 async function faceFeatureRate(backend: TfBackend, images: number): Promise<number> {
@@ -180,8 +156,8 @@ async function main(): Promise<void> {
     const few = name === 'cpu' ? Math.max(1, Math.floor(batches / 4)) : batches;
     const digitBatches = BATCH * (few + 2);
     const digits = mnist && mnist.n >= digitBatches ? mnist : randomImages(digitBatches, 10, 28, 1);
-    figures.cnnDigitsImagesPerSecond = await throughput(tf, digits, 2, few);
-    figures.cnnFacesImagesPerSecond = await throughput(tf, randomImages(BATCH * (few + 1), 18), 1, few);
+    figures.cnnDigitsImagesPerSecond = await cnnThroughput(tf, digits, 2, few, BATCH);
+    figures.cnnFacesImagesPerSecond = await cnnThroughput(tf, randomImages(BATCH * (few + 1), 18), 1, few, BATCH);
     console.log(
       `  full-mode CNN training, batch ${BATCH}: 28×28×1 ${figures.cnnDigitsImagesPerSecond.toFixed(0)} images/s, ` +
         `64×64×3 ${figures.cnnFacesImagesPerSecond.toFixed(1)} images/s`,

@@ -3,7 +3,7 @@
 // cancels. Helpers the commands share live here.
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { z } from 'zod';
 import type { ApiArgsIn, ApiMethod, ApiResult, JobKind, JobResults, JobSnapshot } from '../shared/api-contract';
 import { openCore, type LoupeCore } from '../core/api';
@@ -108,6 +108,15 @@ export async function waitForJob<K extends JobKind>(
     progress.finish();
     process.off('SIGINT', onSigint);
   }
+}
+
+/** A command on one dataset of a store, with the options every such command takes: --db, --dataset and --json. */
+export function datasetCommand(program: Command, name: string): Command {
+  return program
+    .command(name)
+    .requiredOption('--db <file>', 'store file')
+    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
+    .option('--json', 'print one JSON object on stdout');
 }
 
 export const positiveInt = (value: string): number => {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { detectSettings } from '../../shared/api-contract';
-import { checkedSettings, invoke, pickDataset, positiveInt, print, waitForJob, withCore } from '../cli-door';
+import { checkedSettings, datasetCommand, invoke, pickDataset, print, waitForJob, withCore } from '../cli-door';
 
 const scoreOption = (value: string): number => {
   const n = Number(value);
@@ -9,17 +9,13 @@ const scoreOption = (value: string): number => {
 };
 
 export function addDetectCommand(program: Command): void {
-  program
-    .command('detect')
+  datasetCommand(program, 'detect')
     .description(
       'find the face in every photo (offline, resumable): detected boxes with scores, "no face found" where none; ' +
         'images whose boxes a person drew or edited are left alone',
     )
-    .requiredOption('--db <file>', 'store file')
-    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
     .option('--min-score <s>', 'drop detections scoring below this (0.05–0.99)', scoreOption)
     .option('--redetect', 'look again at photos a detector already looked at')
-    .option('--json', 'print one JSON object on stdout')
     .action((opts: { db: string; dataset?: number; minScore?: number; redetect?: boolean; json?: boolean }) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);

@@ -1,14 +1,10 @@
 import type { Command } from 'commander';
-import { invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { datasetCommand, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
 
 export function addHistoryCommand(program: Command): void {
-  program
-    .command('history')
+  datasetCommand(program, 'history')
     .description('label actions, newest first')
-    .requiredOption('--db <file>', 'store file')
-    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
     .option('--limit <n>', 'how many actions', positiveInt, 50)
-    .option('--json', 'print one JSON object on stdout')
     .action((opts: { db: string; dataset?: number; limit: number; json?: boolean }) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);

@@ -1,15 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { absolutePathArg, CliError, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { absolutePathArg, CliError, datasetCommand, invoke, pickDataset, print, withCore } from '../cli-door';
 
 export function addImportBoxesCommand(program: Command): void {
-  program
-    .command('import-boxes')
+  datasetCommand(program, 'import-boxes')
     .description('face boxes from a CSV (path plus x,y,w,h or x1,y1,x2,y2) as one undoable action')
     .argument('<csv>', 'CSV file; paths as in the dataset (relative to its folder), one row per box')
-    .requiredOption('--db <file>', 'store file')
-    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
-    .option('--json', 'print one JSON object on stdout')
     .action((csv: string, opts: { db: string; dataset?: number; json?: boolean }) =>
       withCore(opts.db, async (core) => {
         if (!existsSync(csv)) throw new CliError(`nothing at ${csv}`);

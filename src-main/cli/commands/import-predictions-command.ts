@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { absolutePathArg, CliError, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { absolutePathArg, CliError, datasetCommand, invoke, pickDataset, print, withCore } from '../cli-door';
 
 interface ImportPredictionsOptions {
   db: string;
@@ -11,10 +11,8 @@ interface ImportPredictionsOptions {
 }
 
 export function addImportPredictionsCommand(program: Command): void {
-  program
-    .command('import-predictions')
+  datasetCommand(program, 'import-predictions')
     .description('store out-of-sample probabilities computed elsewhere (.npy or .csv, rows as in image-list) as a run')
-    .requiredOption('--db <file>', 'store file')
     .requiredOption('--pred-probs <file>', '.npy or .csv, n × k')
     .addOption(
       new Option(
@@ -22,8 +20,6 @@ export function addImportPredictionsCommand(program: Command): void {
         'competition layout: the single task the columns are for (default: 18 classes)',
       ).choices(['mask', 'gender', 'age']),
     )
-    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
-    .option('--json', 'print one JSON object on stdout')
     .action((opts: ImportPredictionsOptions) =>
       withCore(opts.db, async (core) => {
         if (!existsSync(opts.predProbs)) throw new CliError(`nothing at ${opts.predProbs}`);

@@ -1,13 +1,9 @@
 import type { Command } from 'commander';
-import { invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { datasetCommand, invoke, pickDataset, print, withCore } from '../cli-door';
 
 export function addInfoCommand(program: Command): void {
-  program
-    .command('info')
+  datasetCommand(program, 'info')
     .description('counts of images, people and classes')
-    .requiredOption('--db <file>', 'store file')
-    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
-    .option('--json', 'print one JSON object on stdout')
     .action((opts: { db: string; dataset?: number; json?: boolean }) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);

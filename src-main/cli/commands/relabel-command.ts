@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { LabelTarget } from '../../shared/api-contract';
-import { CliError, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { CliError, datasetCommand, invoke, pickDataset, print, withCore } from '../cli-door';
 import { parseAssignment } from '../parse-assignment';
 
 interface RelabelOptions {
@@ -13,18 +13,14 @@ interface RelabelOptions {
 }
 
 export function addRelabelCommand(program: Command): void {
-  program
-    .command('relabel')
+  datasetCommand(program, 'relabel')
     .description('change a label of one image or one person (recorded in history, undoable)')
-    .requiredOption('--db <file>', 'store file')
     .option('--image <path>', 'image path as in the dataset, relative to its root')
     .option('--subject <path>', 'person (competition `path` column) or CSV group')
     .requiredOption(
       '--set <field=value>',
       'mask=wear|incorrect|not wear, gender=male|female, age=<30|30-59|>=60|<years>, label=<name>',
     )
-    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
-    .option('--json', 'print one JSON object on stdout')
     .action((opts: RelabelOptions) =>
       withCore(opts.db, async (core) => {
         if (!!opts.image === !!opts.subject) throw new CliError('give exactly one of --image or --subject');

@@ -1,15 +1,11 @@
 import type { Command } from 'commander';
-import { invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { datasetCommand, invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
 
 export function addSuspectsCommand(program: Command): void {
-  program
-    .command('suspects')
+  datasetCommand(program, 'suspects')
     .description('labels the latest training run says are likely wrong, most suspicious first')
-    .requiredOption('--db <file>', 'store file')
-    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
     .option('--run <id>', 'training run (default: the latest finished one)', positiveInt)
     .option('--top <n>', 'how many suspects', positiveInt)
-    .option('--json', 'print one JSON object on stdout')
     .action((opts: { db: string; dataset?: number; run?: number; top?: number; json?: boolean }) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);

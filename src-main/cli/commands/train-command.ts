@@ -9,7 +9,7 @@ import {
   type TrainMode,
 } from '../../shared/api-contract';
 import { runDeviceText } from '../../shared/gpu-adapter-label';
-import { checkedSettings, invoke, pickDataset, positiveInt, print, round, waitForJob, withCore } from '../cli-door';
+import { checkedSettings, datasetCommand, invoke, pickDataset, positiveInt, print, round, waitForJob, withCore } from '../cli-door';
 
 interface TrainOptions {
   db: string;
@@ -31,11 +31,8 @@ const cropMargin = (value: string): number => {
 };
 
 export function addTrainCommand(program: Command): void {
-  program
-    .command('train')
+  datasetCommand(program, 'train')
     .description('cross-validated training: an out-of-sample prediction for every image')
-    .requiredOption('--db <file>', 'store file')
-    .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
     .addOption(
       new Option('--mode <mode>', 'quick: frozen features + small head; full: a CNN per fold')
         .choices(trainMode.options)
@@ -60,7 +57,6 @@ export function addTrainCommand(program: Command): void {
         .default('face-box'),
     )
     .option('--crop-margin <m>', 'margin around a face box, as a fraction of its size (0–2)', cropMargin, 0.25)
-    .option('--json', 'print one JSON object on stdout')
     .action((opts: TrainOptions) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);

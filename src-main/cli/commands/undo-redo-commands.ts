@@ -1,17 +1,13 @@
 import type { Command } from 'commander';
-import { invoke, pickDataset, positiveInt, print, withCore } from '../cli-door';
+import { datasetCommand, invoke, pickDataset, print, withCore } from '../cli-door';
 
 export function addUndoRedoCommands(program: Command): void {
   for (const [name, method] of [
     ['undo', 'history.undo'],
     ['redo', 'history.redo'],
   ] as const) {
-    program
-      .command(name)
+    datasetCommand(program, name)
       .description(`${name} the last label action`)
-      .requiredOption('--db <file>', 'store file')
-      .option('--dataset <id>', 'dataset id when the store holds several', positiveInt)
-      .option('--json', 'print one JSON object on stdout')
       .action((opts: { db: string; dataset?: number; json?: boolean }) =>
         withCore(opts.db, async (core) => {
           const datasetId = await pickDataset(core, opts.dataset);

@@ -1,5 +1,6 @@
 // The colour theme: the system's (prefers-color-scheme) unless the person picked light or dark, which is
-// remembered in localStorage. The choice is applied as data-theme on <html>, where app.css reads it.
+// remembered in localStorage. The palette on screen (the choice, or the system's) is set as data-theme on <html>,
+// where app.css reads it: one place decides, so the stylesheet holds each palette once.
 export type ThemeChoice = 'system' | 'light' | 'dark';
 
 const STORAGE_KEY = 'loupe.theme';
@@ -25,11 +26,12 @@ export class ThemeState {
   /** Reads the remembered choice and follows the system; call once, before the app mounts (no light flash). */
   start(): () => void {
     this.#choice = parseThemeChoice(readStorage());
-    this.#apply();
     const query = window.matchMedia('(prefers-color-scheme: dark)');
     this.#systemDark = query.matches;
+    this.#apply();
     const onChange = (event: MediaQueryListEvent): void => {
       this.#systemDark = event.matches;
+      this.#apply();
     };
     query.addEventListener('change', onChange);
     return () => query.removeEventListener('change', onChange);
@@ -47,8 +49,7 @@ export class ThemeState {
   }
 
   #apply(): void {
-    if (this.#choice === 'system') delete document.documentElement.dataset.theme;
-    else document.documentElement.dataset.theme = this.#choice;
+    document.documentElement.dataset.theme = this.effective;
   }
 }
 
