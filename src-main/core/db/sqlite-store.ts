@@ -12,6 +12,7 @@ import { SqliteFaceDetectionRepository } from './sqlite/face-detection-repositor
 import { SqliteRunRepository } from './sqlite/run-repository';
 import { SqliteFeatureRepository } from './sqlite/feature-repository';
 import { SqliteSuspectRepository } from './sqlite/suspect-repository';
+import { registerPredictionFunctions } from './sqlite/prediction-queries';
 
 export class SqliteStore implements LoupeStore {
   readonly datasets: SqliteDatasetRepository;
@@ -30,6 +31,8 @@ export class SqliteStore implements LoupeStore {
   constructor(db: Db) {
     this.db = db;
     const sql = new Statements(db);
+    // SQL functions the gallery's confidence sort and badges call (prediction-queries.ts), once per connection.
+    registerPredictionFunctions(db);
     this.datasets = new SqliteDatasetRepository(sql);
     this.subjects = new SqliteSubjectRepository(sql);
     this.boxes = new SqliteBoxRepository(sql);
@@ -38,7 +41,7 @@ export class SqliteStore implements LoupeStore {
     this.labels = new SqliteLabelRepository(sql);
     this.runs = new SqliteRunRepository(sql);
     this.features = new SqliteFeatureRepository(sql);
-    this.suspects = new SqliteSuspectRepository(db);
+    this.suspects = new SqliteSuspectRepository(sql);
   }
 
   transaction<T>(fn: () => T, mode: 'deferred' | 'immediate' = 'deferred'): T {

@@ -22,7 +22,7 @@ import type {
   TrainingImageRow,
 } from '../store';
 import type { Statements } from './statements';
-import { CONFIDENCE_SQL, DISAGREES_SQL, registerPredictionFunctions, rowFlags } from './prediction-queries';
+import { CONFIDENCE_SQL, DISAGREES_SQL, rowFlags } from './prediction-queries';
 
 const IMAGE_COLUMNS = `
   i.id, i.rel_path AS path, i.subject_id AS subjectId, s.key AS subjectKey, i.slot, l.mask, l.gender, l.age,
@@ -119,7 +119,6 @@ export class SqliteImageRepository implements ImageRepository {
   }
 
   query(datasetId: number, filter: ImageFilter, sort: ImageSort, offset: number, limit: number): ImageQueryResult {
-    registerPredictionFunctions(this.sql.db);
     const { where, params } = filterSql(datasetId, filter);
     const total = this.sql.count(`SELECT COUNT(*) AS n FROM ${IMAGE_FROM} WHERE ${where}`, ...params);
     const rows = this.sql.all<RowWithoutBox>(

@@ -14,17 +14,13 @@ export const CONFIDENCE_SQL = `(SELECT MIN(loupe_prob_at(p.probs, p.given)) FROM
 /** The latest run predicts another value than the given one for at least one of the image's labels. */
 export const DISAGREES_SQL = `EXISTS (SELECT 1 FROM run_predictions p WHERE ${PREDICTION_OF_I} AND p.predicted <> p.given)`;
 
-const registered = new WeakSet<Db>();
-
-/** Makes loupe_prob_at(probs, index) available on this connection (once). */
+/** Makes loupe_prob_at(probs, index) available on this connection; the SQLite store does it when it opens. */
 export function registerPredictionFunctions(db: Db): void {
-  if (registered.has(db)) return;
   db.function('loupe_prob_at', { deterministic: true }, (probs: unknown, index: unknown) =>
     Buffer.isBuffer(probs) && typeof index === 'number' && index >= 0 && (index + 1) * 4 <= probs.byteLength
       ? probs.readFloatLE(index * 4)
       : null,
   );
-  registered.add(db);
 }
 
 export interface RowFlags {
@@ -41,7 +37,6 @@ export interface RowFlags {
  */
 export function rowFlags(db: Db, imageIds: readonly number[]): Map<number, RowFlags> {
   if (imageIds.length === 0) return new Map();
-  registerPredictionFunctions(db);
   const rows = db
     .prepare(
       `WITH page(id) AS (SELECT value FROM json_each(?))

@@ -2,20 +2,9 @@
 // decided by the label actions that touch them. Also the reads confident learning needs to rank a run, and "keep"
 // as an undoable action (keep_history + verified_labels). SqliteSuspectRepository (suspect-repository.ts) is the
 // store's face of these queries.
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../open-database';
+import type { Statements } from './statements';
 import type { SettledSuspect, Suspect, SuspectKind } from '../../../shared/api-contract';
 import type { ImageLabelRow, LabelCount, QueueCounts, SubjectLabelRow, SuspectDecision } from '../store';
-
-/** Statements prepared once per connection, as the other repositories' (statements.ts). */
-const prepared = new WeakMap<Db, Map<string, Statement>>();
-function prepare(db: Db, sql: string): Statement {
-  let cache = prepared.get(db);
-  if (!cache) prepared.set(db, (cache = new Map<string, Statement>()));
-  let statement = cache.get(sql);
-  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
-  return statement;
-}
 
 interface SuspectRow {
   key: string;
@@ -56,17 +45,15 @@ function toSuspect(row: SuspectRow): Suspect {
   };
 }
 
-export function latestDoneRunId(db: Db, datasetId: number): number | null {
-  const row = prepare(db,
-    `SELECT id FROM training_runs WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`)
+export function latestDoneRunId(sql: Statements, datasetId: number): number | null {
+  const row = sql.get(`SELECT id FROM training_runs WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`)
     .get(datasetId) as { id: number } | undefined;
   return row?.id ?? null;
 }
 
 /** Grouped counts of the labels, for judging whether the data is large enough to rank (small-data-notice.ts). */
-export function labelCounts(db: Db, datasetId: number): { counts: LabelCount[]; persons: number } {
-  const counts = prepare(db,
-    `SELECT 'mask' AS field, l.mask AS value, COUNT(*) AS n FROM images i JOIN image_labels l ON l.image_id = i.id
+export function labelCounts(sql: Statements, datasetId: number): { counts: LabelCount[]; persons: number } {
+  const counts = sql.get(`SELECT 'mask' AS field, l.mask AS value, COUNT(*) AS n FROM images i JOIN image_labels l ON l.image_id = i.id
       WHERE i.dataset_id = ? AND l.mask IS NOT NULL GROUP BY l.mask
      UNION ALL
      SELECT 'label', l.label, COUNT(*) FROM images i JOIN image_labels l ON l.image_id = i.id
@@ -76,40 +63,36 @@ export function labelCounts(db: Db, datasetId: number): { counts: LabelCount[]; 
      UNION ALL
      SELECT 'age', age_group, COUNT(*) FROM subjects WHERE dataset_id = ? AND age_group IS NOT NULL GROUP BY age_group`)
     .all(datasetId, datasetId, datasetId, datasetId) as LabelCount[];
-  const persons = (prepare(db, 'SELECT COUNT(*) AS n FROM subjects WHERE dataset_id = ?').get(datasetId) as {
+  const persons = (sql.get('SELECT COUNT(*) AS n FROM subjects WHERE dataset_id = ?').get(datasetId) as {
     n: number;
   }).n;
   return { counts, persons };
 }
 
 /** The run's small-data notice as judged on its queue's first read: null when not judged yet. */
-export function judgedSmallData(db: Db, runId: number): { notice: string | null } | null {
-  const row = prepare(db, 'SELECT small_data_notice FROM run_review WHERE run_id = ?').get(runId) as
+export function judgedSmallData(sql: Statements, runId: number): { notice: string | null } | null {
+  const row = sql.get('SELECT small_data_notice FROM run_review WHERE run_id = ?').get(runId) as
     { small_data_notice: string | null } | undefined;
   if (row?.small_data_notice == null) return null;
   return { notice: row.small_data_notice === '' ? null : row.small_data_notice };
 }
 
-export function recordSmallData(db: Db, runId: number, notice: string | null): void {
-  prepare(db,
-    `INSERT INTO run_review (run_id, small_data_notice) VALUES (?, ?)
+export function recordSmallData(sql: Statements, runId: number, notice: string | null): void {
+  sql.get(`INSERT INTO run_review (run_id, small_data_notice) VALUES (?, ?)
      ON CONFLICT(run_id) DO UPDATE SET small_data_notice = excluded.small_data_notice`)
     .run(runId, notice ?? '');
 }
 
-export function imageLabelRows(db: Db, datasetId: number): ImageLabelRow[] {
-  return prepare(db,
-    
-      `SELECT i.id, i.rel_path AS path, i.subject_id AS subjectId, s.key AS subjectKey, l.mask, l.label
+export function imageLabelRows(sql: Statements, datasetId: number): ImageLabelRow[] {
+  return sql.get(`SELECT i.id, i.rel_path AS path, i.subject_id AS subjectId, s.key AS subjectKey, l.mask, l.label
        FROM images i JOIN image_labels l ON l.image_id = i.id LEFT JOIN subjects s ON s.id = i.subject_id
        WHERE i.dataset_id = ?`,
     )
     .all(datasetId) as ImageLabelRow[];
 }
 
-export function subjectLabelRows(db: Db, datasetId: number): SubjectLabelRow[] {
-  return prepare(db,
-    'SELECT id, key, gender, age, age_group AS ageGroup FROM subjects WHERE dataset_id = ?')
+export function subjectLabelRows(sql: Statements, datasetId: number): SubjectLabelRow[] {
+  return sql.get('SELECT id, key, gender, age, age_group AS ageGroup FROM subjects WHERE dataset_id = ?')
     .all(datasetId) as SubjectLabelRow[];
 }
 
@@ -118,10 +101,8 @@ export function subjectLabelRows(db: Db, datasetId: number): SubjectLabelRow[] {
  * suggestion. Undoing the change (its action is no longer applied) makes the label a candidate again. A photo's
  * mask set by a person also settles the person's swap.
  */
-export function decidedLabelKeys(db: Db, datasetId: number): string[] {
-  const rows = prepare(db,
-    
-      `SELECT entity, entity_id, field FROM verified_labels WHERE dataset_id = ?
+export function decidedLabelKeys(sql: Statements, datasetId: number): string[] {
+  const rows = sql.get(`SELECT entity, entity_id, field FROM verified_labels WHERE dataset_id = ?
        UNION
        SELECT h.entity, h.entity_id, h.field FROM label_history h JOIN label_actions a ON a.id = h.action_id
         WHERE a.dataset_id = ? AND a.state = 'applied' AND a.source IN ('user', 'suggestion')
@@ -136,23 +117,22 @@ export function decidedLabelKeys(db: Db, datasetId: number): string[] {
 }
 
 /** The newest label action of the dataset, whatever its state: what a label snapshot taken now includes. */
-function newestActionId(db: Db, datasetId: number): number {
-  const row = prepare(db, 'SELECT MAX(id) AS id FROM label_actions WHERE dataset_id = ?').get(datasetId) as {
+function newestActionId(sql: Statements, datasetId: number): number {
+  const row = sql.get('SELECT MAX(id) AS id FROM label_actions WHERE dataset_id = ?').get(datasetId) as {
     id: number | null;
   };
   return row.id ?? 0;
 }
 
 /** Called when a run reads its training labels. */
-export function recordLabelSnapshot(db: Db, datasetId: number, runId: number): void {
-  prepare(db, 
-    `INSERT INTO run_review (run_id, labels_as_of) VALUES (?, ?)
+export function recordLabelSnapshot(sql: Statements, datasetId: number, runId: number): void {
+  sql.get(`INSERT INTO run_review (run_id, labels_as_of) VALUES (?, ?)
      ON CONFLICT(run_id) DO UPDATE SET labels_as_of = excluded.labels_as_of`,
-  ).run(runId, newestActionId(db, datasetId));
+  ).run(runId, newestActionId(sql, datasetId));
 }
 
-export function hasStoredQueue(db: Db, runId: number): boolean {
-  const row = prepare(db, 'SELECT queue_stored_at FROM run_review WHERE run_id = ?').get(runId) as
+export function hasStoredQueue(sql: Statements, runId: number): boolean {
+  const row = sql.get('SELECT queue_stored_at FROM run_review WHERE run_id = ?').get(runId) as
     { queue_stored_at: string | null } | undefined;
   return !!row?.queue_stored_at;
 }
@@ -161,15 +141,14 @@ export function hasStoredQueue(db: Db, runId: number): boolean {
  * Writes a run's ranked queue (items in rank order). Suspects about labels decided since the queue was ranked are
  * left out, so a decision made while it was being computed is not asked again. Callers hold no transaction.
  */
-export function storeQueue(db: Db, datasetId: number, runId: number, items: readonly Suspect[]): void {
-  const insert = prepare(db, 
-    `INSERT INTO suspects (run_id, dataset_id, key, kind, level, field, path, subject, subject_id, image_ids, given,
+export function storeQueue(sql: Statements, datasetId: number, runId: number, items: readonly Suspect[]): void {
+  const insert = sql.get(`INSERT INTO suspects (run_id, dataset_id, key, kind, level, field, path, subject, subject_id, image_ids, given,
        suggested, suggested_value, score, tier, rank, evidence)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  db.transaction(() => {
-    const decided = new Set(decidedLabelKeys(db, datasetId));
-    prepare(db, 'DELETE FROM suspects WHERE run_id = ?').run(runId);
+  sql.db.transaction(() => {
+    const decided = new Set(decidedLabelKeys(sql, datasetId));
+    sql.get('DELETE FROM suspects WHERE run_id = ?').run(runId);
     let rank = 0;
     for (const s of items) {
       if (decided.has(s.key)) continue;
@@ -193,38 +172,33 @@ export function storeQueue(db: Db, datasetId: number, runId: number, items: read
         JSON.stringify(s.evidence),
       );
     }
-    prepare(db, 
-      `INSERT INTO run_review (run_id, actions_at_end, queue_stored_at) VALUES (?, ?, ?)
+    sql.get(`INSERT INTO run_review (run_id, actions_at_end, queue_stored_at) VALUES (?, ?, ?)
        ON CONFLICT(run_id) DO UPDATE SET actions_at_end = excluded.actions_at_end,
          queue_stored_at = excluded.queue_stored_at`,
-    ).run(runId, newestActionId(db, datasetId), new Date().toISOString());
+    ).run(runId, newestActionId(sql, datasetId), new Date().toISOString());
   })();
 }
 
 /** One page of the run's open suspects, in rank order, of one kind or all. */
 export function openSuspectPage(
-  db: Db,
+  sql: Statements,
   runId: number,
   kind: SuspectKind | undefined,
   offset: number,
   limit: number,
 ): Suspect[] {
   const rows = kind
-    ? prepare(db,
-        
-          `SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND kind = ? AND state = 'open'
+    ? sql.get(`SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND kind = ? AND state = 'open'
            ORDER BY rank LIMIT ? OFFSET ?`,
         )
         .all(runId, kind, limit, offset)
-    : prepare(db,
-        `SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND state = 'open' ORDER BY rank LIMIT ? OFFSET ?`)
+    : sql.get(`SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND state = 'open' ORDER BY rank LIMIT ? OFFSET ?`)
         .all(runId, limit, offset);
   return (rows as SuspectRow[]).map(toSuspect);
 }
 
-export function queueCounts(db: Db, runId: number): QueueCounts {
-  const rows = prepare(db,
-    'SELECT kind, state, COUNT(*) AS n FROM suspects WHERE run_id = ? GROUP BY kind, state')
+export function queueCounts(sql: Statements, runId: number): QueueCounts {
+  const rows = sql.get('SELECT kind, state, COUNT(*) AS n FROM suspects WHERE run_id = ? GROUP BY kind, state')
     .all(runId) as { kind: SuspectKind; state: 'open' | 'decided'; n: number }[];
   const open: Record<SuspectKind, number> = { 'image-label': 0, 'person-gender': 0, 'person-age': 0, swap: 0 };
   let decided = 0;
@@ -237,8 +211,8 @@ export function queueCounts(db: Db, runId: number): QueueCounts {
   return { open, decided, size };
 }
 
-export function findOpenSuspect(db: Db, runId: number, key: string): Suspect | null {
-  const row = prepare(db, `SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND key = ? AND state = 'open'`).get(
+export function findOpenSuspect(sql: Statements, runId: number, key: string): Suspect | null {
+  const row = sql.get(`SELECT ${COLUMNS} FROM suspects WHERE run_id = ? AND key = ? AND state = 'open'`).get(
     runId,
     key,
   ) as SuspectRow | undefined;
@@ -246,9 +220,8 @@ export function findOpenSuspect(db: Db, runId: number, key: string): Suspect | n
 }
 
 /** What a label value a suspect shows was, for describing a keep; null when no run listed it. */
-export function latestSuspectByKey(db: Db, datasetId: number, key: string): Suspect | null {
-  const row = prepare(db,
-    `SELECT ${COLUMNS} FROM suspects WHERE dataset_id = ? AND key = ? ORDER BY run_id DESC LIMIT 1`)
+export function latestSuspectByKey(sql: Statements, datasetId: number, key: string): Suspect | null {
+  const row = sql.get(`SELECT ${COLUMNS} FROM suspects WHERE dataset_id = ? AND key = ? ORDER BY run_id DESC LIMIT 1`)
     .get(datasetId, key) as SuspectRow | undefined;
   return row ? toSuspect(row) : null;
 }
@@ -258,16 +231,15 @@ export function latestSuspectByKey(db: Db, datasetId: number, key: string): Susp
  * it changed, newest run first, one per key.
  */
 export function decideSuspects(
-  db: Db,
+  sql: Statements,
   datasetId: number,
   keys: readonly string[],
   actionId: number,
   decision: SuspectDecision,
 ): SettledSuspect[] {
-  const select = prepare(db, 
-    `SELECT id, run_id, key, kind, path, field FROM suspects WHERE dataset_id = ? AND key = ? AND state = 'open'`,
+  const select = sql.get(`SELECT id, run_id, key, kind, path, field FROM suspects WHERE dataset_id = ? AND key = ? AND state = 'open'`,
   );
-  const update = prepare(db, `UPDATE suspects SET state = 'decided', decision = ?, action_id = ? WHERE id = ?`);
+  const update = sql.get(`UPDATE suspects SET state = 'decided', decision = ?, action_id = ? WHERE id = ?`);
   const settled = new Map<string, SettledSuspect & { runId: number }>();
   for (const key of new Set(keys)) {
     for (const row of select.all(datasetId, key) as {
@@ -289,8 +261,8 @@ export function decideSuspects(
 }
 
 /** Names the decision on a suspect an action already decided (an accept is a label change that settled it). */
-export function nameDecision(db: Db, datasetId: number, key: string, actionId: number, decision: SuspectDecision): void {
-  prepare(db, `UPDATE suspects SET decision = ? WHERE dataset_id = ? AND key = ? AND action_id = ?`).run(
+export function nameDecision(sql: Statements, datasetId: number, key: string, actionId: number, decision: SuspectDecision): void {
+  sql.get(`UPDATE suspects SET decision = ? WHERE dataset_id = ? AND key = ? AND action_id = ?`).run(
     decision,
     datasetId,
     key,
@@ -298,17 +270,17 @@ export function nameDecision(db: Db, datasetId: number, key: string, actionId: n
   );
 }
 
-export function entityInDataset(db: Db, datasetId: number, entity: 'image' | 'subject', id: number): boolean {
-  const sql =
+export function entityInDataset(sql: Statements, datasetId: number, entity: 'image' | 'subject', id: number): boolean {
+  const query =
     entity === 'image'
       ? 'SELECT 1 FROM images WHERE id = ? AND dataset_id = ?'
       : 'SELECT 1 FROM subjects WHERE id = ? AND dataset_id = ?';
-  return prepare(db, sql).get(id, datasetId) !== undefined;
+  return sql.get(query).get(id, datasetId) !== undefined;
 }
 
 /** The subject of each image, for the swap suspect a photo's mask change settles. */
-export function subjectOfImages(db: Db, imageIds: readonly number[]): Map<number, number> {
-  const get = prepare(db, 'SELECT subject_id FROM images WHERE id = ?');
+export function subjectOfImages(sql: Statements, imageIds: readonly number[]): Map<number, number> {
+  const get = sql.get('SELECT subject_id FROM images WHERE id = ?');
   const out = new Map<number, number>();
   for (const id of new Set(imageIds)) {
     const row = get.get(id) as { subject_id: number | null } | undefined;
@@ -318,32 +290,29 @@ export function subjectOfImages(db: Db, imageIds: readonly number[]): Map<number
 }
 
 /** Undo of an action: the suspects it decided are open again (and remember which action decided them). */
-function reopenSuspectsOf(db: Db, actionId: number): void {
-  prepare(db, `UPDATE suspects SET state = 'open' WHERE action_id = ?`).run(actionId);
+function reopenSuspectsOf(sql: Statements, actionId: number): void {
+  sql.get(`UPDATE suspects SET state = 'open' WHERE action_id = ?`).run(actionId);
 }
 
 /** Redo of an action: the suspects it decided before its undo are decided again. */
-function redecideSuspectsOf(db: Db, actionId: number): void {
-  prepare(db, `UPDATE suspects SET state = 'decided' WHERE action_id = ? AND state = 'open'`).run(actionId);
+function redecideSuspectsOf(sql: Statements, actionId: number): void {
+  sql.get(`UPDATE suspects SET state = 'decided' WHERE action_id = ? AND state = 'open'`).run(actionId);
 }
 
 /** Verifies a label as part of `actionId`; false when it was verified already. Callers hold the transaction. */
 export function recordKeep(
-  db: Db,
+  sql: Statements,
   datasetId: number,
   actionId: number,
   entity: 'image' | 'subject',
   entityId: number,
   field: string,
 ): boolean {
-  const info = prepare(db,
-    
-      `INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, ?, ?, ?, ?)
+  const info = sql.get(`INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     )
     .run(datasetId, entity, entityId, field, new Date().toISOString());
-  prepare(db, 
-    'INSERT INTO keep_history (action_id, dataset_id, entity, entity_id, field, inserted) VALUES (?, ?, ?, ?, ?, ?)',
+  sql.get('INSERT INTO keep_history (action_id, dataset_id, entity, entity_id, field, inserted) VALUES (?, ?, ?, ?, ?, ?)',
   ).run(actionId, datasetId, entity, entityId, field, info.changes > 0 ? 1 : 0);
   return info.changes > 0;
 }
@@ -355,45 +324,40 @@ interface KeepRow {
   field: string;
 }
 
-function keepsOf(db: Db, actionId: number): KeepRow[] {
-  return prepare(db,
-    'SELECT dataset_id, entity, entity_id, field FROM keep_history WHERE action_id = ? AND inserted = 1')
+function keepsOf(sql: Statements, actionId: number): KeepRow[] {
+  return sql.get('SELECT dataset_id, entity, entity_id, field FROM keep_history WHERE action_id = ? AND inserted = 1')
     .all(actionId) as KeepRow[];
 }
 
 /** Undo/redo hook: an undone keep is no longer verified, and its suspects are open again; redo reverses that. */
-export function replayReviewAction(db: Db, actionId: number, direction: 'undo' | 'redo'): void {
-  for (const k of keepsOf(db, actionId)) {
+export function replayReviewAction(sql: Statements, actionId: number, direction: 'undo' | 'redo'): void {
+  for (const k of keepsOf(sql, actionId)) {
     if (direction === 'undo') {
-      prepare(db, 'DELETE FROM verified_labels WHERE entity = ? AND entity_id = ? AND field = ?').run(
+      sql.get('DELETE FROM verified_labels WHERE entity = ? AND entity_id = ? AND field = ?').run(
         k.entity,
         k.entity_id,
         k.field,
       );
     } else {
-      prepare(db, 
-        `INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, ?, ?, ?, ?)
+      sql.get(`INSERT INTO verified_labels (dataset_id, entity, entity_id, field, verified_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
       ).run(k.dataset_id, k.entity, k.entity_id, k.field, new Date().toISOString());
     }
   }
-  if (direction === 'undo') reopenSuspectsOf(db, actionId);
-  else redecideSuspectsOf(db, actionId);
+  if (direction === 'undo') reopenSuspectsOf(sql, actionId);
+  else redecideSuspectsOf(sql, actionId);
 }
 
 /**
  * Label changes (applied, with label rows) made after the run read its labels and before it completed: decisions
  * the run's predictions and metrics do not include.
  */
-export function decisionsNotInRun(db: Db, datasetId: number, runId: number): number {
-  const row = prepare(db,
-    'SELECT labels_as_of, actions_at_end FROM run_review WHERE run_id = ?')
+export function decisionsNotInRun(sql: Statements, datasetId: number, runId: number): number {
+  const row = sql.get('SELECT labels_as_of, actions_at_end FROM run_review WHERE run_id = ?')
     .get(runId) as { labels_as_of: number | null; actions_at_end: number | null } | undefined;
   if (row?.labels_as_of == null || row.actions_at_end == null) return 0;
   return (
-    prepare(db,
-      
-        `SELECT COUNT(*) AS n FROM label_actions a
+    sql.get(`SELECT COUNT(*) AS n FROM label_actions a
          WHERE a.dataset_id = ? AND a.state = 'applied' AND a.id > ? AND a.id <= ?
            AND EXISTS (SELECT 1 FROM label_history h WHERE h.action_id = a.id)`,
       )
