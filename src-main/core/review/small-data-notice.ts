@@ -5,11 +5,10 @@
 import type { LabelCount } from '../db/store';
 import type { DatasetKind } from '../../shared/label-schema';
 import { AGE_GROUP_VALUES, GENDER_VALUES, MASK_VALUES } from '../../shared/label-schema';
+import { MIN_GROUPS_PER_FOLD, tooFewGroupsPerFold } from '../../shared/fold-grouping';
 
 /** Fewer labelled examples than this in a class (persons for person-level fields) and its threshold is a guess. */
 export const MIN_PER_CLASS = 20;
-/** Fewer persons than this per fold and each fold's model learns from too few people. */
-export const MIN_PERSONS_PER_FOLD = 2;
 
 export interface SmallDataInput {
   kind: DatasetKind;
@@ -49,9 +48,9 @@ export function smallDataNotice(input: SmallDataInput): string | null {
     }
   }
   if (reasons.length > 0) reasons[reasons.length - 1] += ` (fewer than ${MIN_PER_CLASS} per class)`;
-  if (input.kind === 'mask' && input.folds > 0 && input.persons < MIN_PERSONS_PER_FOLD * input.folds) {
+  if (input.kind === 'mask' && tooFewGroupsPerFold(input.persons, input.folds)) {
     reasons.push(
-      `${plural(input.persons, 'person')} for ${input.folds} folds (fewer than ${MIN_PERSONS_PER_FOLD} per fold)`,
+      `${plural(input.persons, 'person')} for ${input.folds} folds (fewer than ${MIN_GROUPS_PER_FOLD} per fold)`,
     );
   }
   if (reasons.length === 0) return null;
