@@ -7,6 +7,8 @@ import { dirname, basename, isAbsolute, join, relative, resolve, sep } from 'nod
 export interface CachePaths {
   readonly root: string;
   thumbDir(datasetId: number): string;
+  /** The feature vectors of a dataset's newest runs (train/run-features.ts), for the review's similar photos. */
+  runFeatureDir(datasetId: number): string;
   materializeDir(source: string): string;
   /** How a path is written to the store: relative when it lies inside the cache, else as it is. */
   toStored(path: string): string;
@@ -33,6 +35,7 @@ export function cachePathsFor(dbPath: string): CachePaths {
   return {
     root,
     thumbDir: (datasetId) => join(root, 'thumbs', String(datasetId)),
+    runFeatureDir: (datasetId) => join(root, 'run-features', String(datasetId)),
     materializeDir: (source) =>
       join(root, 'materialized', createHash('sha1').update(resolve(source)).digest('hex').slice(0, 16)),
     toStored: (path) => relativeInside(root, path) ?? path,

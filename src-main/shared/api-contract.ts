@@ -184,6 +184,18 @@ export const apiArgSchemas = {
       limit: z.number().int().min(1).max(5000).default(500),
     })
     .strict(),
+  /**
+   * A suspect's most similar photos of other persons in the run's feature space, with their labels for its field:
+   * what the model takes that value to look like. Computed when asked, from the run's kept vectors.
+   */
+  'review.similar': z
+    .object({
+      datasetId: id,
+      key: z.string().min(1).max(100),
+      runId: id.optional(),
+      k: z.number().int().min(1).max(24).default(8),
+    })
+    .strict(),
   'review.accept': z.object({ datasetId: id, key: z.string().min(1).max(100) }).strict(),
   'review.keep': z.object({ datasetId: id, key: z.string().min(1).max(100) }).strict(),
   'review.exportImageList': z.object({ datasetId: id, outPath: absolutePath }).strict(),
@@ -604,6 +616,34 @@ export interface SuspectQueue {
   smallDataNotice?: string;
 }
 
+/** A photo near a suspect in the run's feature space, with its current label for the suspect's field. */
+export interface SimilarPhoto {
+  imageId: number;
+  path: string;
+  subjectId: number | null;
+  subjectKey: string | null;
+  /** Cosine similarity of the standardised feature vectors, in [-1, 1]. */
+  similarity: number;
+  /** The photo's (for a person's field, its person's) value of the field now, and its name; null: unlabelled. */
+  value: number | null;
+  valueName: string | null;
+}
+
+export interface SimilarPhotos {
+  runId: number;
+  key: string;
+  field: string;
+  /**
+   * Where the vectors come from: the frozen features a quick run trained on, or, for a full run on faces, the face
+   * model's vectors an earlier quick run cached. Null when the run has none.
+   */
+  source: 'quick-features' | 'face-model-cache' | null;
+  /** Most similar first; one photo per other person, never the suspect's own person. */
+  photos: SimilarPhoto[];
+  /** Why there are no photos, in words ("no feature vectors for this run: …"); null when there are. */
+  unavailable: string | null;
+}
+
 export type JobKind = 'import' | 'export' | 'demo' | 'train' | 'detect';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -674,6 +714,7 @@ export interface ApiResults {
   'runs.list': RunSummary[];
   'runs.get': RunDetail;
   'review.suspects': SuspectQueue;
+  'review.similar': SimilarPhotos;
   'review.accept': LabelSetResult;
   'review.keep': KeepResult;
   'review.exportImageList': { path: string; rows: number };

@@ -1,5 +1,5 @@
 // Removing a dataset from Loupe: its rows, and the files Loupe made for it in its cache (thumbnails, PNGs written
-// from IDX files, the demo's drawn photos). The user's own image folder is never touched: a dataset root outside
+// from IDX files, the demo's drawn photos, its runs' feature vectors). The user's own image folder is never touched: a dataset root outside
 // the cache is left as it is.
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,6 +18,7 @@ export function removeDataset(store: LoupeStore, cache: CachePaths, datasetId: n
   const cacheRoot = realPathOrNull(cache.root);
   const candidates = [
     cache.thumbDir(datasetId),
+    cache.runFeatureDir(datasetId),
     record.kind === 'idx' ? cache.materializeDir(record.source) : null,
     record.root,
   ];

@@ -54,6 +54,8 @@ export interface TrainingOutcome {
   unreadable: { imageId: number; reason: string }[];
   /** Face-model vectors computed by this run, for the store's feature cache (row indices into `data`). */
   newFaceFeatures: { indices: Int32Array; vectors: Float32Array } | null;
+  /** Quick mode: the frozen features its heads were trained on (rows in `data` order), kept for the review's evidence. */
+  features: { vectors: Float32Array; dim: number } | null;
 }
 
 /**
@@ -141,6 +143,7 @@ async function crossValidate(
     onStep({ ...idle(settings.mode === 'quick' ? 'features' : 'training', k), done: 0, total: n, device });
   };
   let newFaceFeatures: TrainingOutcome['newFaceFeatures'] = null;
+  let runFeatures: TrainingOutcome['features'] = null;
   if (settings.mode === 'quick') {
     onStep({ ...idle('features', k), done: 0, total: n });
     const { features, dim } =
@@ -160,6 +163,7 @@ async function crossValidate(
             signal,
             onProgress: (_phase, done, total) => onStep({ ...idle('features', k), done, total }),
           }).then(({ features, model }) => ({ features, dim: model.dim }));
+    runFeatures = { vectors: features, dim };
     // Three in four competition photos wear a mask and few people are 60+: the face head weighs classes by rarity.
     const headOptions: HeadOptions = data.kind === 'mask' ? QUICK_FACE_HEAD : DIGIT_HEAD_OPTIONS;
     const probs = await outOfFoldHeadProbs(
@@ -285,7 +289,16 @@ async function crossValidate(
       };
     }
   }
-  return { backend: device.backend, device, folds, predictions, metrics, unreadable: tensors.failed, newFaceFeatures };
+  return {
+    backend: device.backend,
+    device,
+    folds,
+    predictions,
+    metrics,
+    unreadable: tensors.failed,
+    newFaceFeatures,
+    features: runFeatures,
+  };
 }
 
 /**

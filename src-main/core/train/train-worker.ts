@@ -37,6 +37,8 @@ function run(request: TrainWorkerRequest): void {
     controller.signal,
   ).then((outcome) => {
     const buffers = outcome.predictions.map((p) => p.probs.buffer as ArrayBuffer);
+    const features = outcome.features?.vectors.buffer as ArrayBuffer | undefined;
+    if (features && !buffers.includes(features)) buffers.push(features);
     parentPort?.postMessage({ type: 'result', result: outcome }, buffers);
   }, fail);
 }

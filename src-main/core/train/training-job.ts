@@ -9,6 +9,7 @@ import type { TrainingOutcome, TrainingRequest, TrainingStep } from './cross-val
 import { collectTrainingData, type TrainingData } from './training-data';
 import { defaultFaceRegion, FACE_FEATURE_DIM } from './face-features';
 import { planTrainingCrops, type Crop, type TrainingCropPlan } from './training-crops';
+import { writeRunFeatures, type RunFeatures } from './run-features';
 import { ApiFailure } from '../api-failure';
 
 export interface TrainingJobHooks {
@@ -109,6 +110,7 @@ export async function runTraining(
     // The review queue is ranked once, here, and stored with the run: requests only page through it.
     ctx.progress('ranking suspects', 0, 1);
     const queue = hooks.rankSuspects ? await hooks.rankSuspects(predictions, ctx.signal) : null;
+    await keepRunFeatures(store, cache, datasetId, runId, runFeaturesOf(store, data, crops, outcome));
     store.transaction(() => {
       store.runs.complete(runId, (performance.now() - started) / 1000, outcome.metrics, predictions);
       if (queue) store.suspects.storeQueue(datasetId, runId, queue);
@@ -175,4 +177,50 @@ function writeFaceCache(
       vector: computed.vectors.subarray(r * FACE_FEATURE_DIM, (r + 1) * FACE_FEATURE_DIM),
     })),
   );
+}
+
+/**
+ * The vectors the review's similar photos are found with: a quick run's own features; for a full run on faces, the
+ * face model's vectors an earlier quick run cached for the same crops (photos without one are left out); else none.
+ */
+function runFeaturesOf(
+  store: LoupeStore,
+  data: TrainingData,
+  crops: TrainingCropPlan,
+  outcome: TrainingOutcome,
+): RunFeatures | null {
+  if (outcome.features) return { source: 'quick-features', imageIds: data.imageIds, ...outcome.features };
+  if (data.kind !== 'mask') return null;
+  const cached = readFaceCache(store, data, crops);
+  const rows = [...cached.have.keys()].filter((i) => cached.have[i] === 1);
+  if (rows.length === 0) return null;
+  const vectors = new Float32Array(rows.length * FACE_FEATURE_DIM);
+  rows.forEach((i, r) =>
+    vectors.set(cached.vectors.subarray(i * FACE_FEATURE_DIM, (i + 1) * FACE_FEATURE_DIM), r * FACE_FEATURE_DIM),
+  );
+  return {
+    source: 'face-model-cache',
+    dim: FACE_FEATURE_DIM,
+    imageIds: Int32Array.from(rows, (i) => data.imageIds[i]!),
+    vectors,
+  };
+}
+
+/**
+ * Evidence, not results: a run whose vectors cannot be written still completes, and its suspects say they have no
+ * similar photos.
+ */
+async function keepRunFeatures(
+  store: LoupeStore,
+  cache: CachePaths,
+  datasetId: number,
+  runId: number,
+  features: RunFeatures | null,
+): Promise<void> {
+  if (!features) return;
+  try {
+    await writeRunFeatures(cache.runFeatureDir(datasetId), { runId, startedAt: store.runs.get(runId).startedAt }, features);
+  } catch (error) {
+    console.warn(`run ${runId}: its feature vectors were not kept for the review (${String(error)})`);
+  }
 }
