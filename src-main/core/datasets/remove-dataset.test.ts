@@ -19,6 +19,7 @@ function setup(rootInCache: boolean) {
   const root = rootInCache ? folderWithFile(join(cache.root, 'demo-mask-dataset')) : userImages;
   const { store, db, datasetId } = seedMaskStore(undefined, root);
   folderWithFile(cache.thumbDir(datasetId));
+  folderWithFile(cache.runFeatureDir(datasetId));
   return { store, db, datasetId, cache, userImages, root };
 }
 
@@ -32,7 +33,8 @@ describe('removeDataset', () => {
       expect(db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get(), table).toEqual({ n: 0 });
     }
     expect(existsSync(cache.thumbDir(datasetId))).toBe(false);
-    expect(removed.cacheFolders).toHaveLength(1);
+    expect(existsSync(cache.runFeatureDir(datasetId))).toBe(false);
+    expect(removed.cacheFolders).toHaveLength(2);
     expect(existsSync(join(userImages, 'photo.jpg'))).toBe(true);
   });
 

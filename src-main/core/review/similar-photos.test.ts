@@ -1,0 +1,142 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GENDER_VALUES, MASK_VALUES } from '../../shared/label-schema';
+import { cachePathsFor, type CachePaths } from '../cache-paths';
+import { setLabel } from '../history/label-history';
+import { setup, type Truth } from '../test-support/review-fixture';
+import type { SqliteStore } from '../db/sqlite-store';
+import { writeRunFeatures } from '../train/run-features';
+import { FeatureSpaceCache, NO_FEATURES, similarPhotos } from './similar-photos';
+import { computeSuspects } from './suspects';
+
+/**
+ * Vectors that see the truth the fixture's predictions see: gender as ±1, the mask as one-hot, and a little
+ * per-photo noise so no two photos tie.
+ */
+function truthVectors(ids: number[], truth: Truth): Float32Array {
+  return Float32Array.from(
+    ids.flatMap((id) => {
+      const mask = truth.mask.get(id)!;
+      return [truth.gender.get(id) ? 1 : -1, mask === 0 ? 1 : 0, mask === 1 ? 1 : 0, mask === 2 ? 1 : 0, ((id * 0.618) % 1) * 0.01];
+    }),
+  );
+}
+
+async function withFeatures(): Promise<ReturnType<typeof setup> & { cache: CachePaths; runId: number; ids: number[] }> {
+  const fixture = setup();
+  const { store, datasetId, truth } = fixture;
+  const cache = cachePathsFor(join(mkdtempSync(join(tmpdir(), 'loupe-similar-')), 'loupe.db'));
+  const runId = store.runs.latestDone(datasetId)!;
+  const ids = (store.db.prepare('SELECT id FROM images ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+  await writeRunFeatures(
+    cache.runFeatureDir(datasetId),
+    { runId, startedAt: store.runs.get(runId).startedAt },
+    { source: 'quick-features', dim: 5, imageIds: Int32Array.from(ids), vectors: truthVectors(ids, truth) },
+  );
+  return { ...fixture, cache, runId, ids };
+}
+
+const personOf = (store: SqliteStore, imageId: number): number =>
+  (store.db.prepare('SELECT subject_id AS s FROM images WHERE id = ?').get(imageId) as { s: number }).s;
+
+describe('similar photos of a suspect', () => {
+  it("shows a person's gender suspect other persons who look like it, labelled with their gender now", async () => {
+    const { store, datasetId, cache, runId } = await withFeatures();
+    const suspect = computeSuspects(store, datasetId).items.find((s) => s.kind === 'person-gender' && s.tier === 1)!;
+    const found = similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, { key: suspect.key, k: 6 });
+    expect(found).toMatchObject({ runId, key: suspect.key, field: 'gender', source: 'quick-features', unavailable: null });
+    expect(found.photos).toHaveLength(6);
+    const persons = found.photos.map((p) => p.subjectId);
+    expect(new Set(persons).size).toBe(6);
+    expect(persons).not.toContain(suspect.subjectId);
+    // Every look-alike is labelled with what the model suggests: "what female looks like to the model".
+    expect(found.photos.map((p) => p.valueName)).toEqual(Array(6).fill(suspect.suggested));
+    expect(found.photos.map((p) => p.value)).toEqual(Array(6).fill(suspect.suggestedValue));
+    const similarities = found.photos.map((p) => p.similarity);
+    expect(similarities).toEqual([...similarities].sort((a, b) => b - a));
+    for (const p of found.photos) expect(p.subjectKey).toBe(store.subjects.key(p.subjectId!));
+
+    // Labels are read when asked: a look-alike relabelled shows its new value.
+    const first = found.photos[0]!;
+    setLabel(store, { datasetId, target: { subjectId: first.subjectId! }, field: 'gender', value: 1 - first.value! });
+    const again = similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, { key: suspect.key, k: 6 });
+    expect(again.photos[0]).toMatchObject({ imageId: first.imageId, value: 1 - first.value! });
+    expect(again.photos[0]!.valueName).toBe(GENDER_VALUES[1 - first.value!]);
+  });
+
+  it("shows a photo's suspect photos of other persons only, never its own person's", async () => {
+    const { store, datasetId, cache } = await withFeatures();
+    const suspect = computeSuspects(store, datasetId).items.find((s) => s.kind === 'image-label' && s.tier === 1)!;
+    expect(suspect.suggested).toBe('not wear');
+    const found = similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, { key: suspect.key, k: 6 });
+    expect(found.field).toBe('mask');
+    expect(found.photos).toHaveLength(6);
+    const own = personOf(store, suspect.imageIds[0]!);
+    // Its person's `normal` photo looks the same (not worn) but is not shown: it would only repeat the person.
+    expect(found.photos.map((p) => personOf(store, p.imageId))).not.toContain(own);
+    expect(found.photos.map((p) => p.imageId)).not.toContain(suspect.imageIds[0]);
+    expect(found.photos.filter((p) => p.valueName === MASK_VALUES[2]).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('keeps to k and to the other persons there are', async () => {
+    const { store, datasetId, cache } = await withFeatures();
+    const key = computeSuspects(store, datasetId).items.find((s) => s.kind === 'person-gender')!.key;
+    const spaces = new FeatureSpaceCache();
+    expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 1 }).photos).toHaveLength(1);
+    expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 24 }).photos).toHaveLength(24);
+  });
+
+  it('says the run has no feature vectors, rather than failing, when none were kept', async () => {
+    const { store, datasetId } = setup();
+    const cache = cachePathsFor(join(mkdtempSync(join(tmpdir(), 'loupe-similar-')), 'loupe.db'));
+    const key = computeSuspects(store, datasetId).items.find((s) => s.kind === 'image-label')!.key;
+    const found = similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, { key, k: 8 });
+    expect(found.photos).toEqual([]);
+    expect(found.source).toBeNull();
+    expect(found.unavailable).toMatch(new RegExp(`^${NO_FEATURES}: `));
+  });
+
+  it("ignores another store's files for the same run id, and a cut-short matrix", async () => {
+    const { store, datasetId, cache, runId, ids, truth } = await withFeatures();
+    const key = computeSuspects(store, datasetId).items.find((s) => s.kind === 'person-gender')!.key;
+    const dir = cache.runFeatureDir(datasetId);
+    await writeRunFeatures(
+      dir,
+      { runId, startedAt: '1999-01-01T00:00:00.000Z' },
+      { source: 'quick-features', dim: 5, imageIds: Int32Array.from(ids), vectors: truthVectors(ids, truth) },
+    );
+    expect(similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, { key, k: 3 }).unavailable).toMatch(
+      NO_FEATURES,
+    );
+    await writeRunFeatures(
+      dir,
+      { runId, startedAt: store.runs.get(runId).startedAt },
+      { source: 'quick-features', dim: 5, imageIds: Int32Array.from(ids), vectors: truthVectors(ids, truth) },
+    );
+    const spaces = new FeatureSpaceCache();
+    expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 3 }).photos).toHaveLength(3);
+    writeFileSync(join(dir, `run-${runId}.f32`), new Uint8Array(12));
+    // A rewritten file is read again (the cache keys on the manifest), and a matrix of the wrong size is not used.
+    writeFileSync(join(dir, `run-${runId}.json`), JSON.stringify({ version: 1, runId, startedAt: store.runs.get(runId).startedAt, source: 'quick-features', dim: 5, imageIds: ids }));
+    expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 3 }).unavailable).toMatch(NO_FEATURES);
+  });
+
+  it('explains a swap instead of searching, and refuses keys that name nothing here', async () => {
+    const { store, datasetId, cache } = await withFeatures();
+    const spaces = new FeatureSpaceCache();
+    const swap = computeSuspects(store, datasetId).items.find((s) => s.kind === 'swap')!;
+    const found = similarPhotos(store, cache, spaces, datasetId, { key: swap.key, k: 8 });
+    expect(found).toMatchObject({ field: 'mask', photos: [], source: null });
+    expect(found.unavailable).toMatch(/swap/);
+    const fail = (key: string) => () => similarPhotos(store, cache, spaces, datasetId, { key, k: 8 });
+    expect(fail('image:1')).toThrow(/not a suspect key/);
+    expect(fail('image:1:label')).toThrow(/no label labels/);
+    expect(fail('image:99999:mask')).toThrow(/no photo 99999/);
+    expect(fail('subject:99999:gender')).toThrow(/no person 99999/);
+    expect(() =>
+      similarPhotos(store, cache, spaces, datasetId, { key: swap.key.replace('swap', 'gender'), runId: 999, k: 8 }),
+    ).toThrow(/999/);
+  });
+});
