@@ -1,8 +1,9 @@
 // The most similar photos to a suspect in a run's feature space: cosine similarity after each feature is
 // standardised over the run's photos, so that no block of features (the face model's 704 values, the colour
-// layout's 64) outweighs another by its scale alone. One query is one pass over the matrix (n × dim multiply-adds);
-// a plain loop is used because a single matrix-vector product on tfjs' wasm backend measured no faster here and
-// would add a backend start to the first request (bench/similar-photos-bench.ts prints both figures).
+// layout's 64) outweighs another by its scale alone. One query is one pass over the matrix (n × dim multiply-adds)
+// in a plain loop. tfjs' wasm matMul does the product 2–3× faster (bench/similar-photos-bench.ts prints both), but
+// this runs on the thread that answers requests, which never loads tfjs (training keeps it in workers); at 18,900 ×
+// 768 the loop is a few tens of ms, once per suspect shown.
 
 /** A run's feature matrix made ready for cosine search. Pure data: built once per run and kept in memory. */
 export interface FeatureSpace {
@@ -135,35 +136,46 @@ export interface Neighbour {
  * look-alike's seven photos; photos without a person each count as their own.
  */
 export function nearestRows(space: FeatureSpace, query: Float32Array, options: NearestOptions): Neighbour[] {
-  const { n, dim, rows, groups, valid } = space;
+  const { n, dim, rows, groups, valid, imageIds } = space;
   if (query.length !== dim) throw new Error(`query has ${query.length} values, the space ${dim}`);
+  const similarities = new Float64Array(n);
   const bestRow = new Int32Array(space.groupCount).fill(-1);
-  const bestSimilarity = new Float64Array(space.groupCount);
-  const top: Neighbour[] = [];
-  const better = (a: Neighbour, b: Neighbour): boolean =>
-    a.similarity > b.similarity || (a.similarity === b.similarity && space.imageIds[a.row]! < space.imageIds[b.row]!);
-  const offer = (candidate: Neighbour): void => {
-    if (top.length === options.k && !better(candidate, top[top.length - 1]!)) return;
+  // Ties go to the lower image id, so the answer does not depend on row order.
+  const beats = (a: number, b: number): boolean =>
+    similarities[a]! > similarities[b]! || (similarities[a] === similarities[b] && imageIds[a]! < imageIds[b]!);
+  const top: number[] = [];
+  const offer = (row: number): void => {
+    if (top.length === options.k && !beats(row, top[top.length - 1]!)) return;
     let at = top.length;
-    while (at > 0 && better(candidate, top[at - 1]!)) at--;
-    top.splice(at, 0, candidate);
+    while (at > 0 && beats(row, top[at - 1]!)) at--;
+    top.splice(at, 0, row);
     if (top.length > options.k) top.pop();
   };
   for (let i = 0; i < n; i++) {
     if (!valid[i] || options.excludeRows.has(i)) continue;
     const g = groups[i]!;
     if (g >= 0 && g === options.excludeGroup) continue;
-    const base = i * dim;
-    let dot = 0;
-    for (let j = 0; j < dim; j++) dot += rows[base + j]! * query[j]!;
-    if (g < 0) offer({ row: i, similarity: dot });
-    else if (bestRow[g]! < 0 || better({ row: i, similarity: dot }, { row: bestRow[g]!, similarity: bestSimilarity[g]! })) {
-      bestRow[g] = i;
-      bestSimilarity[g] = dot;
-    }
+    similarities[i] = dot(rows, i * dim, query, dim);
+    if (g < 0) offer(i);
+    else if (bestRow[g]! < 0 || beats(i, bestRow[g]!)) bestRow[g] = i;
   }
-  for (let g = 0; g < space.groupCount; g++) {
-    if (bestRow[g]! >= 0) offer({ row: bestRow[g]!, similarity: bestSimilarity[g]! });
+  for (let g = 0; g < space.groupCount; g++) if (bestRow[g]! >= 0) offer(bestRow[g]!);
+  return top.map((row) => ({ row, similarity: similarities[row]! }));
+}
+
+/** rows[base … base + dim) · query, four sums at a time (independent adds pipeline; about twice one running sum). */
+function dot(rows: Float32Array, base: number, query: Float32Array, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < dim; j += 4) {
+    s0 += rows[base + j]! * query[j]!;
+    s1 += rows[base + j + 1]! * query[j + 1]!;
+    s2 += rows[base + j + 2]! * query[j + 2]!;
+    s3 += rows[base + j + 3]! * query[j + 3]!;
   }
-  return top;
+  for (; j < dim; j++) s0 += rows[base + j]! * query[j]!;
+  return s0 + s1 + s2 + s3;
 }
