@@ -48,12 +48,20 @@ async function bench(dim: number): Promise<void> {
     for (let r = 0; r < repeats; r++) {
       const row = Math.floor(random() * photos);
       t = performance.now();
-      nearestRows(space, queryVector(space, [row])!, { k: K, excludeRows: new Set([row]), excludeGroup: space.groups[row]! });
+      nearestRows(space, queryVector(space, [row])!, {
+        k: K,
+        excludeRows: new Set([row]),
+        excludeGroup: space.groups[row]!,
+      });
       image.push(performance.now() - t);
       const first = Math.floor(row / 7) * 7;
       const rows = Array.from({ length: 7 }, (_, i) => first + i).filter((i) => i < photos);
       t = performance.now();
-      nearestRows(space, queryVector(space, rows)!, { k: K, excludeRows: new Set(rows), excludeGroup: space.groups[first]! });
+      nearestRows(space, queryVector(space, rows)!, {
+        k: K,
+        excludeRows: new Set(rows),
+        excludeGroup: space.groups[first]!,
+      });
       person.push(performance.now() - t);
     }
 
@@ -84,6 +92,14 @@ async function bench(dim: number): Promise<void> {
   }
 }
 
-console.log(`similar photos, k = ${K}, ${repeats} queries; ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `similar photos, k = ${K}, ${repeats} queries; ${cpus().length} cores, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 for (const dim of [704, 768]) await bench(dim);
-console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import type { SimilarPhotos } from '../src-main/shared/api-contract';
 import { makeMaskDataset } from './fixtures/make-mask-dataset';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
@@ -38,6 +38,21 @@ test.afterAll(async () => {
 
 const strip = (page: Page) => page.getByTestId('suspect').getByTestId('similar-photos');
 
+async function attributes(list: Locator, name: string): Promise<(string | null)[]> {
+  return Promise.all((await list.all()).map((item) => item.getAttribute(name)));
+}
+
+/** Every similar photo's thumbnail has loaded (polled with a string: the page's CSP forbids eval'd functions). */
+function thumbnailsLoaded(page: Page): Promise<boolean> {
+  return page.evaluate<boolean>(
+    `[...document.querySelectorAll('[data-testid="similar-photo"] img')].every((img) => img.complete && img.naturalWidth > 0)`,
+  );
+}
+
+async function boxes(list: Locator): Promise<{ x: number; y: number; width: number; height: number }[]> {
+  return Promise.all((await list.all()).map(async (item) => (await item.boundingBox())!));
+}
+
 async function shownSimilar(page: Page): Promise<SimilarPhotos> {
   return server.call('review.similar', { datasetId, key: await shownKey(page) });
 }
@@ -51,29 +66,21 @@ test('each suspect shows the most similar photos of other persons, with their la
   const expected = await shownSimilar(page);
   expect(expected.source).toBe('quick-features');
   // What the card shows is what the service found, in its order, each named for a screen reader.
-  const names = await photos.evaluateAll((links) => links.map((a) => a.getAttribute('aria-label')));
+  const names = await attributes(photos, 'aria-label');
   for (const name of names) expect(name).toMatch(LABELS);
-  expect(names).toEqual(
-    expected.photos.map((p) => `Similar photo, person ${p.subjectKey}, labelled ${p.valueName}`),
-  );
+  expect(names).toEqual(expected.photos.map((p) => `Similar photo, person ${p.subjectKey}, labelled ${p.valueName}`));
   const suspect = (await openQueue(server, datasetId)).find((s) => s.key === expected.key)!;
   expect(expected.photos.map((p) => p.subjectId)).not.toContain(suspect.subjectId);
   // Look-alikes labelled as the suggestion are marked apart from those labelled as given.
-  const relations = await photos.evaluateAll((links) => links.map((a) => a.getAttribute('data-relation')));
+  const relations = await attributes(photos, 'data-relation');
   expect(relations).toEqual(
     expected.photos.map((p) =>
-      p.value === suspect.suggestedValue
-        ? 'suggested'
-        : p.valueName === suspect.given
-          ? 'given'
-          : 'other',
+      p.value === suspect.suggestedValue ? 'suggested' : p.valueName === suspect.given ? 'given' : 'other',
     ),
   );
   await expect(region.getByTestId('similar-summary')).toContainText(`labelled ${suspect.suggested} (suggested)`);
   // The thumbnails load.
-  await expect
-    .poll(() => photos.locator('img').evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).naturalWidth > 0)))
-    .toBe(true);
+  await expect.poll(() => thumbnailsLoaded(page)).toBe(true);
 });
 
 test('the strip does not take the focus: K and Enter still act on the card', async ({ page }) => {
@@ -129,9 +136,7 @@ for (const size of [
       await expect(page.getByTestId('suspect')).toHaveAttribute('data-kind', kind);
       const photos = strip(page).getByTestId('similar-photo');
       await expect(photos).toHaveCount(8);
-      await expect
-        .poll(() => photos.locator('img').evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).complete)))
-        .toBe(true);
+      await expect.poll(() => thumbnailsLoaded(page)).toBe(true);
       await page.screenshot({ path: testInfo.outputPath(`review-evidence-${kind}-${size.width}x${size.height}.png`) });
       const label = `${kind} at ${size.width}×${size.height}`;
       const accept = (await page.getByTestId('accept-suggestion').boundingBox())!;
@@ -139,22 +144,17 @@ for (const size of [
       // A photo's look-alikes sit beside it, in the window; a person's follow the probabilities.
       const last = (await photos.last().boundingBox())!;
       if (kind === 'image-label') expect(last.y + last.height, label).toBeLessThanOrEqual(size.height);
-      const rects = (selector: string) =>
-        page
-          .getByTestId('suspect')
-          .locator(selector)
-          .evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRect));
-      const buttons = await rects('.decide button');
-      const tiles = await rects('[data-testid="similar-photo"]');
+      const buttons = await boxes(page.getByTestId('suspect').locator('.decide button'));
+      const tiles = await boxes(photos);
       for (const b of buttons) {
         for (const t of tiles) {
-          const overlap = b.left < t.right && t.left < b.right && b.top < t.bottom && t.top < b.bottom;
+          const overlap = b.x < t.x + t.width && t.x < b.x + b.width && b.y < t.y + t.height && t.y < b.y + b.height;
           expect(overlap, `${label}: a button over a similar photo`).toBe(false);
         }
       }
       // Nothing spills out of the card sideways.
       const card = (await page.getByTestId('suspect').boundingBox())!;
-      for (const t of tiles) expect(t.right, label).toBeLessThanOrEqual(card.x + card.width + 0.5);
+      for (const t of tiles) expect(t.x + t.width, label).toBeLessThanOrEqual(card.x + card.width + 0.5);
     }
   });
 }

@@ -26,8 +26,9 @@ describe('loupe suspects --similar', () => {
   it("lists each suspect's most similar photos of other persons, with their labels", async () => {
     const out = await loupe('suspects', '--db', db, '--json', '--top', '5', '--similar', '3');
     expect(out.code, out.stderr).toBe(0);
-    const suspects = (JSON.parse(out.stdout) as { suspects: { subject: string; kind?: string; similar: SimilarJson }[] })
-      .suspects;
+    const suspects = (
+      JSON.parse(out.stdout) as { suspects: { subject: string; kind?: string; similar: SimilarJson }[] }
+    ).suspects;
     expect(suspects.length).toBeGreaterThan(0);
     for (const s of suspects) {
       expect(s.similar).toBeDefined();

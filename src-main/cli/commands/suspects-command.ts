@@ -4,6 +4,16 @@ import { datasetCommand, invoke, pickDataset, positiveInt, print, withCore } fro
 
 const SIMILAR_DEFAULT = 6;
 
+interface SuspectsOptions {
+  db: string;
+  dataset?: number;
+  run?: number;
+  top?: number;
+  /** `--similar` alone: true. */
+  similar?: number | true;
+  json?: boolean;
+}
+
 /** A suspect's similar photos in `--json`: where the vectors came from, or why there are none. */
 function similarJson(found: SimilarPhotos) {
   return {
@@ -33,7 +43,7 @@ export function addSuspectsCommand(program: Command): void {
       `with each suspect, the k photos of other persons most similar in the run's features, and their labels (default ${SIMILAR_DEFAULT})`,
       positiveInt,
     )
-    .action((opts: { db: string; dataset?: number; run?: number; top?: number; similar?: number | true; json?: boolean }) =>
+    .action((opts: SuspectsOptions) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);
         const queue = await invoke(core, 'review.suspects', {

@@ -19,7 +19,13 @@ function truthVectors(ids: number[], truth: Truth): Float32Array {
   return Float32Array.from(
     ids.flatMap((id) => {
       const mask = truth.mask.get(id)!;
-      return [truth.gender.get(id) ? 1 : -1, mask === 0 ? 1 : 0, mask === 1 ? 1 : 0, mask === 2 ? 1 : 0, ((id * 0.618) % 1) * 0.01];
+      return [
+        truth.gender.get(id) ? 1 : -1,
+        mask === 0 ? 1 : 0,
+        mask === 1 ? 1 : 0,
+        mask === 2 ? 1 : 0,
+        ((id * 0.618) % 1) * 0.01,
+      ];
     }),
   );
 }
@@ -46,7 +52,13 @@ describe('similar photos of a suspect', () => {
     const { store, datasetId, cache, runId } = await withFeatures();
     const suspect = computeSuspects(store, datasetId).items.find((s) => s.kind === 'person-gender' && s.tier === 1)!;
     const found = similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, { key: suspect.key, k: 6 });
-    expect(found).toMatchObject({ runId, key: suspect.key, field: 'gender', source: 'quick-features', unavailable: null });
+    expect(found).toMatchObject({
+      runId,
+      key: suspect.key,
+      field: 'gender',
+      source: 'quick-features',
+      unavailable: null,
+    });
     expect(found.photos).toHaveLength(6);
     const persons = found.photos.map((p) => p.subjectId);
     expect(new Set(persons).size).toBe(6);
@@ -88,7 +100,7 @@ describe('similar photos of a suspect', () => {
     expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 24 }).photos).toHaveLength(24);
   });
 
-  it('says the run has no feature vectors, rather than failing, when none were kept', async () => {
+  it('says the run has no feature vectors, rather than failing, when none were kept', () => {
     const { store, datasetId } = setup();
     const cache = cachePathsFor(join(mkdtempSync(join(tmpdir(), 'loupe-similar-')), 'loupe.db'));
     const key = computeSuspects(store, datasetId).items.find((s) => s.kind === 'image-label')!.key;
@@ -119,7 +131,17 @@ describe('similar photos of a suspect', () => {
     expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 3 }).photos).toHaveLength(3);
     writeFileSync(join(dir, `run-${runId}.f32`), new Uint8Array(12));
     // A rewritten file is read again (the cache keys on the manifest), and a matrix of the wrong size is not used.
-    writeFileSync(join(dir, `run-${runId}.json`), JSON.stringify({ version: 1, runId, startedAt: store.runs.get(runId).startedAt, source: 'quick-features', dim: 5, imageIds: ids }));
+    writeFileSync(
+      join(dir, `run-${runId}.json`),
+      JSON.stringify({
+        version: 1,
+        runId,
+        startedAt: store.runs.get(runId).startedAt,
+        source: 'quick-features',
+        dim: 5,
+        imageIds: ids,
+      }),
+    );
     expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 3 }).unavailable).toMatch(NO_FEATURES);
   });
 

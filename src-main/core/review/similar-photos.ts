@@ -73,7 +73,8 @@ const KEY = /^(image|subject):(\d+):(mask|label|gender|age|swap)$/;
 
 function parseSuspectKey(key: string): ParsedKey {
   const match = KEY.exec(key);
-  if (!match) throw new ApiFailure('invalid-argument', `not a suspect key: ${key} (image:<id>:<field> or subject:<id>:<field>)`);
+  if (!match)
+    throw new ApiFailure('invalid-argument', `not a suspect key: ${key} (image:<id>:<field> or subject:<id>:<field>)`);
   return { entity: match[1] as ParsedKey['entity'], id: Number(match[2]), field: match[3] as ParsedKey['field'] };
 }
 
@@ -96,7 +97,10 @@ export function similarPhotos(
   if (parsed.field !== 'swap' && !fieldsForKind(record.kind).includes(parsed.field))
     throw new ApiFailure('invalid-argument', `this dataset has no ${parsed.field} labels`);
   if (!store.suspects.entityInDataset(datasetId, parsed.entity, parsed.id))
-    throw new ApiFailure('not-found', `no ${parsed.entity === 'image' ? 'photo' : 'person'} ${parsed.id} in this dataset`);
+    throw new ApiFailure(
+      'not-found',
+      `no ${parsed.entity === 'image' ? 'photo' : 'person'} ${parsed.id} in this dataset`,
+    );
   const runId = request.runId ?? latestRunId(store, datasetId);
   if (runId === null) throw new ApiFailure('not-found', 'no finished training run yet: train a model first');
   const run = store.runs.get(runId);
@@ -137,25 +141,31 @@ export function similarPhotos(
   // The suspect's person is left out whole: an image suspect's neighbours are not just its person's other photos.
   const ownGroup = ownRows.map((row) => space.groups[row]!).find((g) => g >= 0) ?? -1;
   const names = valueNamesForField(parsed.field, record.labelNames);
-  const photos = nearestRows(space, query, { k: request.k, excludeRows: new Set(ownRows), excludeGroup: ownGroup }).flatMap(
-    ({ row, similarity }) => {
-      const image = store.images.get(space.imageIds[row]!);
-      if (!image) return [];
-      const value = fieldValue(image, parsed.field as LabelField);
-      return [
-        {
-          imageId: image.id,
-          path: image.path,
-          subjectId: image.subjectId,
-          subjectKey: image.subjectKey,
-          similarity: Math.round(similarity * 1e4) / 1e4,
-          value,
-          valueName: value === null ? null : (names[value] ?? String(value)),
-        },
-      ];
-    },
-  );
-  return answer({ source, photos, unavailable: photos.length === 0 ? 'no other person’s photo has a feature vector' : null });
+  const photos = nearestRows(space, query, {
+    k: request.k,
+    excludeRows: new Set(ownRows),
+    excludeGroup: ownGroup,
+  }).flatMap(({ row, similarity }) => {
+    const image = store.images.get(space.imageIds[row]!);
+    if (!image) return [];
+    const value = fieldValue(image, parsed.field as LabelField);
+    return [
+      {
+        imageId: image.id,
+        path: image.path,
+        subjectId: image.subjectId,
+        subjectKey: image.subjectKey,
+        similarity: Math.round(similarity * 1e4) / 1e4,
+        value,
+        valueName: value === null ? null : (names[value] ?? String(value)),
+      },
+    ];
+  });
+  return answer({
+    source,
+    photos,
+    unavailable: photos.length === 0 ? 'no other person’s photo has a feature vector' : null,
+  });
 }
 
 function fieldValue(

@@ -26,9 +26,14 @@ describe('run feature files', () => {
   it(`keep the newest ${KEPT_RUN_FEATURES} runs of a dataset`, async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'loupe-run-features-')), '2');
     for (const runId of [3, 1, 7, 2, 10]) await writeRunFeatures(dir, { runId, startedAt: 's' }, features(runId));
-    expect(readdirSync(dir).sort()).toEqual(
-      ['run-10.f32', 'run-10.json', 'run-3.f32', 'run-3.json', 'run-7.f32', 'run-7.json'],
-    );
+    expect(readdirSync(dir).sort()).toEqual([
+      'run-10.f32',
+      'run-10.json',
+      'run-3.f32',
+      'run-3.json',
+      'run-7.f32',
+      'run-7.json',
+    ]);
     expect(readRunFeatures(dir, { runId: 7, startedAt: 's' })?.vectors[0]).toBe(7);
     expect(existsSync(join(dir, 'run-2.f32'))).toBe(false);
   });

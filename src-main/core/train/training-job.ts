@@ -219,7 +219,8 @@ async function keepRunFeatures(
 ): Promise<void> {
   if (!features) return;
   try {
-    await writeRunFeatures(cache.runFeatureDir(datasetId), { runId, startedAt: store.runs.get(runId).startedAt }, features);
+    const run = { runId, startedAt: store.runs.get(runId).startedAt };
+    await writeRunFeatures(cache.runFeatureDir(datasetId), run, features);
   } catch (error) {
     console.warn(`run ${runId}: its feature vectors were not kept for the review (${String(error)})`);
   }

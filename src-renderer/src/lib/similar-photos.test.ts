@@ -34,9 +34,9 @@ describe('similar photos in words', () => {
     expect(similarRelation(photo(1), suspect)).toBe('suggested');
     expect(similarRelation(photo(0), suspect)).toBe('given');
     expect(similarRelation(photo(null), suspect)).toBe('other');
-    expect(similarRelation(photo(2), { ...suspect, evidence: { ...suspect.evidence, classNames: ['a', 'b', 'c'] } })).toBe(
-      'other',
-    );
+    expect(
+      similarRelation(photo(2), { ...suspect, evidence: { ...suspect.evidence, classNames: ['a', 'b', 'c'] } }),
+    ).toBe('other');
   });
 
   it('names each photo by its person and label', () => {
