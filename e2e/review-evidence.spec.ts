@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import type { SimilarPhotos } from '../src-main/shared/api-contract';
 import { makeMaskDataset } from './fixtures/make-mask-dataset';
@@ -139,6 +140,12 @@ for (const size of [
       await expect.poll(() => thumbnailsLoaded(page)).toBe(true);
       await page.screenshot({ path: testInfo.outputPath(`review-evidence-${kind}-${size.width}x${size.height}.png`) });
       const label = `${kind} at ${size.width}×${size.height}`;
+      const axe = await new AxeBuilder({ page }).include('[data-testid="similar-photos"]').analyze();
+      const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(
+        serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`),
+        label,
+      ).toEqual([]);
       const accept = (await page.getByTestId('accept-suggestion').boundingBox())!;
       expect(accept.y + accept.height, label).toBeLessThanOrEqual(size.height);
       // A photo's look-alikes sit beside it, in the window; a person's follow the probabilities.
