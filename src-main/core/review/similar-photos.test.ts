@@ -11,21 +11,23 @@ import { writeRunFeatures } from '../train/run-features';
 import { FeatureSpaceCache, NO_FEATURES, similarPhotos } from './similar-photos';
 import { computeSuspects } from './suspects';
 
+const personOf = (store: SqliteStore, imageId: number): number =>
+  (store.db.prepare('SELECT subject_id AS s FROM images WHERE id = ?').get(imageId) as { s: number }).s;
+
 /**
- * Vectors that see the truth the fixture's predictions see: gender as ±1, the mask as one-hot, and a little
- * per-photo noise so no two photos tie.
+ * Vectors that see the truth the fixture's predictions see: gender (four times, so it outweighs the rest), the
+ * mask as one-hot, the person (so a person's own photos are each other's nearest) and a little per-photo noise so
+ * no two photos tie.
  */
-function truthVectors(ids: number[], truth: Truth): Float32Array {
+const DIM = 9;
+
+function truthVectors(store: SqliteStore, ids: number[], truth: Truth): Float32Array {
   return Float32Array.from(
     ids.flatMap((id) => {
       const mask = truth.mask.get(id)!;
-      return [
-        truth.gender.get(id) ? 1 : -1,
-        mask === 0 ? 1 : 0,
-        mask === 1 ? 1 : 0,
-        mask === 2 ? 1 : 0,
-        ((id * 0.618) % 1) * 0.01,
-      ];
+      const gender = truth.gender.get(id) ? 1 : -1;
+      const onehot = [0, 1, 2].map((m) => (m === mask ? 1 : 0));
+      return [gender, gender, gender, gender, ...onehot, personOf(store, id), ((id * 0.618) % 1) * 0.01];
     }),
   );
 }
@@ -39,13 +41,10 @@ async function withFeatures(): Promise<ReturnType<typeof setup> & { cache: Cache
   await writeRunFeatures(
     cache.runFeatureDir(datasetId),
     { runId, startedAt: store.runs.get(runId).startedAt },
-    { source: 'quick-features', dim: 5, imageIds: Int32Array.from(ids), vectors: truthVectors(ids, truth) },
+    { source: 'quick-features', dim: DIM, imageIds: Int32Array.from(ids), vectors: truthVectors(store, ids, truth) },
   );
   return { ...fixture, cache, runId, ids };
 }
-
-const personOf = (store: SqliteStore, imageId: number): number =>
-  (store.db.prepare('SELECT subject_id AS s FROM images WHERE id = ?').get(imageId) as { s: number }).s;
 
 describe('similar photos of a suspect', () => {
   it("shows a person's gender suspect other persons who look like it, labelled with their gender now", async () => {
@@ -117,7 +116,7 @@ describe('similar photos of a suspect', () => {
     await writeRunFeatures(
       dir,
       { runId, startedAt: '1999-01-01T00:00:00.000Z' },
-      { source: 'quick-features', dim: 5, imageIds: Int32Array.from(ids), vectors: truthVectors(ids, truth) },
+      { source: 'quick-features', dim: DIM, imageIds: Int32Array.from(ids), vectors: truthVectors(store, ids, truth) },
     );
     expect(similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, { key, k: 3 }).unavailable).toMatch(
       NO_FEATURES,
@@ -125,7 +124,7 @@ describe('similar photos of a suspect', () => {
     await writeRunFeatures(
       dir,
       { runId, startedAt: store.runs.get(runId).startedAt },
-      { source: 'quick-features', dim: 5, imageIds: Int32Array.from(ids), vectors: truthVectors(ids, truth) },
+      { source: 'quick-features', dim: DIM, imageIds: Int32Array.from(ids), vectors: truthVectors(store, ids, truth) },
     );
     const spaces = new FeatureSpaceCache();
     expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 3 }).photos).toHaveLength(3);
@@ -138,7 +137,7 @@ describe('similar photos of a suspect', () => {
         runId,
         startedAt: store.runs.get(runId).startedAt,
         source: 'quick-features',
-        dim: 5,
+        dim: DIM,
         imageIds: ids,
       }),
     );
