@@ -1,12 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { GENDER_VALUES, MASK_VALUES } from '../../shared/label-schema';
 import { cachePathsFor, type CachePaths } from '../cache-paths';
 import { setLabel } from '../history/label-history';
 import { setup, type Truth } from '../test-support/review-fixture';
-import type { SqliteStore } from '../db/sqlite-store';
+import { openStore, type SqliteStore } from '../db/sqlite-store';
+import { importDataset } from '../import/import-job';
 import { writeRunFeatures } from '../train/run-features';
 import { FeatureSpaceCache, NO_FEATURES, similarPhotos } from './similar-photos';
 import { computeSuspects } from './suspects';
@@ -159,5 +161,59 @@ describe('similar photos of a suspect', () => {
     expect(() =>
       similarPhotos(store, cache, spaces, datasetId, { key: swap.key.replace('swap', 'gender'), runId: 999, k: 8 }),
     ).toThrow(/999/);
+  });
+});
+
+describe('similar photos on a dataset without persons', () => {
+  it('shows look-alike photos by file name, labelled with their class, leaving out only the photo itself', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'loupe-similar-folders-'));
+    const classes = ['cat', 'dog', 'fox'];
+    for (const [c, name] of classes.entries()) {
+      mkdirSync(join(root, name));
+      for (let i = 0; i < 5; i++) {
+        const png = await sharp({
+          create: { width: 8, height: 8, channels: 3, background: { r: 80 * c, g: 10 * i, b: 0 } },
+        })
+          .png()
+          .toBuffer();
+        writeFileSync(join(root, name, `${i}.png`), png);
+      }
+    }
+    const store = openStore(':memory:');
+    const cache = cachePathsFor(join(root, 'loupe.db'));
+    const { datasetId } = await importDataset(store, cache, root, 'folders');
+    const rows = store.suspects.imageLabelRows(datasetId);
+    const runId = store.runs.create(datasetId, 'quick', 'wasm', {
+      mode: 'quick',
+      folds: 2,
+      backend: 'wasm',
+      crop: 'face-box',
+      cropMargin: 0.25,
+      seed: 1,
+    });
+    store.runs.complete(runId, 1, {}, []);
+    // Features that see the class, and a little per-photo noise.
+    const vectors = Float32Array.from(
+      rows.flatMap((row) => [...[0, 1, 2].map((c) => (c === row.label ? 1 : 0)), ((row.id * 0.618) % 1) * 0.01]),
+    );
+    await writeRunFeatures(
+      cache.runFeatureDir(datasetId),
+      { runId, startedAt: store.runs.get(runId).startedAt },
+      { source: 'quick-features', dim: 4, imageIds: Int32Array.from(rows, (r) => r.id), vectors },
+    );
+    const photo = rows.find((r) => r.label === 1)!;
+    const found = similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, {
+      key: `image:${photo.id}:label`,
+      k: 6,
+    });
+    expect(found).toMatchObject({ field: 'label', source: 'quick-features', unavailable: null });
+    expect(found.photos).toHaveLength(6);
+    // The other four dogs first (no person to leave out: only the photo itself), then the nearest of the rest.
+    expect(found.photos.slice(0, 4).map((p) => p.valueName)).toEqual(['dog', 'dog', 'dog', 'dog']);
+    expect(found.photos.map((p) => p.imageId)).not.toContain(photo.id);
+    for (const p of found.photos) expect([p.subjectId, p.subjectKey]).toEqual([null, null]);
+    expect(() =>
+      similarPhotos(store, cache, new FeatureSpaceCache(), datasetId, { key: `image:${photo.id}:mask`, k: 6 }),
+    ).toThrow(/no mask labels/);
   });
 });
