@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { GENDER_VALUES, MASK_VALUES } from '../../shared/label-schema';
 import { cachePathsFor, type CachePaths } from '../cache-paths';
 import { setLabel } from '../history/label-history';
@@ -98,7 +98,10 @@ describe('similar photos of a suspect', () => {
     const key = computeSuspects(store, datasetId).items.find((s) => s.kind === 'person-gender')!.key;
     const spaces = new FeatureSpaceCache();
     expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 1 }).photos).toHaveLength(1);
+    // The run's matrix is read once, then searched from memory.
+    const loads = vi.spyOn(store.suspects, 'imageLabelRows');
     expect(similarPhotos(store, cache, spaces, datasetId, { key, k: 24 }).photos).toHaveLength(24);
+    expect(loads).not.toHaveBeenCalled();
   });
 
   it('says the run has no feature vectors, rather than failing, when none were kept', () => {

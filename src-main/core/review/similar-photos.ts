@@ -20,13 +20,14 @@ interface LoadedSpace {
 }
 
 /**
- * The feature spaces of the runs asked about last, kept in memory (one is about 58 MB at the competition's size):
- * the first request for a run reads and standardises its matrix, later ones only search it.
+ * The feature space of the run asked about last (or the last `capacity`), kept in memory: about 58 MB at the
+ * competition's size, so one by default. The first request for a run reads and standardises its matrix (0.6 s on
+ * the loaded 2-core machine, bench/similar-photos-bench.ts); later ones only search it.
  */
 export class FeatureSpaceCache {
   readonly #entries = new Map<string, LoadedSpace>();
 
-  constructor(private readonly capacity = 2) {}
+  constructor(private readonly capacity = 1) {}
 
   get(
     store: LoupeStore,
