@@ -13,7 +13,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { MASK_SLOTS } from '../src-main/shared/label-schema';
-import { detectSettings, trainSettings, type JobSnapshot } from '../src-main/shared/api-contract';
+import { detectSettings, trainSettings } from '../src-main/shared/api-contract';
 import { makeMaskDataset } from '../src-main/core/datasets/synthetic-mask-dataset';
 import { runPool } from '../src-main/core/jobs/run-pool';
 import { facePhotos, paintLowerFaces, portraitAround } from '../src-main/core/test-support/face-photos';
@@ -82,7 +82,7 @@ function phaseTimer(core: ReturnType<typeof openTestCore>['core']): { stop(): Ma
   let current: { phase: string; at: number } | null = null;
   const unsubscribe = core.on((event) => {
     if (event.name !== 'job.progress') return;
-    const job = event.payload as JobSnapshot;
+    const job = event.payload;
     // Training reports 'training mask', 'training gender'… : one phase.
     const phase = job.phase.startsWith('training ') ? 'training heads' : job.phase;
     if (current?.phase === phase) return;
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     `first-run bench: ${photos} photos; ${availableParallelism()} cores, LOUPE_WORKERS=${process.env.LOUPE_WORKERS ?? 'unset'}; ` +
       `load average ${load()}`,
   );
-  let t = performance.now();
+  const t = performance.now();
   const { images, real } = await makeDataset(join(dir, 'ds'));
   console.log(`generated ${images} photos (${real} from real portraits) in ${seconds(performance.now() - t)} s (not counted)`);
 

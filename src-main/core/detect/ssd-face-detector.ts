@@ -13,10 +13,11 @@
 // Two passes, because the model finds faces best when they are 50–130 pixels tall in its input. A file is first
 // read with its long side at 320 pixels: a close-up portrait (the competition's 384×512 photos) has its face there
 // at 140–230 pixels and is done, at under half the work of a 512 pass. If no face that large turns up but a
-// smaller one does — or a small candidate just under the score threshold (SECOND_PASS_HINT) — the photo is read
-// again at 512, where the faces of a group photo are big enough. A photo where the first pass saw nothing face-like
-// at all is done too: on the test photos every group photo whose 512 pass found a face had shown a face at 320
-// already, while blank frames and drawn faces (best candidate 0.02–0.06) found nothing at 512 either. On the test
+// smaller one does, or a candidate scoring at least SECOND_PASS_HINT (under the threshold), the photo is read again
+// at 512, where the faces of a group photo are big enough. A photo where the first pass saw nothing face-like at
+// all is done after it: on the test photos every group photo whose 512 pass found a face had shown a face at 320
+// already, and the one portrait (of 245 recoloured, rescaled ones) where only 512 found the face had a 0.12
+// candidate at 320; blank frames and drawn faces (best candidate 0.02–0.06) found nothing at 512 either. On the test
 // photos, 512 alone found 19 of 24 masked faces in portraits cut from them and 320 alone 17 of 24 masked faces in
 // the group photos; the two passes found 24 and 22, with no false box.
 import { createRequire } from 'node:module';
@@ -52,8 +53,8 @@ export interface FaceDetectorOptions {
   /** false: `detectFile` reads every photo at 512 only (for comparison in tests and the bench). */
   closeUpPass?: boolean;
   /**
-   * 'hinted' (default): the 512 pass runs only when the close-up pass found a face or a SECOND_PASS_HINT candidate
-   * smaller than CLOSE_UP_MIN_FACE; 'always': whenever no face of that size was found (as before; for comparison).
+   * When the close-up pass finds no face of CLOSE_UP_MIN_FACE: 'hinted' (default) reads the photo at 512 only if
+   * that pass found a smaller face or a candidate of SECOND_PASS_HINT; 'always' reads it at 512 regardless.
    */
   secondPass?: 'hinted' | 'always';
 }
@@ -75,9 +76,9 @@ export const CLOSE_UP_SIDE = 320;
  */
 export const CLOSE_UP_MIN_FACE = 80;
 /**
- * A candidate smaller than CLOSE_UP_MIN_FACE scoring at least this (below the run's threshold) is enough to read
- * the photo again at 512. Masked group photos showed small candidates at 0.06–0.18 beside their faces; blank frames
- * and drawn faces none above 0.06.
+ * A candidate scoring at least this (below the run's threshold) makes the close-up pass inconclusive: the photo is
+ * read again at 512. Portraits whose face the close-up pass missed showed one at 0.12–0.25; blank frames and drawn
+ * faces none above 0.06.
  */
 export const SECOND_PASS_HINT = 0.1;
 
@@ -294,8 +295,8 @@ export async function loadSsdFaceDetector(
         const scale = coarse.height / coarse.sourceHeight;
         const done = { width: coarse.sourceWidth, height: coarse.sourceHeight, faces, passes: 1 };
         if (faces.some((f) => f.h * scale >= CLOSE_UP_MIN_FACE)) return done;
-        const hinted = candidates.some((f) => f.h * scale < CLOSE_UP_MIN_FACE);
-        if (secondPass === 'hinted' && !hinted) return done;
+        // Every candidate left here is a small face or a near-face below the threshold: worth a closer look.
+        if (secondPass === 'hinted' && candidates.length === 0) return done;
       }
       const image = await decodeForDetector(absPath, SSD_TRAINING_SIZE);
       const faces = await detect(image);
