@@ -15,7 +15,7 @@ import { initBackend, type BackendName, type BackendRequest, type TfBackend } fr
 import type { TrainingData } from './training-data';
 import type { TrainingCropPlan } from './training-crops';
 import { FACE_FEATURE_DIM, loadFaceFeatureExtractor } from './face-features';
-import { extractFaceFeaturesPooled } from './face-feature-pool';
+import { extractFaceFeaturesPooled, extractInBatches } from './face-feature-pool';
 import { workerPoolSize } from '../jobs/worker-pool';
 import { throwIfWebGpuFailed, webGpuFailure, WebGpuFailure } from './webgpu-device';
 
@@ -333,19 +333,23 @@ async function faceFeatures(
       filled.forEach((i) => done.push(i));
     } else {
       const extractor = await loadFaceFeatureExtractor(undefined, backend);
+      const items = missing.map((i) => ({ index: i, path: data.paths[i]!, crop: request.crops.face[i]! }));
+      let settled = 0;
       try {
-        for (const i of missing) {
-          signal?.throwIfAborted();
-          throwIfWebGpuFailed();
-          try {
-            const vector = await extractor.fromCrop(data.paths[i]!, request.crops.face[i]!);
-            face.set(vector, i * FACE_FEATURE_DIM);
-            done.push(i);
-          } catch {
+        await extractInBatches(
+          extractor,
+          items,
+          (step) => {
+            throwIfWebGpuFailed();
             // Unreadable images are reported through the tensor cache's failures; their vector stays zero.
-          }
-          onDone(n - missing.length + done.length);
-        }
+            if ('vector' in step) {
+              face.set(step.vector, step.index * FACE_FEATURE_DIM);
+              done.push(step.index);
+            }
+            onDone(n - missing.length + ++settled);
+          },
+          signal,
+        );
       } finally {
         extractor.dispose();
       }
