@@ -106,7 +106,9 @@ async function main(): Promise<void> {
   );
   const t = performance.now();
   const { images, real } = await makeDataset(join(dir, 'ds'));
-  console.log(`generated ${images} photos (${real} from real portraits) in ${seconds(performance.now() - t)} s (not counted)`);
+  console.log(
+    `generated ${images} photos (${real} from real portraits) in ${seconds(performance.now() - t)} s (not counted)`,
+  );
 
   const opened = openTestCore(join(dir, 'loupe.db'));
   const { core } = opened;
@@ -140,7 +142,10 @@ async function main(): Promise<void> {
 
   const trainOnce = async (): Promise<{ ms: number; phases: Map<string, number>; runId: number }> => {
     const r = await timed(async () => {
-      const { jobId, runId } = await core.api['train.start']({ datasetId, settings: trainSettings.parse({ mode: 'quick' }) });
+      const { jobId, runId } = await core.api['train.start']({
+        datasetId,
+        settings: trainSettings.parse({ mode: 'quick' }),
+      });
       await jobResult(core, jobId);
       return runId;
     });
@@ -149,11 +154,15 @@ async function main(): Promise<void> {
   const first = await trainOnce();
   const run = await core.api['runs.get']({ runId: first.runId });
   rows.push({ phase: 'first quick run', ms: first.ms, perPhoto: true, note: `backend ${run.backend}` });
-  for (const [phase, ms] of first.phases)
-    rows.push({ phase: `  ${phase}`, ms, perPhoto: true, note: '' });
+  for (const [phase, ms] of first.phases) rows.push({ phase: `  ${phase}`, ms, perPhoto: true, note: '' });
 
   const suspects = await timed(() => core.api['review.suspects']({ datasetId, offset: 0, limit: 100 }));
-  rows.push({ phase: 'first page of suspects', ms: suspects.ms, perPhoto: false, note: `${suspects.value.total} in the queue` });
+  rows.push({
+    phase: 'first page of suspects',
+    ms: suspects.ms,
+    perPhoto: false,
+    note: `${suspects.value.total} in the queue`,
+  });
 
   const retrain = await trainOnce();
   clearInterval(rssTimer);
@@ -176,7 +185,9 @@ async function main(): Promise<void> {
     `\nExtrapolated: every phase but the suspects page scaled linearly from ${images} to ${COMPETITION_PHOTOS} photos ` +
       `(start-up costs, paid once, are scaled too: the figure errs long).`,
   );
-  console.log(`peak RSS of this process ${(peakRss / 2 ** 20).toFixed(0)} MB (worker threads included); load average at end ${load()}`);
+  console.log(
+    `peak RSS of this process ${(peakRss / 2 ** 20).toFixed(0)} MB (worker threads included); load average at end ${load()}`,
+  );
   await opened.close();
   if (keep) console.log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
