@@ -11,6 +11,7 @@ export default defineConfig({
           // Worker entries sit next to index.js, where jobs/worker-task.ts workerUrl() looks for them.
           'detect-worker': resolve('src-main/core/detect/detect-worker.ts'),
           'train-worker': resolve('src-main/core/train/train-worker.ts'),
+          'face-features-worker': resolve('src-main/core/train/face-features-worker.ts'),
           'suspects-worker': resolve('src-main/core/review/suspects-worker.ts'),
         },
         // Native modules load their .node binaries from their own package directories.

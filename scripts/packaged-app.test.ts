@@ -63,6 +63,7 @@ describe('the packaged app (electron-builder.yml)', () => {
       'out/main/index.js',
       'out/main/train-worker.js',
       'out/main/detect-worker.js',
+      'out/main/face-features-worker.js',
       'out/preload/index.cjs',
     ]) {
       expect(packaged(path), path).toBe(true);

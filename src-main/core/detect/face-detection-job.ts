@@ -2,12 +2,12 @@
 // they arrive. Resumable: an image is done once its face_detections row exists, so a cancelled or crashed run
 // loses at most the batch in flight, and the next run starts with the images not yet looked at. Cancelling
 // terminates the workers at once and still writes the results that had arrived.
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { DetectResult, DetectSettings, ImportProblem } from '../../shared/api-contract';
 import type { ImageDetections, LoupeStore } from '../db/store';
 import type { JobContext } from '../jobs/job-runner';
-import { runWorkerTask, workerUrl } from '../jobs/worker-task';
+import { runWorkerPool, workerPoolSize } from '../jobs/worker-pool';
+import { workerUrl } from '../jobs/worker-task';
 import { planDetection } from './face-detection-plan';
 import type { DetectedFace } from './ssd-face-detector';
 
@@ -22,11 +22,7 @@ export type DetectStep =
   | { kind: 'image'; imageId: number; error: string };
 
 export interface DetectionJobOptions {
-  /**
-   * Detector workers, each on one core. tfjs's wasm backend runs one thread in Node: it reports no thread support
-   * there, and forced on, its threaded build starts its pthreads from blob: URLs, which Node's worker_threads refuse
-   * (ERR_WORKER_PATH). Default: one per core, at most four.
-   */
+  /** Detector workers, each on one core (jobs/worker-pool.ts). Default: workerPoolSize(). */
   workers?: number;
   /** Called after each batch is written, with the images whose boxes it changed. */
   onWritten?: (imageIds: number[]) => void;
@@ -39,7 +35,7 @@ const BATCH_MS = 1000;
 const MAX_PROBLEMS = 500;
 
 export function defaultDetectWorkers(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return workerPoolSize();
 }
 
 export async function runDetection(
@@ -99,32 +95,20 @@ export async function runDetection(
     ctx.progress('detecting faces', settled, total);
   };
 
-  // Interleaved shares, so the ids done at any moment stay roughly in order across workers.
-  const workers = Math.max(1, Math.min(options.workers ?? defaultDetectWorkers(), total));
-  const shares: DetectRequest[] = Array.from({ length: workers }, () => ({ minScore: settings.minScore, items: [] }));
-  plan.todo.forEach((t, i) =>
-    shares[i % workers]!.items.push({ imageId: t.imageId, path: join(plan.root, t.relPath) }),
-  );
-
-  // One worker failing stops the others; so does the job's own cancel.
-  const stop = new AbortController();
-  const onAbort = (): void => stop.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const items = plan.todo.map((t) => ({ imageId: t.imageId, path: join(plan.root, t.relPath) }));
   ctx.progress('loading the face detector', 0, total);
   try {
-    await Promise.all(
-      shares.map((request) =>
-        runWorkerTask<DetectRequest, DetectStep, number>(workerUrl(import.meta.url, 'detect-worker'), request, {
-          signal: stop.signal,
-          onProgress: onStep,
-        }).catch((error: unknown) => {
-          stop.abort(error);
-          throw error;
-        }),
-      ),
+    await runWorkerPool<DetectRequest['items'][number], DetectRequest, DetectStep, number>(
+      workerUrl(import.meta.url, 'detect-worker'),
+      items,
+      {
+        workers: options.workers ?? defaultDetectWorkers(),
+        request: (share) => ({ minScore: settings.minScore, items: share }),
+        signal: ctx.signal,
+        onProgress: onStep,
+      },
     );
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
     // What arrived before a cancel or a failure is finished work: keep it, so the next run does not redo it.
     flush();
   }

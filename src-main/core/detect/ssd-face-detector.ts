@@ -12,10 +12,14 @@
 //
 // Two passes, because the model finds faces best when they are 50–130 pixels tall in its input. A file is first
 // read with its long side at 320 pixels: a close-up portrait (the competition's 384×512 photos) has its face there
-// at 140–230 pixels and is done, at under half the work of a 512 pass. If no face that large turns up, the photo
-// is read again at 512, where the faces of a group photo are big enough. On the test photos, 512 alone found 19 of
-// 24 masked faces in portraits cut from them and 320 alone 17 of 24 masked faces in the group photos; the two
-// passes found 24 and 22, with no false box.
+// at 140–230 pixels and is done, at under half the work of a 512 pass. If no face that large turns up but a
+// smaller one does, or a candidate scoring at least SECOND_PASS_HINT (under the threshold), the photo is read again
+// at 512, where the faces of a group photo are big enough. A photo where the first pass saw nothing face-like at
+// all is done after it: on the test photos every group photo whose 512 pass found a face had shown a face at 320
+// already, and the one portrait (of 245 recoloured, rescaled ones) where only 512 found the face had a 0.12
+// candidate at 320; blank frames and drawn faces (best candidate 0.02–0.06) found nothing at 512 either. On the test
+// photos, 512 alone found 19 of 24 masked faces in portraits cut from them and 320 alone 17 of 24 masked faces in
+// the group photos; the two passes found 24 and 22, with no false box.
 import { createRequire } from 'node:module';
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
 import { decodeForDetector, type DetectorImage } from '../media/image-decoder';
@@ -48,6 +52,11 @@ export interface FaceDetectorOptions {
   layout?: 'fit' | 'square';
   /** false: `detectFile` reads every photo at 512 only (for comparison in tests and the bench). */
   closeUpPass?: boolean;
+  /**
+   * When the close-up pass finds no face of CLOSE_UP_MIN_FACE: 'hinted' (default) reads the photo at 512 only if
+   * that pass found a smaller face or a candidate of SECOND_PASS_HINT; 'always' reads it at 512 regardless.
+   */
+  secondPass?: 'hinted' | 'always';
 }
 
 export interface FaceDetector {
@@ -66,6 +75,12 @@ export const CLOSE_UP_SIDE = 320;
  * there and group-photo faces 40–50; any value from 64 to 112 gave the same results on the test photos.
  */
 export const CLOSE_UP_MIN_FACE = 80;
+/**
+ * A candidate scoring at least this (below the run's threshold) makes the close-up pass inconclusive: the photo is
+ * read again at 512. Portraits whose face the close-up pass missed showed one at 0.12–0.25; blank frames and drawn
+ * faces none above 0.06.
+ */
+export const SECOND_PASS_HINT = 0.1;
 
 // The slice of face-api used here; its bundled types carry their own copy of tfjs types (see face-features.ts).
 interface PointwiseParams {
@@ -122,6 +137,7 @@ export async function loadSsdFaceDetector(
     maxAspect = 1.7,
     layout = 'fit',
     closeUpPass = true,
+    secondPass = 'hinted',
   } = options;
   const require = createRequire(import.meta.url);
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
@@ -202,9 +218,10 @@ export async function loadSsdFaceDetector(
       return [tf.concat(boxes, 0), tf.concat(classes, 0)];
     });
 
-  const minLogit = Math.log(minScore / (1 - minScore));
+  const logitOf = (score: number): number => Math.log(score / (1 - score));
 
-  const detect = async (image: DetectorImage): Promise<DetectedFace[]> => {
+  /** Faces scoring at least `floor` (≤ minScore), suppressed and clipped as `detect` returns them. */
+  const candidatesIn = async (image: DetectorImage, floor: number): Promise<DetectedFace[]> => {
     const { width, height } = image;
     if (Math.max(width, height) > SSD_TRAINING_SIZE)
       throw new Error(`detector input ${width}×${height} exceeds ${SSD_TRAINING_SIZE} pixels`);
@@ -240,6 +257,7 @@ export async function loadSsdFaceDetector(
       x.dispose();
     }
     if (encodings.length !== anchors.length) throw new Error('detector output does not match its anchors');
+    const minLogit = logitOf(floor);
     const scaleX = image.sourceWidth / width;
     const scaleY = image.sourceHeight / height;
     const candidates: DetectedFace[] = [];
@@ -261,16 +279,24 @@ export async function loadSsdFaceDetector(
     });
   };
 
+  // In greedy suppression only a higher-scoring box suppresses another, so the faces at minScore come out the same
+  // whether or not weaker candidates were scored beside them.
+  const detect = async (image: DetectorImage): Promise<DetectedFace[]> => candidatesIn(image, minScore);
+  const hintFloor = Math.min(minScore, SECOND_PASS_HINT);
+
   return {
     name: SSD_DETECTOR_NAME,
     detect,
     async detectFile(absPath) {
       if (closeUpPass) {
         const coarse = await decodeForDetector(absPath, CLOSE_UP_SIDE);
-        const faces = await detect(coarse);
+        const candidates = await candidatesIn(coarse, hintFloor);
+        const faces = candidates.filter((f) => f.score >= minScore);
         const scale = coarse.height / coarse.sourceHeight;
-        if (faces.some((f) => f.h * scale >= CLOSE_UP_MIN_FACE))
-          return { width: coarse.sourceWidth, height: coarse.sourceHeight, faces, passes: 1 };
+        const done = { width: coarse.sourceWidth, height: coarse.sourceHeight, faces, passes: 1 };
+        if (faces.some((f) => f.h * scale >= CLOSE_UP_MIN_FACE)) return done;
+        // Every candidate left here is a small face or a near-face below the threshold: worth a closer look.
+        if (secondPass === 'hinted' && candidates.length === 0) return done;
       }
       const image = await decodeForDetector(absPath, SSD_TRAINING_SIZE);
       const faces = await detect(image);

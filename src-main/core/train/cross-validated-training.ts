@@ -15,6 +15,8 @@ import { initBackend, type BackendName, type BackendRequest, type TfBackend } fr
 import type { TrainingData } from './training-data';
 import type { TrainingCropPlan } from './training-crops';
 import { FACE_FEATURE_DIM, loadFaceFeatureExtractor } from './face-features';
+import { extractFaceFeaturesPooled, extractInBatches } from './face-feature-pool';
+import { workerPoolSize } from '../jobs/worker-pool';
 import { throwIfWebGpuFailed, webGpuFailure, WebGpuFailure } from './webgpu-device';
 
 export interface TrainingRequest {
@@ -25,6 +27,8 @@ export interface TrainingRequest {
   cacheDir: string;
   /** Competition layout, quick mode: face-model vectors already in the store (n × FACE_FEATURE_DIM; `have` marks them). */
   faceCache?: { vectors: Float32Array; have: Uint8Array };
+  /** Face-feature workers on wasm (face-feature-pool.ts); default workerPoolSize(). One: extracted in this thread. */
+  featureWorkers?: number;
 }
 
 export interface TrainingStep {
@@ -330,23 +334,38 @@ async function faceFeatures(
     const choice = featureBackendRequest(request.settings.backend);
     const backend = await initBackend(choice.request, { candidates: choice.candidates });
     onStarted(backend);
-    const extractor = await loadFaceFeatureExtractor(undefined, backend);
+    const workers = workerPoolSize(request.featureWorkers);
     const done: number[] = [];
-    try {
-      for (const i of missing) {
-        signal?.throwIfAborted();
-        throwIfWebGpuFailed();
-        try {
-          const vector = await extractor.fromCrop(data.paths[i]!, request.crops.face[i]!);
-          face.set(vector, i * FACE_FEATURE_DIM);
-          done.push(i);
-        } catch {
-          // Unreadable images are reported through the tensor cache's failures; their vector stays zero.
-        }
-        onDone(n - missing.length + done.length);
+    if (backend.name === 'wasm' && workers > 1) {
+      const items = missing.map((i) => ({ index: i, path: data.paths[i]!, crop: request.crops.face[i]! }));
+      const filled = await extractFaceFeaturesPooled(items, face, {
+        workers,
+        signal,
+        onDone: (count) => onDone(n - missing.length + count),
+      });
+      filled.forEach((i) => done.push(i));
+    } else {
+      const extractor = await loadFaceFeatureExtractor(undefined, backend);
+      const items = missing.map((i) => ({ index: i, path: data.paths[i]!, crop: request.crops.face[i]! }));
+      let settled = 0;
+      try {
+        await extractInBatches(
+          extractor,
+          items,
+          (step) => {
+            throwIfWebGpuFailed();
+            // Unreadable images are reported through the tensor cache's failures; their vector stays zero.
+            if ('vector' in step) {
+              face.set(step.vector, step.index * FACE_FEATURE_DIM);
+              done.push(step.index);
+            }
+            onDone(n - missing.length + ++settled);
+          },
+          signal,
+        );
+      } finally {
+        extractor.dispose();
       }
-    } finally {
-      extractor.dispose();
     }
     const vectors = new Float32Array(done.length * FACE_FEATURE_DIM);
     done.forEach((i, r) =>

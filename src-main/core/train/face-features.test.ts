@@ -84,4 +84,20 @@ describe('face features', () => {
     expect(tf.memory().numTensors).toBe(before);
     await expect(extractor.fromPixels(new Uint8Array(10))).rejects.toThrow(/150×150/);
   });
+
+  it('read a batch of crops as they read each crop alone', async () => {
+    const crops = [3, 7, 11].map((k) =>
+      new Uint8Array(FACE_INPUT_SIZE * FACE_INPUT_SIZE * 3).map((_, i) => (i * k + (i >> 9)) % 256),
+    );
+    const before = tf.memory().numTensors;
+    const batched = await extractor.fromPixelsBatch(crops);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(batched).toHaveLength(3);
+    for (const [b, crop] of crops.entries()) {
+      const alone = await extractor.fromPixels(crop);
+      for (let j = 0; j < FACE_FEATURE_DIM; j++) expect(batched[b]![j]).toBeCloseTo(alone[j]!, 4);
+    }
+    expect(batched[0]).not.toEqual(batched[1]);
+    expect(await extractor.fromPixelsBatch([])).toEqual([]);
+  });
 });

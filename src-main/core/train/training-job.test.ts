@@ -31,11 +31,18 @@ const count = (sql: string, ...params: unknown[]): number =>
 
 describe('training runs', () => {
   it('gives every image exactly one out-of-fold prediction per task, with folds grouped by person', async () => {
+    const etas: (number | null)[] = [];
+    const stop = core.on((event) => {
+      if (event.name === 'train.progress' && event.payload.phase === 'features') etas.push(event.payload.etaSeconds);
+    });
     const { jobId, runId } = await core.api['train.start']({
       datasetId,
       settings: { mode: 'quick', folds: 4, backend: 'auto', epochs: 3, crop: 'face-box', cropMargin: 0.25, seed: 1 },
     });
     await jobResult(core, jobId);
+    stop();
+    // Feature extraction, the first run's longest phase, carries its own time estimate once images are done.
+    expect(etas.some((eta) => eta !== null && eta >= 0)).toBe(true);
     const run = await core.api['runs.get']({ runId });
     expect(run.state).toBe('done');
     expect(Object.keys(run.tasks).sort()).toEqual(['age', 'class', 'gender', 'mask']);
@@ -168,6 +175,38 @@ describe('training runs', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect((await core.api['runs.get']({ runId })).state).toBe('cancelled');
     expect(count('SELECT COUNT(*) AS n FROM run_predictions WHERE run_id = ?', runId)).toBe(0);
+  }, 120_000);
+});
+
+describe('cancelling while face features are extracted', () => {
+  it('ends the run as cancelled and caches no vector', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-train-cancel-'));
+    await makeMaskDataset(join(dir, 'ds'), { persons: 12, seed: 6, width: 96, height: 128 });
+    const fresh = openTestCore(join(dir, 'loupe.db'));
+    try {
+      const id = (await importDataset(fresh.store, fresh.cache, join(dir, 'ds'), 'mask')).datasetId;
+      const { jobId, runId } = await fresh.core.api['train.start']({
+        datasetId: id,
+        settings: { mode: 'quick', folds: 2, backend: 'wasm', epochs: 1, crop: 'face-box', cropMargin: 0.25, seed: 1 },
+      });
+      await new Promise<void>((resolve) => {
+        const stop = fresh.core.on((event) => {
+          if (event.name === 'job.progress' && event.payload.id === jobId && event.payload.phase === 'features') {
+            if (event.payload.done > 0) {
+              stop();
+              resolve();
+            }
+          }
+        });
+      });
+      await fresh.core.api['jobs.cancel']({ jobId });
+      await expect(jobResult(fresh.core, jobId)).rejects.toThrow();
+      expect((await fresh.core.api['runs.get']({ runId })).state).toBe('cancelled');
+      const cached = (fresh.store.db.prepare('SELECT COUNT(*) AS n FROM feature_cache').get() as { n: number }).n;
+      expect(cached).toBe(0);
+    } finally {
+      await fresh.close();
+    }
   }, 120_000);
 });
 

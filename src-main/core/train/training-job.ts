@@ -57,7 +57,11 @@ export async function runTraining(
     }
     // The worker says where the tensor work runs once its backend has started (WebGPU: with the adapter).
     let backendReported = false;
-    const startedTraining = { at: 0, done: 0 };
+    const phaseStart: { phase: TrainingStep['phase'] | null; at: number; done: number } = {
+      phase: null,
+      at: 0,
+      done: 0,
+    };
     const outcome = await runWorkerTask<TrainingRequest, TrainingStep, TrainingOutcome>(
       workerUrl(import.meta.url, 'train-worker'),
       request,
@@ -77,10 +81,13 @@ export async function runTraining(
             store.runs.recordDevice(runId, step.device);
             hooks.onBackend?.(step.device.backend);
           }
-          if (step.phase === 'training' && startedTraining.at === 0)
-            Object.assign(startedTraining, { at: performance.now(), done: step.done });
-          const elapsed = (performance.now() - startedTraining.at) / 1000;
-          const rate = step.done > startedTraining.done ? elapsed / (step.done - startedTraining.done) : null;
+          // Seconds left from this phase's own pace: feature extraction (the first run's longest part) and
+          // training each get an estimate, not one blurred by the phases before them.
+          if (step.phase !== phaseStart.phase)
+            Object.assign(phaseStart, { phase: step.phase, at: performance.now(), done: step.done });
+          const elapsed = (performance.now() - phaseStart.at) / 1000;
+          const rate = step.done > phaseStart.done ? elapsed / (step.done - phaseStart.done) : null;
+          const estimated = step.phase === 'training' || step.phase === 'features';
           hooks.onProgress?.({
             runId,
             phase: step.phase,
@@ -92,7 +99,7 @@ export async function runTraining(
             epochs: step.epochs,
             loss: step.loss,
             macroF1: step.macroF1,
-            etaSeconds: step.phase === 'training' && rate !== null ? Math.round(rate * (step.total - step.done)) : null,
+            etaSeconds: estimated && rate !== null ? Math.round(rate * (step.total - step.done)) : null,
           });
         },
       },
@@ -143,7 +150,11 @@ function faceKeyAt(data: TrainingData, crops: TrainingCropPlan, i: number): stri
   return faceExtractorKey(crops.face[i]!, data.widths[i]!, data.heights[i]!);
 }
 
-function readFaceCache(store: LoupeStore, data: TrainingData, crops: TrainingCropPlan): NonNullable<TrainingRequest['faceCache']> {
+function readFaceCache(
+  store: LoupeStore,
+  data: TrainingData,
+  crops: TrainingCropPlan,
+): NonNullable<TrainingRequest['faceCache']> {
   const n = data.imageIds.length;
   const vectors = new Float32Array(n * FACE_FEATURE_DIM);
   const have = new Uint8Array(n);

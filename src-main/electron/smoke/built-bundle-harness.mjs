@@ -205,6 +205,30 @@ async function writeDataset(dir) {
   }
 }
 
+/** Two persons in the competition layout (train.csv and seven photos each), flat colours: enough for two folds. */
+async function writeMaskDataset(dir) {
+  const slots = ['mask1', 'mask2', 'mask3', 'mask4', 'mask5', 'incorrect_mask', 'normal'];
+  const persons = [
+    ['000001', 'female', 'Asian', 25],
+    ['000002', 'male', 'Asian', 45],
+    ['000003', 'female', 'White', 62],
+    ['000004', 'male', 'Black', 33],
+  ];
+  const rows = ['id,gender,race,age,path'];
+  for (const [p, [id, gender, race, age]] of persons.entries()) {
+    const path = `${id}_${gender}_${race}_${age}`;
+    rows.push(`${id},${gender},${race},${age},${path}`);
+    mkdirSync(join(dir, 'images', path), { recursive: true });
+    for (const [s, slot] of slots.entries()) {
+      const v = (p * 60 + s * 20) % 256;
+      await sharp({ create: { width: 96, height: 128, channels: 3, background: { r: v, g: 200 - (v % 200), b: 90 } } })
+        .jpeg()
+        .toFile(join(dir, 'images', path, `${slot}.jpg`));
+    }
+  }
+  writeFileSync(join(dir, 'train.csv'), `${rows.join('\n')}\n`);
+}
+
 /** The preload, run as a sandboxed preload is: a CommonJS script whose require knows only what the sandbox offers. */
 function runPreload(path) {
   const sandboxModules = { electron: standIn, events: {}, timers: {}, url: {} };
@@ -363,6 +387,24 @@ async function main() {
   const summary = await call(bridge, 'detect.summary', { datasetId });
   check(summary.looked === images.total, `detection looked at ${summary.looked} of ${images.total} images`);
   step('detection worker', { looked: summary.looked, withFace: summary.withFace });
+
+  // A quick run on face photos (the competition layout) extracts face features on a pool of bundled workers.
+  const faces = join(work, 'faces');
+  await writeMaskDataset(faces);
+  process.env.LOUPE_WORKERS = '2';
+  const { jobId: faceImport } = await call(bridge, 'datasets.import', { path: faces, format: 'mask' });
+  const faceDataset = (await waitForJob(bridge, faceImport, 120_000)).result.datasetId;
+  const { jobId: faceJob, runId: faceRun } = await call(bridge, 'train.start', {
+    datasetId: faceDataset,
+    settings: { mode: 'quick', folds: 2, backend: 'wasm' },
+  });
+  await waitForJob(bridge, faceJob, 240_000);
+  const faceRunDetail = await call(bridge, 'runs.get', { runId: faceRun });
+  check(
+    faceRunDetail.state === 'done' && faceRunDetail.error === null,
+    `face training run ended ${faceRunDetail.state}: ${faceRunDetail.error}`,
+  );
+  step('face features worker', { tasks: Object.keys(faceRunDetail.tasks) });
 
   // 6. Quitting closes the store first, then quits.
   const event = { prevented: false, preventDefault: () => (event.prevented = true) };

@@ -9,8 +9,8 @@
 //   - the preload loads with only what a sandboxed preload may require, and its bridge reaches the contract over
 //     IPC (a call from another page is refused; a relative path is refused; events reach the renderer);
 //   - the media protocol answers 200 for a thumbnail and an original, 404 for an unknown id or path;
-//   - a tiny training and a tiny face detection finish through the BUNDLED workers (out/main/*-worker.js, where
-//     workerUrl() looks for them);
+//   - a tiny training, a tiny face detection and a tiny quick run on face photos (face features on a pool of two
+//     workers) finish through the BUNDLED workers (out/main/*-worker.js, where workerUrl() looks for them);
 //   - quitting waits for the store to close.
 // And that it can fail: with a worker entry or the preload removed from a copy of out/, the harness stops at the
 // step that needs it.
@@ -31,6 +31,7 @@ const ALL_STEPS = [
   'media protocol',
   'training worker',
   'detection worker',
+  'face features worker',
   'quit',
 ];
 
@@ -100,6 +101,7 @@ describe('the built bundle', () => {
     ['preload/index.cjs', 'paths exist', /preload the window loads is missing/],
     ['main/train-worker.js', 'training worker', /Cannot find module .*train-worker\.js/],
     ['main/detect-worker.js', 'detection worker', /Cannot find module .*detect-worker\.js/],
+    ['main/face-features-worker.js', 'face features worker', /Cannot find module .*face-features-worker\.js/],
   ])('fails when %s is missing, at the step that needs it', async (missing, failingStep, message) => {
     const out = copyWithout(missing.replace(/\W/g, '-'), missing);
     const run = await runHarness(out, join(work, `run-${missing.replace(/\W/g, '-')}`));
