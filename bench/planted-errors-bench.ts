@@ -1,9 +1,10 @@
 // How many planted label errors the review queue ranks near the top: a competition-layout dataset with ~2% of
 // persons' gender flipped and ~1% with incorrect/normal photos swapped → import → quick training → suspects →
-// the share of planted errors within the top 2 × (number planted). Target: ≥ 95%.
+// the share of planted errors within the top 2 × (number planted), in all and per direction (men labelled women,
+// women labelled men, swaps). Target: ≥ 95%, in each direction.
 // Usage: npx tsx bench/planted-errors-bench.ts [persons=2700] [width=384] [height=512]
 // Set LOUPE_KEEP_BENCH=1 to keep the generated dataset and store (its path is printed) for a closer look.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeMaskDataset } from '../e2e/fixtures/make-mask-dataset';
@@ -47,18 +48,35 @@ async function main(): Promise<void> {
   const top = new Set(queue.items.slice(0, 2 * planted.length).map((s) => `${s.kind} ${s.path}`));
   const anywhere = new Set(queue.items.map((s) => `${s.kind} ${s.path}`));
   const inTop = planted.filter((p) => top.has(p)).length;
+  const rankOf = (p: string): string => {
+    const at = queue.items.findIndex((s) => `${s.kind} ${s.path}` === p);
+    return at < 0 ? 'not in the queue' : `rank ${at + 1}, tier ${queue.items[at]!.tier}`;
+  };
   console.log(`queue: ${queue.items.filter((s) => s.tier === 1).length} flagged, then ${queue.items.filter((s) => s.tier === 2).length} in the second tier`);
   console.log(
     `planted errors in the top ${2 * planted.length} of ${queue.total} suspects: ${inTop} of ${planted.length} ` +
       `(${((100 * inTop) / planted.length).toFixed(1)}%); anywhere in the queue: ${planted.filter((p) => anywhere.has(p)).length}`,
   );
-  for (const kind of ['person-gender', 'swap']) {
-    const ofKind = planted.filter((p) => p.startsWith(`${kind} `));
-    const missed = ofKind.filter((p) => !top.has(p));
-    console.log(`  ${kind}: ${ofKind.length - missed.length} of ${ofKind.length} in the top${missed.length ? `; missed ${missed.map((p) => p.slice(kind.length + 1)).join(', ')}` : ''}`);
+  // Per direction: a man labelled a woman must be found as reliably as the reverse. The path spells the written
+  // (wrong) gender, so a flip written "female" is a man labelled a woman.
+  const flipped = made.planted.genderFlips;
+  for (const [name, paths] of [
+    ['men labelled women', flipped.filter((p) => p.includes('_female_')).map((p) => `person-gender ${p}`)],
+    ['women labelled men', flipped.filter((p) => p.includes('_male_')).map((p) => `person-gender ${p}`)],
+    ['swaps', made.planted.maskSwaps.map((p) => `swap ${p}`)],
+  ] as const) {
+    const missed = paths.filter((p) => !top.has(p));
+    const recall = paths.length ? ((100 * (paths.length - missed.length)) / paths.length).toFixed(1) : '—';
+    console.log(
+      `  ${name}: ${paths.length - missed.length} of ${paths.length} in the top (${recall}%)` +
+        (missed.length ? `; missed ${missed.map((p) => `${p.slice(p.indexOf(' ') + 1)} (${rankOf(p)})`).join(', ')}` : ''),
+    );
   }
   await opened.close();
-  if (process.env.LOUPE_KEEP_BENCH === '1') console.log(`kept ${dir}`);
+  if (process.env.LOUPE_KEEP_BENCH === '1') {
+    writeFileSync(join(dir, 'planted.json'), JSON.stringify(made.planted));
+    console.log(`kept ${dir} (planted errors in planted.json)`);
+  }
   else rmSync(dir, { recursive: true, force: true });
 }
 
