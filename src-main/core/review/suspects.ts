@@ -224,11 +224,11 @@ function rowOf(p: TaskPredictions, i: number): number[] {
  * the prior (the mean prediction over all photos) is counted once: log P(c | photos) = log π_c + Σ log(p_c / π_c).
  * Averaging the probabilities instead caps a person's evidence at one photo's worth: a man the model finds only
  * moderately male in each of his photos stays moderately male and falls under confident learning's threshold for
- * "male" (the mean over persons labelled male), so men labelled women went unflagged while women, whose photos the
- * model is surer of, were found. Adding the evidence lets agreement across photos count, in every class alike. It
- * treats the photos as independent views, which they are not quite (the same face), so person probabilities come
- * out sharper than calibrated; the ranking is what they are for, and the support-tempered score keeps the number
- * shown honest about how much the model saw.
+ * "male" (the mean over persons labelled male), so a flipped person of the class the model is less sure of went
+ * unflagged while the reverse flips were found. Adding the evidence lets agreement across photos count, in every
+ * class alike. It treats the photos as independent views, which they are not quite (the same face), so person
+ * probabilities come out sharper than calibrated; the ranking is what they are for, and the support-tempered score
+ * keeps the number shown honest about how much the model saw.
  */
 function perSubject(
   p: TaskPredictions,
