@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parse } from 'csv-parse/sync';
-import { makeMaskDataset, type SyntheticMaskDataset } from './fixtures/make-mask-dataset';
+import { DEMO_DATASET, makeMaskDataset, type SyntheticMaskDataset } from './fixtures/make-mask-dataset';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
 import { expectNamedControls } from './helpers/named-controls';
 
@@ -150,6 +150,6 @@ test('the demo dataset opens offline', async ({ page }) => {
   await page.getByRole('button', { name: 'Open demo dataset' }).click();
   await expect(page.getByTestId('import-result')).toBeVisible({ timeout: 60_000 });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Gallery' }).click();
-  await expect(page.getByTestId('gallery-count')).toContainText('168 images');
+  await expect(page.getByTestId('gallery-count')).toContainText(`${DEMO_DATASET.persons * 7} images`);
   await expect(page.getByTestId('tile').first().locator('img')).toHaveJSProperty('complete', true);
 });

@@ -4,6 +4,7 @@
 import { expect, test } from '@playwright/test';
 import { startLoupeServer, type LoupeServer } from './helpers/loupe-server';
 import { importDemo, seedExternalRun } from './helpers/seed-run';
+import { DEMO_DATASET } from './fixtures/make-mask-dataset';
 
 let server: LoupeServer;
 let datasetId: number;
@@ -78,13 +79,14 @@ test('a History entry opens the photo it changed', async ({ page }) => {
 test('the gallery sorts by the model’s confidence and shows only predicted ≠ given', async ({ page }) => {
   await seedExternalRun(server, datasetId);
   const disagreeing = await server.call('images.query', { datasetId, filter: { disagrees: true }, limit: 500 });
-  // Every 6th of the 24 persons is predicted as the other gender: 4 persons × 7 photos.
-  expect(disagreeing.total).toBe(28);
+  // Every 6th of the demo's persons is predicted as the other gender, with all 7 of their photos.
+  const doubtedPhotos = Math.ceil(DEMO_DATASET.persons / 6) * 7;
+  expect(disagreeing.total).toBe(doubtedPhotos);
   const doubted = new Set(disagreeing.items.map((item) => item.path));
 
   await page.goto(`${server.url}#/d/${datasetId}/gallery`);
   await page.getByTestId('gallery-model-filter').selectOption('disagrees');
-  await expect(page.getByTestId('gallery-count')).toContainText('28 images');
+  await expect(page.getByTestId('gallery-count')).toContainText(`${doubtedPhotos} images`);
   await expect(page).toHaveURL(/disagree=1/);
   const tiles = page.getByTestId('tile');
   expect(await tiles.count()).toBeGreaterThan(0);
@@ -97,7 +99,7 @@ test('the gallery sorts by the model’s confidence and shows only predicted ≠
   await page.getByTestId('gallery-model-filter').selectOption('');
   await page.getByLabel('Sort by').selectOption('confidence');
   await expect(page).toHaveURL(/sort=confidence$/);
-  await expect(page.getByTestId('gallery-count')).toContainText('168 images');
+  await expect(page.getByTestId('gallery-count')).toContainText(`${DEMO_DATASET.persons * 7} images`);
   const first = (await tiles.first().getAttribute('data-path')) ?? '';
   expect(doubted.has(first), first).toBe(true);
   // Its badge says so, and its name says how sure the model is.

@@ -20,6 +20,7 @@ import { addSuspectsCommand } from './commands/suspects-command';
 import { addServeCommand } from './commands/serve-command';
 import { addRankCommand } from './commands/rank-command';
 import { addBackendsCommand } from './commands/backends-command';
+import { addDemoCommand } from './commands/demo-command';
 
 export function buildProgram(): Command {
   const program = new Command('loupe')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   for (const add of [
     addImportCommand,
+    addDemoCommand,
     addInfoCommand,
     addRelabelCommand,
     addUndoRedoCommands,

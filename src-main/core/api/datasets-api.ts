@@ -11,7 +11,7 @@ import {
   setReview,
   summarize,
 } from '../datasets/dataset-reads';
-import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
+import { DEMO_DATASET, makeMaskDataset } from '../datasets/synthetic-mask-dataset';
 import { removeDataset } from '../datasets/remove-dataset';
 import { ApiFailure } from '../api-failure';
 import { importDataset } from '../import/import-job';
@@ -44,7 +44,7 @@ export function datasetsApi(ctx: ApiContext): ApiArea<'datasets' | 'images' | 's
         const dir = join(cache.root, 'demo-mask-dataset');
         mkdirSync(dir, { recursive: true });
         job.progress('drawing demo photos', 0, 1);
-        await makeMaskDataset(dir, { persons: 24, seed: 7, width: 192, height: 256 });
+        await makeMaskDataset(dir, DEMO_DATASET);
         return [dir, 'mask'];
       });
       return Promise.resolve({ jobId });

@@ -46,6 +46,21 @@ export interface SyntheticMaskDataset {
   planted: Required<PlantedErrors<string[]>>;
 }
 
+/**
+ * The offline demo (the welcome screen's "Open demo dataset", `loupe demo`): small enough to draw and train in a minute
+ * or two, big enough for a quick run to learn gender, with label errors planted for the queue to find (two persons'
+ * gender flipped, one person's incorrect_mask and normal photos swapped). Deliberately small data: the age group >=60
+ * has a handful of persons, so the queue says it cannot judge everything reliably, and it shows — with this seed the
+ * one grey-haired man labelled a woman goes unseen, since the few other grey-haired persons are all women.
+ */
+export const DEMO_DATASET = {
+  persons: 60,
+  seed: 7,
+  width: 192,
+  height: 256,
+  plant: { genderFlips: 2, maskSwaps: 1 },
+} as const satisfies MaskDatasetOptions;
+
 const RACES = [
   { name: 'Asian', weight: 0.7, skin: [241, 194, 125] },
   { name: 'White', weight: 0.2, skin: [255, 219, 172] },

@@ -47,7 +47,7 @@ describe('the small-data notice', () => {
       ),
     ).toBe(
       'Too little data to judge reliably: age 30-59 has 19 persons; age >=60 has 1 person (fewer than 20 per class). ' +
-        'Treat the scores as hints, and check each suggestion.',
+        'Scores are lowered where a class has few photos; treat them as hints, and check each suggestion.',
     );
   });
 

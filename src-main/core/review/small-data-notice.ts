@@ -54,5 +54,8 @@ export function smallDataNotice(input: SmallDataInput): string | null {
     );
   }
   if (reasons.length === 0) return null;
-  return `Too little data to judge reliably: ${reasons.join('; ')}. Treat the scores as hints, and check each suggestion.`;
+  return (
+    `Too little data to judge reliably: ${reasons.join('; ')}. Scores are lowered where a class has few photos; ` +
+    `treat them as hints, and check each suggestion.`
+  );
 }

@@ -94,8 +94,8 @@ describe('the small-data notice of a queue', () => {
     const { store, datasetId } = setup();
     expect(page(store, datasetId).smallDataNotice).toBe(
       'Too little data to judge reliably: gender male has 15 persons; gender female has 15 persons; age <30 has 10 ' +
-        'persons; age 30-59 has 10 persons; age >=60 has 10 persons (fewer than 20 per class). Treat the scores as ' +
-        'hints, and check each suggestion.',
+        'persons; age 30-59 has 10 persons; age >=60 has 10 persons (fewer than 20 per class). Scores are lowered ' +
+        'where a class has few photos; treat them as hints, and check each suggestion.',
     );
     // Judged once with the queue, not counted again on every page.
     const counts = vi.spyOn(store.suspects, 'labelCounts');

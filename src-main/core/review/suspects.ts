@@ -153,11 +153,41 @@ interface Judged {
 }
 
 /**
+ * A score tempered by how many examples the model learnt the classes in question from: the probability that the
+ * label is wrong, as the model says it (`wrong`), read as if seen in `support` examples and smoothed with a uniform
+ * prior — Laplace's rule of succession, (n·p + 1) / (n + 2), the posterior mean of a Beta(1, 1). `support` is the
+ * number of labelled photos of the rarer of the given and the suggested class (the model learnt every field from
+ * photos, a person's gender from each of their photos): a model that saw a class a handful of times cannot know it
+ * well enough to be 0.999 sure, so with 3 photos 0.999 becomes 0.80, with 20 it becomes 0.95, and with the thousands
+ * of a full dataset it is left as the model said (the order within a field is kept).
+ */
+export function temperedScore(wrong: number, support: number): number {
+  return (support * wrong + 1) / (support + 2);
+}
+
+/** How many labels of each class `labels` holds (-1 and out-of-range labels are not counted). */
+function classSupport(labels: ArrayLike<number>, k: number): Int32Array {
+  const support = new Int32Array(k);
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    if (label >= 0 && label < k) support[label] = support[label]! + 1;
+  }
+  return support;
+}
+
+/**
  * Every labelled example under `probs` (n × k), flagged or not, scored by label quality (1 − self-confidence);
  * -1 labels are skipped. A flagged example suggests the most likely class; an unflagged one (second tier) the most
- * likely class other than its label, since that is the fix if the label is wrong.
+ * likely class other than its label, since that is the fix if the label is wrong. The score is tempered by the
+ * support of the two classes (temperedScore), so that small data shows as lower scores.
  */
-function judge(labels: Int32Array, probs: Float32Array | Float64Array, k: number, filterBy: FilterBy): Judged[] {
+function judge(
+  labels: Int32Array,
+  probs: Float32Array | Float64Array,
+  k: number,
+  filterBy: FilterBy,
+  support: Int32Array = classSupport(labels, k),
+): Judged[] {
   const keep: number[] = [];
   for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0 && labels[i]! < k) keep.push(i);
   if (keep.length < 2) return [];
@@ -179,7 +209,8 @@ function judge(labels: Int32Array, probs: Float32Array | Float64Array, k: number
       if (tier === 2 && j === subLabels[r]) continue;
       if (best < 0 || sub[r * k + j]! > sub[r * k + best]!) best = j;
     }
-    return { index, score: 1 - quality[r]!, suggested: best, tier };
+    const known = Math.min(support[subLabels[r]!]!, support[best]!);
+    return { index, score: temperedScore(1 - quality[r]!, known), suggested: best, tier };
   });
 }
 
@@ -187,11 +218,23 @@ function rowOf(p: TaskPredictions, i: number): number[] {
   return Array.from(p.probs.subarray(i * p.k, (i + 1) * p.k), (v) => Math.round(v * 1e4) / 1e4);
 }
 
-/** Mean of the photos' probabilities per person: one judgement per person for person-level fields. */
+/**
+ * One judgement per person for a person-level field, from their photos' out-of-sample probabilities by Bayes' rule:
+ * each photo's posterior over the class prior is its likelihood ratio, a person's log-likelihood ratios add up, and
+ * the prior (the mean prediction over all photos) is counted once: log P(c | photos) = log π_c + Σ log(p_c / π_c).
+ * Averaging the probabilities instead caps a person's evidence at one photo's worth: a man the model finds only
+ * moderately male in each of his photos stays moderately male and falls under confident learning's threshold for
+ * "male" (the mean over persons labelled male), so a flipped person of the class the model is less sure of went
+ * unflagged while the reverse flips were found. Adding the evidence lets agreement across photos count, in every
+ * class alike. It treats the photos as independent views, which they are not quite (the same face), so person
+ * probabilities come out sharper than calibrated; the ranking is what they are for, and the support-tempered score
+ * keeps the number shown honest about how much the model saw.
+ */
 function perSubject(
   p: TaskPredictions,
   images: Map<number, ImageInfo>,
 ): { subjectIds: number[]; probs: Float64Array; photos: Map<number, number[]> } {
+  const { k } = p;
   const photos = new Map<number, number[]>();
   for (let i = 0; i < p.imageIds.length; i++) {
     const subjectId = images.get(p.imageIds[i]!)?.subjectId;
@@ -200,13 +243,21 @@ function perSubject(
     list.push(i);
     photos.set(subjectId, list);
   }
+  const logPrior = new Float64Array(k);
+  for (let i = 0; i < p.imageIds.length; i++) for (let c = 0; c < k; c++) logPrior[c] = logPrior[c]! + p.probs[i * k + c]!;
+  for (let c = 0; c < k; c++) logPrior[c] = Math.log(Math.max(logPrior[c]! / p.imageIds.length, LOG_FLOOR));
   const subjectIds = [...photos.keys()];
-  const probs = new Float64Array(subjectIds.length * p.k);
+  const probs = new Float64Array(subjectIds.length * k);
+  const row = new Float64Array(k);
   subjectIds.forEach((s, r) => {
-    const rows = photos.get(s)!;
-    for (const i of rows) {
-      for (let j = 0; j < p.k; j++) probs[r * p.k + j] = probs[r * p.k + j]! + p.probs[i * p.k + j]! / rows.length;
+    row.set(logPrior);
+    for (const i of photos.get(s)!) {
+      for (let c = 0; c < k; c++) row[c] = row[c]! + Math.log(Math.max(p.probs[i * k + c]!, LOG_FLOOR)) - logPrior[c]!;
     }
+    const max = Math.max(...row);
+    let total = 0;
+    for (let c = 0; c < k; c++) total += row[c] = Math.exp(row[c]! - max);
+    for (let c = 0; c < k; c++) probs[r * k + c] = row[c]! / total;
   });
   return { subjectIds, probs, photos };
 }
@@ -263,7 +314,9 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
   const swapped = new Set<number>();
   if (mask) {
     // Swaps first: a swapped pair also looks like two wrong photos, which the swap explains as one fix.
-    for (const swap of findSwaps(mask, images, current(mask, (img) => img.mask))) {
+    const maskLabels = current(mask, (img) => img.mask);
+    const maskSupport = classSupport(maskLabels, mask.k);
+    for (const swap of findSwaps(mask, images, maskLabels)) {
       const subject = subjects.get(swap.subjectId);
       // Kept or listed, the pair is judged as a pair: its two photos are not also flagged one by one.
       swapped.add(swap.incorrectImage).add(swap.normalImage);
@@ -280,12 +333,13 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
         given: 'incorrect_mask=incorrect, normal=not wear',
         suggested: 'swap incorrect_mask <-> normal',
         suggestedValue: null,
-        score: swap.score,
+        // A swap tells incorrect from not-wear photos: the rarer of the two bounds what the model knows.
+        score: temperedScore(swap.score, Math.min(maskSupport[1]!, maskSupport[2]!)),
         tier: 1,
         evidence: { classNames: [...MASK_VALUES], probs: [], age: subject.age },
       });
     }
-    for (const f of judgeCounted(current(mask, (img) => img.mask), mask.probs, mask.k, filterBy)) {
+    for (const f of judgeCounted(maskLabels, mask.probs, mask.k, filterBy)) {
       const img = images.get(mask.imageIds[f.index]!);
       if (!img || swapped.has(img.id) || verified.has(`image:${img.id}:mask`)) continue;
       items.push({
@@ -318,7 +372,12 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
       const s = subjects.get(id);
       return s ? (pick(s) ?? -1) : -1;
     });
-    for (const f of judgeCounted(labels, probs, p.k, filterBy)) {
+    // The model learnt the field from photos: the support is counted in photos, as for the mask.
+    const photoLabels = Int32Array.from(p.imageIds, (id) => {
+      const s = subjects.get(images.get(id)?.subjectId ?? -1);
+      return s ? (pick(s) ?? -1) : -1;
+    });
+    for (const f of judgeCounted(labels, probs, p.k, filterBy, classSupport(photoLabels, p.k))) {
       const subject = subjects.get(subjectIds[f.index]!);
       if (!subject || verified.has(`subject:${subject.id}:${task}`)) continue;
       const given = pick(subject)!;
