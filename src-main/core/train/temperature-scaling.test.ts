@@ -77,7 +77,7 @@ describe('temperature scaling', () => {
     // A sharp, calibrated model (labels drawn from its own probabilities), then 3% of labels replaced by another
     // class: those few cost the log-loss without bound, and its temperature rises to hedge them.
     const n = 6000;
-    const { probs, given } = overconfident(n, 4, 1, 5);
+    const { probs } = overconfident(n, 4, 1, 5);
     for (let i = 0; i < n; i++) probs.set(softmaxOf(probs.subarray(i * 4, i * 4 + 4), 6), i * 4);
     const sharp = relabelFromProbs(probs, 4, 13);
     const noisy = Int32Array.from(sharp, (g, i) => (i % 33 === 0 ? (g + 1 + (i % 3)) % 4 : g));
