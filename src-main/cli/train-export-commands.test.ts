@@ -38,12 +38,19 @@ describe('loupe train and export', () => {
       'whole-image',
       '--crop-margin',
       '0.5',
+      '--seed',
+      '3',
+      '--ensemble',
+      '2',
       '--json',
     );
     expect(trained.code, trained.stderr).toBe(0);
     expect(JSON.parse(trained.stdout)).toMatchObject({
       crop: 'whole-image',
       crop_margin: 0.5,
+      // Recorded as asked (face photos train one linear head per fold whatever the ensemble asks).
+      seed: 3,
+      ensemble: 2,
       crops: { box: 0, no_face: 0, no_box: 0, whole: 28 },
     });
     // Each task's calibration error of the out-of-fold probabilities, beside its accuracy.

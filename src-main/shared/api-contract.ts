@@ -86,6 +86,9 @@ export type BackendName = Exclude<BackendChoice, 'auto'>;
 export const trainCrop = z.enum(['face-box', 'whole-image']);
 export type TrainCrop = z.infer<typeof trainCrop>;
 
+/** bench/mnist-flip-bench.ts measured what an ensemble adds (README, "Probabilities"). */
+export const ENSEMBLE_DEFAULT = 1;
+
 export const trainSettings = z
   .object({
     mode: trainMode.default('quick'),
@@ -102,6 +105,12 @@ export const trainSettings = z
     /** Margin around a face box, as a fraction of its size, when boxes exist. */
     cropMargin: z.number().min(0).max(2).default(0.25),
     seed: z.number().int().min(0).default(1),
+    /**
+     * Quick mode: heads per fold and task whose probabilities are averaged. They differ in their initial weights and
+     * dropout, so this applies to MLP heads (digits); linear heads (face photos) train one. Absent: ENSEMBLE_DEFAULT;
+     * a run records the size it used (runs from before it: 1).
+     */
+    ensemble: z.number().int().min(1).max(10).optional(),
   })
   .strict();
 export type TrainSettings = z.infer<typeof trainSettings>;

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   backendChoice,
+  ENSEMBLE_DEFAULT,
   trainCrop,
   trainMode,
   trainSettings,
@@ -20,8 +21,16 @@ interface TrainOptions {
   epochs?: number;
   crop: TrainCrop;
   cropMargin: number;
+  seed: number;
+  ensemble?: number;
   json?: boolean;
 }
+
+const wholeNumber = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+};
 
 const cropMargin = (value: string): number => {
   const n = Number(value);
@@ -57,6 +66,12 @@ export function addTrainCommand(program: Command): void {
         .default('face-box'),
     )
     .option('--crop-margin <m>', 'margin around a face box, as a fraction of its size (0–2)', cropMargin, 0.25)
+    .option('--seed <n>', 'seed of the folds and the training (the same seed repeats a run)', wholeNumber, 1)
+    .option(
+      '--ensemble <n>',
+      `quick mode: MLP heads per fold averaged, 1–10 (default ${ENSEMBLE_DEFAULT}; face photos train one linear head)`,
+      positiveInt,
+    )
     .action((opts: TrainOptions) =>
       withCore(opts.db, async (core) => {
         const datasetId = await pickDataset(core, opts.dataset);
@@ -67,6 +82,8 @@ export function addTrainCommand(program: Command): void {
           epochs: opts.epochs,
           crop: opts.crop,
           cropMargin: opts.cropMargin,
+          seed: opts.seed,
+          ensemble: opts.ensemble,
         });
         const { jobId } = await invoke(core, 'train.start', { datasetId, settings });
         const run = await waitForJob(core, jobId, 'train', 'training cancelled');
@@ -101,6 +118,8 @@ export function addTrainCommand(program: Command): void {
             seconds: round(run.seconds ?? 0),
             crop: run.settings.crop,
             crop_margin: run.settings.cropMargin,
+            seed: run.settings.seed,
+            ensemble: run.settings.ensemble,
             crops,
             metrics,
             adapter: run.device?.adapter ?? null,

@@ -3,11 +3,14 @@ import { probeBackends } from '../train/backend-probe';
 import { runTraining } from '../train/training-job';
 import { collectSuspectInput, rankSuspectsOffThread } from '../review/suspects';
 import type { ApiArea, ApiContext } from './api-context';
+import { ENSEMBLE_DEFAULT } from '../../shared/api-contract';
 
 export function trainApi({ store, cache, jobs, emit }: ApiContext): ApiArea<'train' | 'runs'> {
   return {
-    'train.start': ({ datasetId, settings }) => {
+    'train.start': ({ datasetId, settings: asked }) => {
       store.datasets.get(datasetId);
+      // The run records the ensemble size it used, not "the default" of whichever version ran it.
+      const settings = { ...asked, ensemble: asked.ensemble ?? ENSEMBLE_DEFAULT };
       const runId = createOwnedRun(store, () => store.runs.create(datasetId, settings.mode, settings.backend, settings));
       const title = `${settings.mode === 'quick' ? 'Quick' : 'Full'} training`;
       const jobId = jobs.start('train', title, async (job) => {

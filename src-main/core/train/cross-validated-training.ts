@@ -1,7 +1,7 @@
 // One cross-validated run: every image gets probabilities from a model that never saw it (nor, for the
 // competition layout, any other photo of the same person). Runs inside the training worker; it reads image files
 // and its own caches but never the store — the caller writes the results.
-import type { RunDevice, TaskMetrics, TrainSettings } from '../../shared/api-contract';
+import { ENSEMBLE_DEFAULT, type RunDevice, type TaskMetrics, type TrainSettings } from '../../shared/api-contract';
 import { MASK_CLASS_NAMES } from '../../shared/label-schema';
 import { classificationReport, argmaxRows, expectedCalibrationError } from './classification-metrics';
 import { scaleOutOfFold } from './temperature-scaling';
@@ -176,7 +176,13 @@ async function crossValidate(
       data.tasks.map((task) => ({ name: task.name, numClasses: task.classNames.length, labels: task.labels })),
       folds,
       k,
-      { ...headOptions, epochs: settings.epochs ?? headOptions.epochs, seed: settings.seed, signal },
+      {
+        ...headOptions,
+        epochs: settings.epochs ?? headOptions.epochs,
+        seed: settings.seed,
+        ensemble: settings.ensemble ?? ENSEMBLE_DEFAULT,
+        signal,
+      },
       (step) => onStep({ phase: 'training', folds: k, ...step }),
     );
     probs.forEach((p, t) => taskProbs[t]!.set(p));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, classificationReport } from './classification-metrics';
 import { assignFolds, foldSplit } from './cross-validation-folds';
-import { outOfFoldHeadProbs, type HeadStep, type HeadTask } from './out-of-fold-heads';
+import { ensembleSize, outOfFoldHeadProbs, type HeadStep, type HeadTask } from './out-of-fold-heads';
 import { predictHead, trainHead, type HeadOptions } from './softmax-head';
 import { mulberry32 } from '../seeded-random';
 
@@ -74,5 +74,65 @@ describe('out-of-fold heads', () => {
     }
     expect(steps.map((s) => s.done)).toEqual(steps.map((_, i) => i + 1));
     expect(steps.at(-1)!.done).toBe(steps.at(-1)!.total);
+  });
+
+  it("averages an ensemble's heads: each as trained alone from its own initial weights", async () => {
+    const { features, tasks, folds } = photos();
+    const options = { hidden: 6, epochs: 4, learningRate: 0.05, batchSize: 1000, seed: 5, ensemble: 3 };
+    const steps: HeadStep[] = [];
+    const probs = await outOfFoldHeadProbs(features, 8, tasks, folds, 4, options, (step) => steps.push(step));
+    // Head h of the joint run starts from seed + 1 + h, as a head trained alone with seed + h does; the run orders
+    // heads by fold, then member, then task.
+    for (const [t, task] of tasks.entries()) {
+      for (let fold = 0; fold < 4; fold++) {
+        const { trainIdx, testIdx } = foldSplit(folds, fold);
+        const members = await Promise.all(
+          [0, 1, 2].map(async (m) =>
+            predictHead(
+              await trainHead(features, 8, task.labels, task.numClasses, trainIdx, {
+                ...options,
+                seed: options.seed + fold * 6 + m * 2 + t,
+              }),
+              features,
+              testIdx,
+            ),
+          ),
+        );
+        testIdx.forEach((row, r) => {
+          for (let c = 0; c < task.numClasses; c++) {
+            const mean = members.reduce((sum, p) => sum + p[r * task.numClasses + c]!, 0) / 3;
+            expect(probs[t]![row * task.numClasses + c]).toBeCloseTo(mean, 4);
+          }
+        });
+        // The members differ: averaging them is not averaging one model three times.
+        expect(members[0]).not.toEqual(members[1]);
+      }
+    }
+    // Each fold's mean is scored once per task; progress still counts up to its total.
+    expect(steps.filter((s) => s.macroF1 !== null)).toHaveLength(4 * 2);
+    expect(steps.map((s) => s.done)).toEqual(steps.map((_, i) => i + 1));
+    expect(steps.at(-1)!.done).toBe(steps.at(-1)!.total);
+  });
+
+  it('repeats a run exactly with the same seed, ensemble included, and differs with another', async () => {
+    const { features, tasks, folds } = photos();
+    const options = { hidden: 6, epochs: 3, learningRate: 0.02, batchSize: 32, dropout: 0.2, ensemble: 2 };
+    const first = await outOfFoldHeadProbs(features, 8, tasks, folds, 4, { ...options, seed: 3 });
+    const again = await outOfFoldHeadProbs(features, 8, tasks, folds, 4, { ...options, seed: 3 });
+    const other = await outOfFoldHeadProbs(features, 8, tasks, folds, 4, { ...options, seed: 4 });
+    expect(again).toEqual(first);
+    expect(other[0]).not.toEqual(first[0]);
+  });
+
+  it('trains one linear head per fold and task whatever the ensemble asks: its members would be one model', async () => {
+    expect(ensembleSize({ hidden: 0, ensemble: 5 })).toBe(1);
+    expect(ensembleSize({ ensemble: 5 })).toBe(1);
+    expect(ensembleSize({ hidden: 16, ensemble: 5 })).toBe(5);
+    expect(ensembleSize({ hidden: 16 })).toBe(1);
+    const { features, tasks, folds } = photos();
+    const options = { epochs: 3, learningRate: 0.05, batchSize: 64, seed: 2 };
+    expect(await outOfFoldHeadProbs(features, 8, tasks, folds, 4, { ...options, ensemble: 4 })).toEqual(
+      await outOfFoldHeadProbs(features, 8, tasks, folds, 4, options),
+    );
   });
 });

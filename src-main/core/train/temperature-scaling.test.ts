@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, expectedCalibrationError } from './classification-metrics';
-import { fitTemperature, scaleOutOfFold, temperatureNll } from './temperature-scaling';
+import { fitTemperature, scaleOutOfFold, temperatureBrier, temperatureNll } from './temperature-scaling';
 
 /** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */
 function uniform(seed: number): () => number {
@@ -33,6 +33,24 @@ function overconfident(n: number, k: number, sharpness: number, seed: number) {
   return { probs, given };
 }
 
+/** softmax(log p × sharpness) of one row. */
+function softmaxOf(p: Float32Array, sharpness: number): number[] {
+  const e = Array.from(p, (v) => Math.exp(Math.log(v) * sharpness));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+/** Labels drawn from each row's own probabilities: a model calibrated by construction. */
+function relabelFromProbs(probs: Float32Array, k: number, seed: number): Int32Array {
+  const next = uniform(seed);
+  return Int32Array.from({ length: probs.length / k }, (_, i) => {
+    let u = next();
+    let label = 0;
+    while (label < k - 1 && u >= probs[i * k + label]!) u -= probs[i * k + label++]!;
+    return label;
+  });
+}
+
 describe('temperature scaling', () => {
   it('recovers the temperature of an overconfident model', () => {
     const { probs, given } = overconfident(6000, 4, 2.5, 7);
@@ -42,8 +60,32 @@ describe('temperature scaling', () => {
     expect(t).toBeLessThan(2.8);
     // It is the minimum: a little either side is worse.
     for (const other of [t * 0.9, t * 1.1]) {
-      expect(temperatureNll(probs, 4, given, rows, other)).toBeGreaterThan(temperatureNll(probs, 4, given, rows, t));
+      expect(temperatureBrier(probs, 4, given, rows, other)).toBeGreaterThan(
+        temperatureBrier(probs, 4, given, rows, t),
+      );
     }
+    // The log-loss fit finds the same temperature on labels without errors.
+    expect(Math.abs(fitTemperature(probs, 4, given, rows, 'nll') - t)).toBeLessThan(0.3);
+    for (const other of [2.2, 2.8]) {
+      expect(temperatureNll(probs, 4, given, rows, other)).toBeGreaterThan(
+        temperatureNll(probs, 4, given, rows, fitTemperature(probs, 4, given, rows, 'nll')),
+      );
+    }
+  });
+
+  it('is not pulled soft by a few wrong labels the model rightly doubts, as the log-loss fit is', () => {
+    // A sharp, calibrated model (labels drawn from its own probabilities), then 3% of labels replaced by another
+    // class: those few cost the log-loss without bound, and its temperature rises to hedge them.
+    const n = 6000;
+    const { probs } = overconfident(n, 4, 1, 5);
+    for (let i = 0; i < n; i++) probs.set(softmaxOf(probs.subarray(i * 4, i * 4 + 4), 6), i * 4);
+    const sharp = relabelFromProbs(probs, 4, 13);
+    const noisy = Int32Array.from(sharp, (g, i) => (i % 33 === 0 ? (g + 1 + (i % 3)) % 4 : g));
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    const brier = fitTemperature(probs, 4, noisy, rows);
+    const nll = fitTemperature(probs, 4, noisy, rows, 'nll');
+    expect(Math.abs(Math.log(brier))).toBeLessThan(Math.abs(Math.log(nll)));
+    expect(nll).toBeGreaterThan(1.1);
   });
 
   it("fits each fold's temperature on the other folds only, keeps argmax, and lowers the calibration error", () => {

@@ -9,6 +9,7 @@ import { importDataset } from '../import/import-job';
 import { defaultFaceRegion, squareFaceRegion } from './face-features';
 import { faceExtractorKey } from './training-job';
 import { expectedCalibrationError } from './classification-metrics';
+import { ENSEMBLE_DEFAULT } from '../../shared/api-contract';
 
 let opened: TestCore;
 let core: LoupeCore;
@@ -45,6 +46,8 @@ describe('training runs', () => {
     expect(etas.some((eta) => eta !== null && eta >= 0)).toBe(true);
     const run = await core.api['runs.get']({ runId });
     expect(run.state).toBe('done');
+    // Asked without an ensemble size, the run records the one it used.
+    expect(run.settings.ensemble).toBe(ENSEMBLE_DEFAULT);
     expect(Object.keys(run.tasks).sort()).toEqual(['age', 'class', 'gender', 'mask']);
     expect(run.tasks.mask!.confusion.flat().reduce((a, b) => a + b, 0)).toBe(140);
     expect(run.tasks.mask!.folds).toHaveLength(4);

@@ -47,8 +47,9 @@ function toSummary(row: RunRow): RunSummary {
     error: row.error,
     startedAt: row.started_at,
     seconds: row.seconds,
-    // Runs from before the crop mode existed cropped to boxes where there were any: 'face-box'.
-    settings: { crop: 'face-box', ...stored } as TrainSettings,
+    // Runs from before the crop mode existed cropped to boxes where there were any: 'face-box'; runs from before
+    // ensembles trained one head per fold and task.
+    settings: { crop: 'face-box', ensemble: 1, ...stored } as TrainSettings,
     crops,
     device,
     summary: Object.fromEntries(
