@@ -7,6 +7,8 @@ import { assignFolds, foldSplit } from './cross-validation-folds';
 import { DIGIT_HEAD_OPTIONS, extractDigitFeatures, fitDigitFeatures } from './digit-features';
 import type { DigitFeatureOptions } from './digit-features';
 import { predictHead, trainHead } from './softmax-head';
+import { initBackend } from './tf-backend';
+import { fitDigitFeaturesReference } from '../test-support/digit-features-reference';
 
 function mnistSlice(count: number): { pixels: Uint8Array; labels: Int32Array } {
   const require = createRequire(import.meta.url);
@@ -21,6 +23,20 @@ function mnistSlice(count: number): { pixels: Uint8Array; labels: Int32Array } {
 
 // Small settings keep the test fast; the full ones are measured by bench/mnist-cv-bench.ts.
 const SMALL: DigitFeatureOptions = { centroids: 48, grid: 3, components: 64, patchSamples: 8000, kmeansIterations: 5 };
+// Smaller still for the cpu backend (plain JavaScript kernels).
+const TINY: DigitFeatureOptions = { centroids: 16, grid: 2, components: 16, patchSamples: 2000, kmeansIterations: 3 };
+
+/** Largest difference relative to the largest magnitude of `expected`. */
+function relativeDifference(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let maxDiff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < expected.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return maxDiff / scale;
+}
 
 describe('digit features', () => {
   const { pixels, labels } = mnistSlice(1000);
@@ -58,6 +74,30 @@ describe('digit features', () => {
     // 800 training digits per fold; the full set with the default settings reaches 98.5% (see the bench).
     expect(classificationReport(labels, predicted, 10).accuracy).toBeGreaterThan(0.9);
   });
+
+  it.each([
+    ['wasm', 300, SMALL],
+    ['cpu', 60, TINY],
+  ] as const)(
+    'on %s equal the plain-TypeScript implementation they replaced',
+    async (name, count, options) => {
+      const { tf } = await initBackend(name);
+      const images = pixels.subarray(0, count * 784);
+      const expected = await fitDigitFeaturesReference(images, count, 28, 28, options);
+      const before = tf.memory().numTensors;
+      const actual = await fitDigitFeatures(images, count, 28, 28, { ...options, tf });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(actual.model.dim).toBe(expected.model.dim);
+      for (const part of ['whitening', 'centroids', 'flatResponse', 'pooledMean', 'projection'] as const) {
+        expect(relativeDifference(actual.model[part], expected.model[part]), part).toBeLessThan(1e-3);
+      }
+      expect(relativeDifference(actual.features, expected.features)).toBeLessThan(1e-3);
+      const extracted = await extractDigitFeatures(actual.model, images.subarray(0, 20 * 784), 20, { tf });
+      expect(relativeDifference(extracted, actual.features.subarray(0, 20 * actual.model.dim))).toBeLessThan(1e-5);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+    120_000,
+  );
 
   it('rejects pixel buffers of the wrong size and aborts on request', async () => {
     await expect(fitDigitFeatures(pixels.subarray(0, 100), 1, 28, 28)).rejects.toThrow(/100 bytes/);
