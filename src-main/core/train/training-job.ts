@@ -141,11 +141,7 @@ function faceKeyAt(data: TrainingData, crops: TrainingCropPlan, i: number): stri
   return faceExtractorKey(crops.face[i]!, data.widths[i]!, data.heights[i]!);
 }
 
-function readFaceCache(
-  store: LoupeStore,
-  data: TrainingData,
-  crops: TrainingCropPlan,
-): NonNullable<TrainingRequest['faceCache']> {
+function readFaceCache(store: LoupeStore, data: TrainingData, crops: TrainingCropPlan): NonNullable<TrainingRequest['faceCache']> {
   const n = data.imageIds.length;
   const vectors = new Float32Array(n * FACE_FEATURE_DIM);
   const have = new Uint8Array(n);
