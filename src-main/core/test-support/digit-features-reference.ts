@@ -12,8 +12,13 @@
 // held-out folds included, leaks nothing into out-of-sample predictions. The work is plain TypeScript: feature
 // extraction is inference only, and at ~3 ms an image it needs no tensor backend.
 import { mulberry32 } from '../seeded-random';
-import type { DigitFeatureModel, DigitFeatureOptions } from '../train/digit-features';
+import type { DigitFeatureModel as CurrentModel, DigitFeatureOptions } from '../train/digit-features';
 import { DIGIT_FEATURE_DEFAULTS } from '../train/digit-features';
+
+interface DigitFeatureModel extends CurrentModel {
+  /** Triangle activations of a flat (constant) patch, which needs no distance computation. */
+  flatResponse: Float32Array;
+}
 
 // Contrast normalisation: (p - mean) / sqrt(var + NORM_EPS) on pixels in 0…1 (Coates & Ng use 10 on 0…255; a
 // larger value keeps the faint strokes at digit edges from being amplified to full contrast).

@@ -10,9 +10,9 @@
 //
 // The numerics are tfjs ops on whichever backend the caller started (the training worker: WebGPU when it was chosen
 // or found, else wasm), in batches of images so that memory stays bounded: patches come from a convolution with a
-// one-hot kernel, whitening, distances and projections are matMuls, pooling sums regions. Only the seeded sampling
+// one-hot kernel, whitening, distances, pooling over the grid's regions and projections are matMuls. Only the seeded sampling
 // and two small factorisations tfjs has no op for (a 25 × 25 eigen-decomposition, an m × m Cholesky) stay here.
-import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs';
 import { mulberry32 } from '../seeded-random';
 import { initBackend, type Tf } from './tf-backend';
 
@@ -50,8 +50,6 @@ export interface DigitFeatureModel {
   /** centroids × patch², in whitened space, and their squared norms. */
   centroids: Float32Array;
   centroidNorms: Float32Array;
-  /** Triangle activations of a flat (constant) patch, which needs no distance computation. */
-  flatResponse: Float32Array;
   /** Standardisation of the pooled vectors. */
   pooledMean: Float32Array;
   pooledInvStd: Float32Array;
@@ -130,7 +128,7 @@ export async function fitDigitFeatures(
   const whitening = await zcaMatrix(tf, covariance, pp);
   covariance.dispose();
   const whitened = tf.tidy(
-    () => tf.matMul(samples.sub(patchMeanT), tf.tensor2d(whitening, [pp, pp]), false, true) as Tensor2D,
+    () => tf.matMul(samples.sub(patchMeanT), tf.tensor2d(whitening, [pp, pp]).transpose()) as Tensor2D,
   );
   tf.dispose([samples, patchMeanT]);
 
@@ -156,19 +154,11 @@ export async function fitDigitFeatures(
     whitening,
     centroids,
     centroidNorms,
-    flatResponse: new Float32Array(o.centroids),
     pooledMean: new Float32Array(pooledLength),
     pooledInvStd: new Float32Array(pooledLength).fill(1),
     projection: new Float32Array(0),
     dim: pooledLength,
   };
-  // A flat patch normalises to zero, so after the mean is removed it is −patchMean.
-  const flatResponse = tf.tidy(() => {
-    const z = tf.matMul(tf.tensor2d(patchMean, [1, pp]).neg(), tf.tensor2d(whitening, [pp, pp]), false, true);
-    return triangle(tf, z, tf.tensor2d(centroids, [o.centroids, pp]), tf.tensor2d(centroidNorms, [1, o.centroids]));
-  });
-  model.flatResponse = Float32Array.from(await flatResponse.data());
-  flatResponse.dispose();
 
   const { pooled, sum, sumSquares } = await pooledFeatures(tf, model, pixels, count, o);
   // Standardise each pooled value over all images, then project on the leading principal directions.
@@ -218,23 +208,53 @@ function contrastNormalize(patches: Tensor): Tensor2D {
   return centred.mul(variance.add(NORM_EPS).rsqrt()) as Tensor2D;
 }
 
-/** Triangle activations of whitened patches z (n × pp): max(0, mean_k d_k − d_k), d_k the distance to centroid k. */
-function triangle(tf: Tf, z: Tensor, centroids: Tensor2D, centroidNorms: Tensor2D): Tensor2D {
-  const squared = z
-    .square()
-    .sum(1, true)
-    .add(centroidNorms)
-    .sub(tf.matMul(z, centroids, false, true).mul(2));
-  const distances = squared.relu().sqrt();
+/**
+ * Triangle activations max(0, m − d) of whitened patches z (n × pp), d the distances to the centroids and m their
+ * mean. ‖z‖² − 2 z·c + ‖c‖² comes from one matMul of [−2z, ‖z‖², 1] with `centroidColumns` ([c, 1, ‖c‖²] as
+ * columns: wasm's matMul is several times slower on a transposed operand, and its broadcasting binary ops other
+ * than add/sub/mul far slower than a plain relu).
+ */
+function triangle(tf: Tf, z: Tensor, centroidColumns: Tensor2D): Tensor2D {
+  const zAugmented = tf.concat([z.mul(-2), z.square().sum(1, true), tf.onesLike(z.slice([0, 0], [-1, 1]))], 1);
+  const distances = tf
+    .matMul(zAugmented as Tensor2D, centroidColumns)
+    .relu()
+    .sqrt();
   return distances.mean(1, true).sub(distances).relu() as Tensor2D;
 }
 
-/** The first row (or column) of each of `grid` cells along `length` positions, and the end. */
-function cellBounds(length: number, grid: number): number[] {
-  const bounds = Array.from({ length: grid + 1 }, () => length);
-  for (let p = length - 1; p >= 0; p--) bounds[Math.floor((p * grid) / length)] = p;
-  for (let cell = grid - 1; cell >= 0; cell--) bounds[cell] = Math.min(bounds[cell]!, bounds[cell + 1]!);
-  return bounds;
+/** Centroids (k × pp) as the columns [c, 1, ‖c‖²] of a (pp + 2) × k matrix, for `triangle`. */
+function centroidColumns(tf: Tf, centroids: Float32Array, norms: Float32Array): Tensor2D {
+  const k = norms.length;
+  return tf.tidy(() =>
+    tf
+      .concat([tf.tensor2d(centroids, [k, centroids.length / k]), tf.ones([k, 1]), tf.tensor2d(norms, [k, 1])], 1)
+      .transpose(),
+  );
+}
+
+/**
+ * Sums of x (n × rows × cols × c) over the grid's cells: n × grid² × c, cells row-major, position (y, x) in cell
+ * (⌊y·grid/rows⌋, ⌊x·grid/cols⌋). Equal cells (MNIST: 24 positions, 3 cells) take one reshaped sum; unequal ones
+ * a matMul with the cells' 0/1 membership.
+ */
+function sumCells(tf: Tf, x: Tensor4D, grid: number): Tensor3D {
+  const [n, rows, cols, c] = x.shape;
+  if (rows % grid === 0 && cols % grid === 0) {
+    return x
+      .reshape([n, grid, rows / grid, grid, cols / grid, c])
+      .sum([2, 4])
+      .reshape([n, grid * grid, c]);
+  }
+  const membership = new Float32Array(grid * grid * rows * cols);
+  for (let y = 0; y < rows; y++) {
+    for (let q = 0; q < cols; q++) {
+      const cell = Math.floor((y * grid) / rows) * grid + Math.floor((q * grid) / cols);
+      membership[(cell * rows + y) * cols + q] = 1;
+    }
+  }
+  const cells = tf.tensor3d(membership, [1, grid * grid, rows * cols]).tile([n, 1, 1]) as Tensor3D;
+  return tf.matMul(cells, x.reshape([n, rows * cols, c]) as Tensor3D);
 }
 
 /**
@@ -254,8 +274,6 @@ async function pooledFeatures(
   const length = K * grid * grid;
   const rows = height - P + 1;
   const cols = width - P + 1;
-  const rowBounds = cellBounds(rows, grid);
-  const colBounds = cellBounds(cols, grid);
   const batch = Math.max(1, Math.floor(BATCH_ELEMENTS / (rows * cols * K)));
   const pooled = new Float32Array(count * length);
   const sum = new Float64Array(length);
@@ -269,10 +287,8 @@ async function pooledFeatures(
         .reshape([P, P, 1, pp]) as Tensor4D,
   );
   const patchMean = tf.tensor2d(model.patchMean, [1, pp]);
-  const whitening = tf.tensor2d(model.whitening, [pp, pp]);
-  const centroids = tf.tensor2d(model.centroids, [K, pp]);
-  const centroidNorms = tf.tensor2d(model.centroidNorms, [1, K]);
-  const flatResponse = tf.tensor2d(model.flatResponse, [1, K]);
+  const whiteningT = tf.tidy(() => tf.tensor2d(model.whitening, [pp, pp]).transpose());
+  const centroids = centroidColumns(tf, model.centroids, model.centroidNorms);
   try {
     for (let start = 0; start < count; start += batch) {
       opts.onProgress?.('patch features', start, count);
@@ -288,26 +304,10 @@ async function pooledFeatures(
           .toFloat()
           .div(255) as Tensor4D;
         const patches = tf.conv2d(images, kernel, 1, 'valid').reshape([n * rows * cols, pp]) as Tensor2D;
-        // 8-bit pixels: a patch is flat exactly when all its pixels are equal (else its variance is ≥ 6e-7).
-        const flat = patches.max(1, true).equal(patches.min(1, true)).toFloat();
-        const normalized = contrastNormalize(patches).sub(patchMean);
-        const z = tf.matMul(normalized, whitening, false, true);
-        const response = triangle(tf, z, centroids, centroidNorms)
-          .mul(tf.scalar(1).sub(flat))
-          .add(flat.mul(flatResponse))
-          .reshape([n, rows, cols, K]);
-        const cells: Tensor[] = [];
-        for (let r = 0; r < grid; r++) {
-          for (let c = 0; c < grid; c++) {
-            const [r0, r1, c0, c1] = [rowBounds[r]!, rowBounds[r + 1]!, colBounds[c]!, colBounds[c + 1]!];
-            cells.push(
-              r1 > r0 && c1 > c0
-                ? response.slice([0, r0, c0, 0], [n, r1 - r0, c1 - c0, K]).sum([1, 2])
-                : tf.zeros([n, K]),
-            );
-          }
-        }
-        const out = tf.stack(cells, 1).reshape([n, length]);
+        // A flat patch (blank background) needs no special case: NORM_EPS keeps its normalisation finite (zero).
+        const z = tf.matMul(contrastNormalize(patches).sub(patchMean), whiteningT);
+        const response = triangle(tf, z, centroids).reshape([n, rows, cols, K]) as Tensor4D;
+        const out = sumCells(tf, response, grid).reshape([n, length]);
         return [out, out.sum(0), out.square().sum(0)];
       });
       const [v, s, q] = await Promise.all([values.data(), sums.data(), squares.data()]);
@@ -319,7 +319,7 @@ async function pooledFeatures(
       }
     }
   } finally {
-    tf.dispose([kernel, patchMean, whitening, centroids, centroidNorms, flatResponse]);
+    tf.dispose([kernel, patchMean, whiteningT, centroids]);
   }
   opts.onProgress?.('patch features', count, count);
   return { pooled, sum, sumSquares };
@@ -338,7 +338,8 @@ async function standardizeAndProject(
   const batch = Math.max(1, Math.floor(BATCH_ELEMENTS / Math.max(length, model.dim)));
   const mean = tf.tensor2d(model.pooledMean, [1, length]);
   const invStd = tf.tensor2d(model.pooledInvStd, [1, length]);
-  const projection = model.projection.length > 0 ? tf.tensor2d(model.projection, [model.dim, length]) : null;
+  const projection =
+    model.projection.length > 0 ? tf.tidy(() => tf.tensor2d(model.projection, [model.dim, length]).transpose()) : null;
   try {
     for (let start = 0; start < count; start += batch) {
       opts.signal?.throwIfAborted();
@@ -348,7 +349,7 @@ async function standardizeAndProject(
           .tensor2d(pooled.subarray(start * length, (start + n) * length), [n, length])
           .sub(mean)
           .mul(invStd);
-        return projection ? tf.matMul(x, projection, false, true) : x;
+        return projection ? tf.matMul(x, projection) : x;
       });
       out.set(await result.data(), start * model.dim);
       result.dispose();
@@ -452,8 +453,8 @@ function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array
 }
 
 /**
- * Lloyd's k-means on the rows of `points` from k seeded rows: assignment by matMul and argMin, sums by a matMul
- * with the one-hot assignment, in batches of rows. Returns the centroids (k × d).
+ * Lloyd's k-means on the rows of `points` from k seeded rows: distances by matMul and assignment by argMin on the
+ * backend, in batches of rows. Returns the centroids (k × d).
  */
 async function kmeans(
   tf: Tf,
@@ -477,22 +478,24 @@ async function kmeans(
     opts.signal?.throwIfAborted();
     sums.fill(0);
     counts.fill(0);
-    const current = tf.tensor2d(centroids, [k, d]);
-    const norms = tf.tidy(() => current.square().sum(1).expandDims(0));
+    const current = tf.tidy(() => tf.tensor2d(centroids, [k, d]).transpose());
+    const norms = tf.tidy(() => current.square().sum(0, true));
     try {
       for (let start = 0; start < n; start += batch) {
         const size = Math.min(batch, n - start);
-        const [partialSums, partialCounts] = tf.tidy(() => {
-          const rows = points.slice([start, 0], [size, d]);
-          const nearest = norms.sub(tf.matMul(rows, current, false, true).mul(2)).argMin(1) as Tensor1D;
-          // The wasm backend has no UnsortedSegmentSum: the one-hot assignment matrix sums by a matMul.
-          const assignment = tf.oneHot(nearest, k).toFloat();
-          return [tf.matMul(assignment, rows, true, false), assignment.sum(0)];
-        });
-        const [s, c] = await Promise.all([partialSums.data(), partialCounts.data()]);
-        tf.dispose([partialSums, partialCounts]);
-        for (let j = 0; j < k * d; j++) sums[j]! += s[j]!;
-        for (let j = 0; j < k; j++) counts[j]! += c[j]!;
+        const nearest = tf.tidy(() =>
+          norms.sub(tf.matMul(points.slice([start, 0], [size, d]), current).mul(2)).argMin(1),
+        );
+        const assigned = await nearest.data();
+        nearest.dispose();
+        // Sums on the host, from the assignment: a few additions per point, where a one-hot matMul (wasm has no
+        // UnsortedSegmentSum) would cost an n × k tensor.
+        for (let r = 0; r < size; r++) {
+          const c = assigned[r]!;
+          counts[c]! += 1;
+          const o = (start + r) * d;
+          for (let j = 0; j < d; j++) sums[c * d + j]! += hostPoints[o + j]!;
+        }
       }
     } finally {
       tf.dispose([current, norms]);
@@ -531,7 +534,7 @@ async function covarianceOf(
       rows.forEach((row, r) => x.set(pooled.subarray(row * length, (row + 1) * length), r * length));
       const next = tf.tidy(() => {
         const standardized = tf.tensor2d(x, [rows.length, length]).sub(mean).mul(invStd);
-        return cov.add(tf.matMul(standardized, standardized, true, false)) as Tensor2D;
+        return cov.add(tf.matMul(standardized.transpose(), standardized)) as Tensor2D;
       });
       cov.dispose();
       cov = next;
@@ -596,7 +599,7 @@ async function orthonormalizeRows(tf: Tf, a: Tensor2D): Promise<Tensor2D> {
   const m = a.shape[0];
   let q = a;
   for (let pass = 0; pass < 2; pass++) {
-    const gram = tf.matMul(q, q, false, true);
+    const gram = tf.tidy(() => tf.matMul(q, q.transpose()));
     const inverse = inverseCholesky(await gram.data(), m);
     gram.dispose();
     const next = tf.tidy(() => tf.matMul(tf.tensor2d(inverse, [m, m]), q) as Tensor2D);

@@ -211,7 +211,8 @@ describe.skipIf(skip)(`WebGPU kernels against the cpu backend${skip ? ` (skipped
   }, 120_000);
 
   it('fits and extracts the same digit features as the cpu backend (patches, whitening, k-means, PCA)', async () => {
-    // Digit-like images: strokes on black, so that some patches are flat and most are not.
+    // Digit-like images: strokes on black, so that some patches are flat and most are not. 10 positions a side:
+    // grid 2 pools equal cells (a reshaped sum), grid 3 unequal ones (a membership matMul).
     const count = 24;
     const rng = mulberry32(21);
     const pixels = new Uint8Array(count * 14 * 14);
@@ -222,19 +223,21 @@ describe.skipIf(skip)(`WebGPU kernels against the cpu backend${skip ? ` (skipped
         for (let d = 0; d < 3; d++) pixels[i * 196 + (y + d) * 14 + x] = 128 + Math.floor(rng() * 127);
       }
     }
-    const options = { centroids: 8, grid: 2, components: 6, patchSamples: 400, kmeansIterations: 3, pcaIterations: 3 };
-    const fit = async (backend: 'cpu' | 'webgpu'): Promise<Float32Array[]> => {
-      await tf.setBackend(backend);
-      const { model, features } = await fitDigitFeatures(pixels, count, 14, 14, { ...options, tf });
-      const extracted = await extractDigitFeatures(model, pixels.subarray(0, 4 * 196), 4, { tf });
-      return [model.centroids, model.projection, features, extracted];
-    };
-    const expected = await fit('cpu');
-    const before = tf.memory().numTensors;
-    const actual = await fit('webgpu');
-    expect(tf.memory().numTensors).toBe(before);
-    ['centroids', 'projection', 'features', 'extracted features'].forEach((label, i) =>
-      expectClose(actual[i]!, expected[i]!, label, 1e-3),
-    );
-  }, 120_000);
+    for (const grid of [2, 3]) {
+      const options = { centroids: 8, grid, components: 6, patchSamples: 400, kmeansIterations: 3, pcaIterations: 3 };
+      const fit = async (backend: 'cpu' | 'webgpu'): Promise<Float32Array[]> => {
+        await tf.setBackend(backend);
+        const { model, features } = await fitDigitFeatures(pixels, count, 14, 14, { ...options, tf });
+        const extracted = await extractDigitFeatures(model, pixels.subarray(0, 4 * 196), 4, { tf });
+        return [model.centroids, model.projection, features, extracted];
+      };
+      const expected = await fit('cpu');
+      const before = tf.memory().numTensors;
+      const actual = await fit('webgpu');
+      expect(tf.memory().numTensors).toBe(before);
+      ['centroids', 'projection', 'features', 'extracted features'].forEach((label, i) =>
+        expectClose(actual[i]!, expected[i]!, `grid ${grid}: ${label}`, 1e-3),
+      );
+    }
+  }, 180_000);
 });
