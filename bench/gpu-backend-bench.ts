@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     }
     if (count('digit-features') > 0) {
       const wanted = Math.max(64, name === 'cpu' ? Math.floor(count('digit-features') / 4) : count('digit-features'));
-      const source = mnist && mnist.n >= wanted ? mnist : randomImages(wanted, 10, 28, 1);
+      const source = mnist && mnist.n >= wanted ? mnist : readMnist(wanted);
       const pixels = Uint8Array.from(source.xs.subarray(0, wanted * 784), (v) => Math.round(v * 255));
       figures.digitFeaturesImagesPerSecond = await digitFeatureRate(tf, pixels, wanted);
       console.log(

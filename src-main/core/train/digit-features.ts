@@ -123,12 +123,12 @@ export async function fitDigitFeatures(
   const patchMean = Float32Array.from(await patchMeanT.data());
   const covariance = tf.tidy(() => {
     const centred = samples.sub(patchMeanT);
-    return tf.matMul(centred, centred, true, false).div(sampleCount) as Tensor2D;
+    return tf.matMul(centred, centred, true, false).div<Tensor2D>(sampleCount);
   });
   const whitening = await zcaMatrix(tf, covariance, pp);
   covariance.dispose();
-  const whitened = tf.tidy(
-    () => tf.matMul(samples.sub(patchMeanT), tf.tensor2d(whitening, [pp, pp]).transpose()) as Tensor2D,
+  const whitened = tf.tidy(() =>
+    tf.matMul<Tensor2D>(samples.sub(patchMeanT), tf.tensor2d(whitening, [pp, pp]).transpose()),
   );
   tf.dispose([samples, patchMeanT]);
 
@@ -205,7 +205,7 @@ function contrastNormalize(patches: Tensor): Tensor2D {
   const mean = patches.mean(1, true);
   const centred = patches.sub(mean);
   const variance = centred.square().mean(1, true);
-  return centred.mul(variance.add(NORM_EPS).rsqrt()) as Tensor2D;
+  return centred.mul<Tensor2D>(variance.add(NORM_EPS).rsqrt());
 }
 
 /**
@@ -220,7 +220,7 @@ function triangle(tf: Tf, z: Tensor, centroidColumns: Tensor2D): Tensor2D {
     .matMul(zAugmented as Tensor2D, centroidColumns)
     .relu()
     .sqrt();
-  return distances.mean(1, true).sub(distances).relu() as Tensor2D;
+  return distances.mean(1, true).sub(distances).relu<Tensor2D>();
 }
 
 /** Centroids (k × pp) as the columns [c, 1, ‖c‖²] of a (pp + 2) × k matrix, for `triangle`. */
@@ -253,8 +253,8 @@ function sumCells(tf: Tf, x: Tensor4D, grid: number): Tensor3D {
       membership[(cell * rows + y) * cols + q] = 1;
     }
   }
-  const cells = tf.tensor3d(membership, [1, grid * grid, rows * cols]).tile([n, 1, 1]) as Tensor3D;
-  return tf.matMul(cells, x.reshape([n, rows * cols, c]) as Tensor3D);
+  const cells = tf.tensor3d(membership, [1, grid * grid, rows * cols]).tile<Tensor3D>([n, 1, 1]);
+  return tf.matMul(cells, x.reshape<Tensor3D>([n, rows * cols, c]));
 }
 
 /**
@@ -279,12 +279,11 @@ async function pooledFeatures(
   const sum = new Float64Array(length);
   const sumSquares = new Float64Array(length);
   // One-hot kernel: output channel a·P + b of the convolution is the patch's pixel (a, b).
-  const kernel = tf.tidy(
-    () =>
-      tf
-        .oneHot(tf.range(0, pp, 1, 'int32'), pp)
-        .toFloat()
-        .reshape([P, P, 1, pp]) as Tensor4D,
+  const kernel = tf.tidy(() =>
+    tf
+      .oneHot(tf.range(0, pp, 1, 'int32'), pp)
+      .toFloat()
+      .reshape<Tensor4D>([P, P, 1, pp]),
   );
   const patchMean = tf.tensor2d(model.patchMean, [1, pp]);
   const whiteningT = tf.tidy(() => tf.tensor2d(model.whitening, [pp, pp]).transpose());
@@ -294,7 +293,7 @@ async function pooledFeatures(
       opts.onProgress?.('patch features', start, count);
       opts.signal?.throwIfAborted();
       const n = Math.min(batch, count - start);
-      const [values, sums, squares] = tf.tidy(() => {
+      const [values, sums, squares] = tf.tidy((): [Tensor, Tensor, Tensor] => {
         const images = tf
           .tensor4d(
             pixels.subarray(start * width * height, (start + n) * width * height),
@@ -302,11 +301,11 @@ async function pooledFeatures(
             'int32',
           )
           .toFloat()
-          .div(255) as Tensor4D;
-        const patches = tf.conv2d(images, kernel, 1, 'valid').reshape([n * rows * cols, pp]) as Tensor2D;
+          .div<Tensor4D>(255);
+        const patches = tf.conv2d(images, kernel, 1, 'valid').reshape<Tensor2D>([n * rows * cols, pp]);
         // A flat patch (blank background) needs no special case: NORM_EPS keeps its normalisation finite (zero).
         const z = tf.matMul(contrastNormalize(patches).sub(patchMean), whiteningT);
-        const response = triangle(tf, z, centroids).reshape([n, rows, cols, K]) as Tensor4D;
+        const response = triangle(tf, z, centroids).reshape<Tensor4D>([n, rows, cols, K]);
         const out = sumCells(tf, response, grid).reshape([n, length]);
         return [out, out.sum(0), out.square().sum(0)];
       });
@@ -534,7 +533,7 @@ async function covarianceOf(
       rows.forEach((row, r) => x.set(pooled.subarray(row * length, (row + 1) * length), r * length));
       const next = tf.tidy(() => {
         const standardized = tf.tensor2d(x, [rows.length, length]).sub(mean).mul(invStd);
-        return cov.add(tf.matMul(standardized.transpose(), standardized)) as Tensor2D;
+        return cov.add<Tensor2D>(tf.matMul(standardized.transpose(), standardized));
       });
       cov.dispose();
       cov = next;
@@ -542,7 +541,7 @@ async function covarianceOf(
       await new Promise((resolve) => setImmediate(resolve));
       opts.signal?.throwIfAborted();
     }
-    const result = cov.div(pick.length) as Tensor2D;
+    const result = cov.div<Tensor2D>(pick.length);
     cov.dispose();
     return result;
   } catch (error) {
@@ -602,7 +601,7 @@ async function orthonormalizeRows(tf: Tf, a: Tensor2D): Promise<Tensor2D> {
     const gram = tf.tidy(() => tf.matMul(q, q.transpose()));
     const inverse = inverseCholesky(await gram.data(), m);
     gram.dispose();
-    const next = tf.tidy(() => tf.matMul(tf.tensor2d(inverse, [m, m]), q) as Tensor2D);
+    const next = tf.tidy(() => tf.matMul<Tensor2D>(tf.tensor2d(inverse, [m, m]), q));
     q.dispose();
     q = next;
   }

@@ -13,6 +13,7 @@ import type { SqliteStore } from '../db/sqlite-store';
 import { finishedJob, jobResult, openTestCore, type TestCore } from '../test-support/core-harness';
 import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
 import { importDataset } from '../import/import-job';
+import { cancelledWorkersExited } from '../jobs/worker-task';
 import { trainCrossValidated } from './cross-validated-training';
 import { softwareGpuUnavailable, SWIFTSHADER_ICD } from './swiftshader';
 import { collectTrainingData } from './training-data';
@@ -161,6 +162,8 @@ describe.skipIf(skip)(`training on WebGPU (SwiftShader)${skip ? ` (skipped: ${un
     await expect(jobResult(core, jobId)).rejects.toThrow();
     expect((await core.api['runs.get']({ runId })).state).toBe('cancelled');
     expect(predictionCount(runId)).toBe(0);
+    // The worker stops at its next check, which may be a k-means iteration away on SwiftShader.
+    await cancelledWorkersExited();
   }, 120_000);
 
   it('auto passes over a software adapter', async () => {
