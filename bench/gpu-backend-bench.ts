@@ -1,12 +1,13 @@
-// Per backend (WebGPU included): full-mode CNN training images/s, face-feature extraction images/s, and a 5-fold
+// Per backend (WebGPU included): full-mode CNN training images/s, face-feature and digit-feature (quick mode on
+// digits: patches, whitening, k-means distances, pooling, PCA projection) extraction images/s, and a 5-fold
 // cross-validated CNN on real MNIST digits (time and out-of-fold accuracy), optionally with the PyTorch peer's
 // network (../shared/bench/peers/mnist_cv_torch.py: conv 32/64, dense 128, dropout) for a like-for-like time; and
 // a 5-fold full-mode run on random competition-size face crops (n × 64×64×3, 18 classes) for its time. Prints
 // figures, asserts nothing. It is also the entry bench/gpu/pack.sh bundles for a GPU machine without Node.
 //
 // Usage: npx tsx bench/gpu-backend-bench.ts [--backends webgpu,wasm,cpu] [--software] [--batches 8]
-//          [--face-features 10] [--mnist 10000] [--epochs 8] [--net loupe|peer] [--mnist-dir DIR]
-//          [--faces 0] [--face-epochs 7] [--json]
+//          [--face-features 10] [--digit-features 1000] [--mnist 10000] [--epochs 8] [--net loupe|peer]
+//          [--mnist-dir DIR] [--faces 0] [--face-epochs 7] [--json]
 // --software points WebGPU at SwiftShader (Chromium's CPU Vulkan) when this machine has no GPU.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { predictProbs, trainCnn, type CnnData } from '../src-main/core/train/cnn-model';
 import { cnnThroughput } from './cnn-throughput';
 import { assignFolds, foldSplit } from '../src-main/core/train/cross-validation-folds';
+import { extractDigitFeatures, fitDigitFeatures, type DigitFeatureModel } from '../src-main/core/train/digit-features';
 import { useSwiftShader } from '../src-main/core/train/swiftshader';
 import { initBackend, type BackendName, type Tf, type TfBackend } from '../src-main/core/train/tf-backend';
 import { adapterLabel } from '../src-main/shared/gpu-adapter-label';
@@ -26,6 +28,7 @@ const { values: args } = parseArgs({
     software: { type: 'boolean', default: false },
     batches: { type: 'string', default: '8' },
     'face-features': { type: 'string', default: '10' },
+    'digit-features': { type: 'string', default: '1000' },
     mnist: { type: 'string', default: '10000' },
     epochs: { type: 'string', default: '8' },
     net: { type: 'string', default: 'loupe' },
@@ -43,6 +46,7 @@ interface BackendFigures {
   cnnDigitsImagesPerSecond?: number;
   cnnFacesImagesPerSecond?: number;
   faceFeaturesImagesPerSecond?: number | string;
+  digitFeaturesImagesPerSecond?: number;
   mnist?: { images: number; epochs: number; net: string; seconds: number; oofAccuracy: number };
   faces?: { images: number; epochs: number; seconds: number; imagesPerSecond: number };
   skipped?: string;
@@ -97,6 +101,20 @@ async function faceFeatureRate(backend: TfBackend, images: number): Promise<numb
   } finally {
     extractor.dispose();
   }
+}
+
+let digitModel: DigitFeatureModel | null = null;
+
+/**
+ * Digit-feature extraction on MNIST-shaped bytes under the default settings (256 centroids, 256 components), after
+ * a warm-up batch; the model is fitted once, on the first backend measured, and reused by the others.
+ */
+async function digitFeatureRate(tf: Tf, pixels: Uint8Array, images: number): Promise<number> {
+  digitModel ??= (await fitDigitFeatures(pixels, pixels.length / 784, 28, 28, { tf })).model;
+  await extractDigitFeatures(digitModel, pixels.subarray(0, 64 * 784), 64, { tf });
+  const t0 = performance.now();
+  await extractDigitFeatures(digitModel, pixels.subarray(0, images * 784), images, { tf });
+  return images / ((performance.now() - t0) / 1000);
 }
 
 /** 5-fold CV as the full mode and the PyTorch peer do it: a fresh network per fold, out-of-fold probabilities. */
@@ -173,6 +191,16 @@ async function main(): Promise<void> {
         console.log(`  face features ${figures.faceFeaturesImagesPerSecond}`);
       }
       await tf.setBackend(name);
+    }
+    if (count('digit-features') > 0) {
+      const wanted = Math.max(64, name === 'cpu' ? Math.floor(count('digit-features') / 4) : count('digit-features'));
+      const source = mnist && mnist.n >= wanted ? mnist : readMnist(wanted);
+      const pixels = Uint8Array.from(source.xs.subarray(0, wanted * 784), (v) => Math.round(v * 255));
+      figures.digitFeaturesImagesPerSecond = await digitFeatureRate(tf, pixels, wanted);
+      console.log(
+        `  digit features (${wanted} 28×28 images, 256 centroids, PCA 256): ` +
+          `${figures.digitFeaturesImagesPerSecond.toFixed(0)} images/s`,
+      );
     }
     if (mnist) {
       const epochs = count('epochs');

@@ -79,8 +79,9 @@ export function inputShape(kind: TrainingData['kind'], mode: TrainSettings['mode
 }
 
 /**
- * Full mode trains on the requested backend (auto: the whole chain); quick mode runs the face networks on WebGPU
- * when asked or when auto finds a hardware adapter, else on wasm, and its heads always on wasm (softmax-head.ts).
+ * Full mode trains on the requested backend (auto: the whole chain); quick mode runs its feature extraction (the
+ * face networks, the digit features) on WebGPU when asked or when auto finds a hardware adapter, else on wasm, and
+ * its heads always on wasm (softmax-head.ts).
  * A lost GPU device or a GPU error ends the run with that reason rather than with the read that failed after it.
  */
 export async function trainCrossValidated(
@@ -97,7 +98,10 @@ export async function trainCrossValidated(
   }
 }
 
-/** The backend for quick mode's face networks: WebGPU when named or found on real hardware, else wasm. */
+/**
+ * The backend for quick mode's feature work (face networks, digit features): WebGPU when named or found on real
+ * hardware, else wasm.
+ */
 export function featureBackendRequest(requested: BackendRequest): {
   request: BackendRequest;
   candidates: BackendName[];
@@ -163,10 +167,15 @@ async function crossValidate(
             newFaceFeatures = face.computed;
             return face;
           })
-        : await fitDigitFeatures(tensors.pixels, n, shape.width, shape.height, {
+        : await digitFeatures(
+            tensors.pixels,
+            n,
+            shape,
+            settings.backend,
+            started,
+            (done, total) => onStep({ ...idle('features', k), done, total }),
             signal,
-            onProgress: (_phase, done, total) => onStep({ ...idle('features', k), done, total }),
-          }).then(({ features, model }) => ({ features, dim: model.dim }));
+          );
     runFeatures = { vectors: features, dim };
     // Three in four competition photos wear a mask and few people are 60+: the face head weighs classes by rarity.
     const headOptions: HeadOptions = data.kind === 'mask' ? QUICK_FACE_HEAD : DIGIT_HEAD_OPTIONS;
@@ -387,6 +396,32 @@ async function faceFeatures(
     features.set(layout.features.subarray(i * layout.dim, (i + 1) * layout.dim), i * dim + FACE_FEATURE_DIM);
   }
   return { features, dim, computed };
+}
+
+/** Quick-mode features for digits and other small images, on the backend quick mode's feature work runs on. */
+async function digitFeatures(
+  pixels: Uint8Array,
+  n: number,
+  shape: TensorShape,
+  requested: BackendRequest,
+  onStarted: (backend: TfBackend) => void,
+  onProgress: (done: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<{ features: Float32Array; dim: number }> {
+  const choice = featureBackendRequest(requested);
+  const backend = await initBackend(choice.request, { candidates: choice.candidates });
+  onStarted(backend);
+  const { features, model } = await fitDigitFeatures(pixels, n, shape.width, shape.height, {
+    tf: backend.tf,
+    signal,
+    onProgress: (_phase, done, total) => {
+      throwIfWebGpuFailed();
+      onProgress(done, total);
+    },
+  });
+  // A GPU error leaves what was read after it meaningless: stop before the heads train on it.
+  throwIfWebGpuFailed();
+  return { features, dim: model.dim };
 }
 
 /** Cells per side of the colour layout: 8×8 per channel keeps quick retraining fast on 18,900 photos. */

@@ -7,6 +7,8 @@ import { assignFolds, foldSplit } from './cross-validation-folds';
 import { DIGIT_HEAD_OPTIONS, extractDigitFeatures, fitDigitFeatures } from './digit-features';
 import type { DigitFeatureOptions } from './digit-features';
 import { predictHead, trainHead } from './softmax-head';
+import { initBackend } from './tf-backend';
+import { fitDigitFeaturesReference } from '../test-support/digit-features-reference';
 
 function mnistSlice(count: number): { pixels: Uint8Array; labels: Int32Array } {
   const require = createRequire(import.meta.url);
@@ -21,6 +23,32 @@ function mnistSlice(count: number): { pixels: Uint8Array; labels: Int32Array } {
 
 // Small settings keep the test fast; the full ones are measured by bench/mnist-cv-bench.ts.
 const SMALL: DigitFeatureOptions = { centroids: 48, grid: 3, components: 64, patchSamples: 8000, kmeansIterations: 5 };
+// Smaller still for the cpu backend (plain JavaScript kernels).
+const TINY: DigitFeatureOptions = { centroids: 16, grid: 3, components: 16, patchSamples: 2000, kmeansIterations: 3 };
+
+function centralCrop(pixels: Uint8Array, count: number, side: number): Uint8Array {
+  const out = new Uint8Array(count * side * side);
+  const offset = (28 - side) / 2;
+  for (let i = 0; i < count; i++) {
+    for (let y = 0; y < side; y++) {
+      const from = i * 784 + (y + offset) * 28 + offset;
+      out.set(pixels.subarray(from, from + side), (i * side + y) * side);
+    }
+  }
+  return out;
+}
+
+/** Largest difference relative to the largest magnitude of `expected`. */
+function relativeDifference(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let maxDiff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < expected.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return maxDiff / scale;
+}
 
 describe('digit features', () => {
   const { pixels, labels } = mnistSlice(1000);
@@ -58,6 +86,32 @@ describe('digit features', () => {
     // 800 training digits per fold; the full set with the default settings reaches 98.5% (see the bench).
     expect(classificationReport(labels, predicted, 10).accuracy).toBeGreaterThan(0.9);
   });
+
+  // On wasm, 28×28 digits (grid cells of equal size); on cpu, their central 20×20 (16 positions in 3 unequal cells).
+  it.each([
+    ['wasm', 300, 28, SMALL],
+    ['cpu', 60, 20, TINY],
+  ] as const)(
+    'on %s equal the plain-TypeScript implementation they replaced',
+    async (name, count, side, options) => {
+      const { tf } = await initBackend(name);
+      const images = centralCrop(pixels, count, side);
+      const area = side * side;
+      const expected = await fitDigitFeaturesReference(images, count, side, side, options);
+      const before = tf.memory().numTensors;
+      const actual = await fitDigitFeatures(images, count, side, side, { ...options, tf });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(actual.model.dim).toBe(expected.model.dim);
+      for (const part of ['whitening', 'centroids', 'pooledMean', 'projection'] as const) {
+        expect(relativeDifference(actual.model[part], expected.model[part]), part).toBeLessThan(1e-3);
+      }
+      expect(relativeDifference(actual.features, expected.features)).toBeLessThan(1e-3);
+      const extracted = await extractDigitFeatures(actual.model, images.subarray(0, 20 * area), 20, { tf });
+      expect(relativeDifference(extracted, actual.features.subarray(0, 20 * actual.model.dim))).toBeLessThan(1e-5);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+    120_000,
+  );
 
   it('rejects pixel buffers of the wrong size and aborts on request', async () => {
     await expect(fitDigitFeatures(pixels.subarray(0, 100), 1, 28, 28)).rejects.toThrow(/100 bytes/);

@@ -6,9 +6,15 @@
 // test set with 5-fold CV (bench/mnist-cv-bench.ts).
 //
 // Everything here is fitted without labels — whitening, centroids, PCA — so fitting on all images of a dataset,
-// held-out folds included, leaks nothing into out-of-sample predictions. The work is plain TypeScript: feature
-// extraction is inference only, and at ~3 ms an image it needs no tensor backend.
+// held-out folds included, leaks nothing into out-of-sample predictions.
+//
+// The numerics are tfjs ops on whichever backend the caller started (the training worker: WebGPU when it was chosen
+// or found, else wasm), in batches of images so that memory stays bounded: patches come from a convolution with a
+// one-hot kernel, whitening, distances, pooling over the grid's regions and projections are matMuls. Only the seeded sampling
+// and two small factorisations tfjs has no op for (a 25 × 25 eigen-decomposition, an m × m Cholesky) stay here.
+import type { Tensor, Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs';
 import { mulberry32 } from '../seeded-random';
+import { initBackend, type Tf } from './tf-backend';
 
 export interface DigitFeatureOptions {
   /** Side of the square patches. */
@@ -27,6 +33,8 @@ export interface DigitFeatureOptions {
   /** Subspace iterations of the PCA. */
   pcaIterations?: number;
   seed?: number;
+  /** The tfjs whose current backend runs the numerics; without it, wasm is started. */
+  tf?: Tf;
   signal?: AbortSignal;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
@@ -42,8 +50,6 @@ export interface DigitFeatureModel {
   /** centroids × patch², in whitened space, and their squared norms. */
   centroids: Float32Array;
   centroidNorms: Float32Array;
-  /** Triangle activations of a flat (constant) patch, which needs no distance computation. */
-  flatResponse: Float32Array;
   /** Standardisation of the pooled vectors. */
   pooledMean: Float32Array;
   pooledInvStd: Float32Array;
@@ -81,8 +87,10 @@ export const DIGIT_FEATURE_DEFAULTS = {
 // larger value keeps the faint strokes at digit edges from being amplified to full contrast).
 const NORM_EPS = 0.01;
 const ZCA_EPS = 0.1;
-const FLAT_VARIANCE = 1e-8;
-const CHUNK = 200;
+/** Elements of the largest per-batch tensor (patches × centroids): 32 MB of float32. */
+const BATCH_ELEMENTS = 1 << 23;
+
+type Opts = Pick<DigitFeatureOptions, 'signal' | 'onProgress'>;
 
 /**
  * Fits the feature model on `count` images (`pixels`: count × height × width bytes, 0 = black) and returns it
@@ -101,25 +109,35 @@ export async function fitDigitFeatures(
   if (pixels.length !== count * width * height) {
     throw new Error(`${pixels.length} bytes for ${count} images of ${width}×${height}`);
   }
+  o.signal?.throwIfAborted();
+  const tf = opts.tf ?? (await initBackend('wasm')).tf;
   const random = mulberry32(o.seed);
   const pp = P * P;
 
   o.onProgress?.('sampling patches', 0, 1);
-  const samples = samplePatches(pixels, count, width, height, P, o.patchSamples, random);
-  const sampleCount = samples.length / pp;
+  const raw = samplePatches(pixels, count, width, height, P, o.patchSamples, random);
+  const sampleCount = raw.length / pp;
   if (sampleCount < o.centroids) throw new Error(`only ${sampleCount} non-flat patches for ${o.centroids} centroids`);
-  const patchMean = new Float32Array(pp);
-  for (let s = 0; s < sampleCount; s++)
-    for (let k = 0; k < pp; k++) patchMean[k]! += samples[s * pp + k]! / sampleCount;
-  const whitening = zcaMatrix(samples, sampleCount, pp, patchMean);
-  const whitened = new Float32Array(samples.length);
-  const u = new Float32Array(pp);
-  for (let s = 0; s < sampleCount; s++) {
-    for (let k = 0; k < pp; k++) u[k] = samples[s * pp + k]! - patchMean[k]!;
-    multiplyVector(whitening, u, pp, whitened, s * pp);
-  }
+  const samples = tf.tidy(() => contrastNormalize(tf.tensor2d(raw, [sampleCount, pp]).div(255)));
+  const patchMeanT = tf.tidy(() => samples.mean(0, true));
+  const patchMean = Float32Array.from(await patchMeanT.data());
+  const covariance = tf.tidy(() => {
+    const centred = samples.sub(patchMeanT);
+    return tf.matMul(centred, centred, true, false).div<Tensor2D>(sampleCount);
+  });
+  const whitening = await zcaMatrix(tf, covariance, pp);
+  covariance.dispose();
+  const whitened = tf.tidy(() =>
+    tf.matMul<Tensor2D>(samples.sub(patchMeanT), tf.tensor2d(whitening, [pp, pp]).transpose()),
+  );
+  tf.dispose([samples, patchMeanT]);
 
-  const centroids = await kmeans(whitened, sampleCount, pp, o.centroids, o.kmeansIterations, random, o);
+  let centroids: Float32Array;
+  try {
+    centroids = await kmeans(tf, whitened, o.centroids, o.kmeansIterations, random, o);
+  } finally {
+    whitened.dispose();
+  }
   const centroidNorms = new Float32Array(o.centroids);
   for (let c = 0; c < o.centroids; c++) {
     let s = 0;
@@ -136,52 +154,33 @@ export async function fitDigitFeatures(
     whitening,
     centroids,
     centroidNorms,
-    flatResponse: new Float32Array(o.centroids),
     pooledMean: new Float32Array(pooledLength),
     pooledInvStd: new Float32Array(pooledLength).fill(1),
     projection: new Float32Array(0),
     dim: pooledLength,
   };
-  const flat = new Float32Array(pp);
-  for (let k = 0; k < pp; k++) flat[k] = -patchMean[k]!;
-  const zFlat = new Float32Array(pp);
-  multiplyVector(whitening, flat, pp, zFlat, 0);
-  triangle(model, zFlat, model.flatResponse);
 
-  const pooled = await pooledFeatures(model, pixels, count, o);
-
+  const { pooled, sum, sumSquares } = await pooledFeatures(tf, model, pixels, count, o);
   // Standardise each pooled value over all images, then project on the leading principal directions.
-  const mean = model.pooledMean;
-  const invStd = model.pooledInvStd;
-  const sq = new Float64Array(pooledLength);
-  const sum = new Float64Array(pooledLength);
-  for (let i = 0; i < count; i++) {
-    for (let k = 0; k < pooledLength; k++) {
-      const v = pooled[i * pooledLength + k]!;
-      sum[k]! += v;
-      sq[k]! += v * v;
-    }
-  }
   for (let k = 0; k < pooledLength; k++) {
-    mean[k] = sum[k]! / count;
-    invStd[k] = 1 / Math.sqrt(Math.max(sq[k]! / count - mean[k]! ** 2, 0) + 1e-6);
+    const mean = sum[k]! / count;
+    model.pooledMean[k] = mean;
+    model.pooledInvStd[k] = 1 / Math.sqrt(Math.max(sumSquares[k]! / count - mean ** 2, 0) + 1e-6);
   }
-  for (let i = 0; i < count; i++) {
-    for (let k = 0; k < pooledLength; k++) {
-      const j = i * pooledLength + k;
-      pooled[j] = (pooled[j]! - mean[k]!) * invStd[k]!;
-    }
+  if (o.components <= 0 || o.components >= pooledLength) {
+    return { model, features: await standardizeAndProject(tf, model, pooled, count, o) };
   }
-  if (o.components <= 0 || o.components >= pooledLength) return { model, features: pooled };
 
   o.onProgress?.('principal components', 0, 1);
   const pick = sampleIndices(count, o.pcaSamples, random);
-  const covariance = covarianceOf(pooled, pooledLength, pick);
-  o.signal?.throwIfAborted();
-  model.projection = leadingSubspace(covariance, pooledLength, o.components, o.pcaIterations, random);
+  const cov = await covarianceOf(tf, model, pooled, pick, o);
+  try {
+    model.projection = await leadingSubspace(tf, cov, o.components, o.pcaIterations, random, o);
+  } finally {
+    cov.dispose();
+  }
   model.dim = o.components;
-  const features = new Float32Array(count * o.components);
-  project(model.projection, pooled, count, pooledLength, o.components, features);
+  const features = await standardizeAndProject(tf, model, pooled, count, o);
   o.onProgress?.('principal components', 1, 1);
   return { model, features };
 }
@@ -191,161 +190,176 @@ export async function extractDigitFeatures(
   model: DigitFeatureModel,
   pixels: Uint8Array,
   count: number,
-  opts: Pick<DigitFeatureOptions, 'signal' | 'onProgress'> = {},
+  opts: Pick<DigitFeatureOptions, 'signal' | 'onProgress' | 'tf'> = {},
 ): Promise<Float32Array> {
   if (pixels.length !== count * model.width * model.height) {
     throw new Error(`${pixels.length} bytes for ${count} images of ${model.width}×${model.height}`);
   }
-  const pooled = await pooledFeatures(model, pixels, count, opts);
-  const length = model.pooledMean.length;
-  for (let i = 0; i < count; i++) {
-    for (let k = 0; k < length; k++) {
-      const j = i * length + k;
-      pooled[j] = (pooled[j]! - model.pooledMean[k]!) * model.pooledInvStd[k]!;
-    }
-  }
-  if (model.projection.length === 0) return pooled;
-  const features = new Float32Array(count * model.dim);
-  project(model.projection, pooled, count, length, model.dim, features);
-  return features;
+  const tf = opts.tf ?? (await initBackend('wasm')).tf;
+  const { pooled } = await pooledFeatures(tf, model, pixels, count, opts);
+  return standardizeAndProject(tf, model, pooled, count, opts);
 }
 
+/** Rows of patches (n × pp, pixels in 0…1) contrast-normalised: (p − mean) / √(var + NORM_EPS). */
+function contrastNormalize(patches: Tensor): Tensor2D {
+  const mean = patches.mean(1, true);
+  const centred = patches.sub(mean);
+  const variance = centred.square().mean(1, true);
+  return centred.mul<Tensor2D>(variance.add(NORM_EPS).rsqrt());
+}
+
+/**
+ * Triangle activations max(0, m − d) of whitened patches z (n × pp), d the distances to the centroids and m their
+ * mean. ‖z‖² − 2 z·c + ‖c‖² comes from one matMul of [−2z, ‖z‖², 1] with `centroidColumns` ([c, 1, ‖c‖²] as
+ * columns: wasm's matMul is several times slower on a transposed operand, and its broadcasting binary ops other
+ * than add/sub/mul far slower than a plain relu).
+ */
+function triangle(tf: Tf, z: Tensor, centroidColumns: Tensor2D): Tensor2D {
+  const zAugmented = tf.concat([z.mul(-2), z.square().sum(1, true), tf.onesLike(z.slice([0, 0], [-1, 1]))], 1);
+  const distances = tf
+    .matMul(zAugmented as Tensor2D, centroidColumns)
+    .relu()
+    .sqrt();
+  return distances.mean(1, true).sub(distances).relu<Tensor2D>();
+}
+
+/** Centroids (k × pp) as the columns [c, 1, ‖c‖²] of a (pp + 2) × k matrix, for `triangle`. */
+function centroidColumns(tf: Tf, centroids: Float32Array, norms: Float32Array): Tensor2D {
+  const k = norms.length;
+  return tf.tidy(() =>
+    tf
+      .concat([tf.tensor2d(centroids, [k, centroids.length / k]), tf.ones([k, 1]), tf.tensor2d(norms, [k, 1])], 1)
+      .transpose(),
+  );
+}
+
+/**
+ * Sums of x (n × rows × cols × c) over the grid's cells: n × grid² × c, cells row-major, position (y, x) in cell
+ * (⌊y·grid/rows⌋, ⌊x·grid/cols⌋). Equal cells (MNIST: 24 positions, 3 cells) take one reshaped sum; unequal ones
+ * a matMul with the cells' 0/1 membership.
+ */
+function sumCells(tf: Tf, x: Tensor4D, grid: number): Tensor3D {
+  const [n, rows, cols, c] = x.shape;
+  if (rows % grid === 0 && cols % grid === 0) {
+    return x
+      .reshape([n, grid, rows / grid, grid, cols / grid, c])
+      .sum([2, 4])
+      .reshape([n, grid * grid, c]);
+  }
+  const membership = new Float32Array(grid * grid * rows * cols);
+  for (let y = 0; y < rows; y++) {
+    for (let q = 0; q < cols; q++) {
+      const cell = Math.floor((y * grid) / rows) * grid + Math.floor((q * grid) / cols);
+      membership[(cell * rows + y) * cols + q] = 1;
+    }
+  }
+  const cells = tf.tensor3d(membership, [1, grid * grid, rows * cols]).tile<Tensor3D>([n, 1, 1]);
+  return tf.matMul(cells, x.reshape<Tensor3D>([n, rows * cols, c]));
+}
+
+/**
+ * Pooled triangle activations of every image (count × centroids·grid², cell-major), with their per-value sums and
+ * sums of squares over the images, in batches.
+ */
 async function pooledFeatures(
+  tf: Tf,
   model: DigitFeatureModel,
   pixels: Uint8Array,
   count: number,
-  opts: Pick<DigitFeatureOptions, 'signal' | 'onProgress'>,
-): Promise<Float32Array> {
+  opts: Opts,
+): Promise<{ pooled: Float32Array; sum: Float64Array; sumSquares: Float64Array }> {
   const { width, height, patchSize: P, grid } = model;
   const K = model.centroidNorms.length;
   const pp = P * P;
   const length = K * grid * grid;
-  const out = new Float32Array(count * length);
-  const cols = width - P + 1;
   const rows = height - P + 1;
-  const cellOfCol = Int32Array.from({ length: cols }, (_, x) => Math.floor((x * grid) / cols));
-  const cellOfRow = Int32Array.from({ length: rows }, (_, y) => Math.floor((y * grid) / rows));
-  const patch = new Float32Array(pp);
-  const z = new Float32Array(pp);
-  const response = new Float32Array(K);
-  const flatCount = new Float32Array(grid * grid);
-  const image = new Float32Array(width * height);
-  for (let i = 0; i < count; i++) {
-    if (i % CHUNK === 0) {
-      opts.onProgress?.('patch features', i, count);
-      await new Promise((resolve) => setImmediate(resolve));
+  const cols = width - P + 1;
+  const batch = Math.max(1, Math.floor(BATCH_ELEMENTS / (rows * cols * K)));
+  const pooled = new Float32Array(count * length);
+  const sum = new Float64Array(length);
+  const sumSquares = new Float64Array(length);
+  // One-hot kernel: output channel a·P + b of the convolution is the patch's pixel (a, b).
+  const kernel = tf.tidy(() =>
+    tf
+      .oneHot(tf.range(0, pp, 1, 'int32'), pp)
+      .toFloat()
+      .reshape<Tensor4D>([P, P, 1, pp]),
+  );
+  const patchMean = tf.tensor2d(model.patchMean, [1, pp]);
+  const whiteningT = tf.tidy(() => tf.tensor2d(model.whitening, [pp, pp]).transpose());
+  const centroids = centroidColumns(tf, model.centroids, model.centroidNorms);
+  try {
+    for (let start = 0; start < count; start += batch) {
+      opts.onProgress?.('patch features', start, count);
       opts.signal?.throwIfAborted();
-    }
-    const base = i * width * height;
-    for (let p = 0; p < width * height; p++) image[p] = pixels[base + p]! / 255;
-    const o = i * length;
-    flatCount.fill(0);
-    for (let y = 0; y < rows; y++) {
-      for (let x = 0; x < cols; x++) {
-        const cell = cellOfRow[y]! * grid + cellOfCol[x]!;
-        if (!normalizedPatch(image, width, x, y, P, model.patchMean, patch)) {
-          flatCount[cell]! += 1;
-          continue;
-        }
-        multiplyVector(model.whitening, patch, pp, z, 0);
-        triangle(model, z, response);
-        const co = o + cell * K;
-        for (let k = 0; k < K; k++) out[co + k]! += response[k]!;
+      const n = Math.min(batch, count - start);
+      const [values, sums, squares] = tf.tidy((): [Tensor, Tensor, Tensor] => {
+        const images = tf
+          .tensor4d(
+            pixels.subarray(start * width * height, (start + n) * width * height),
+            [n, height, width, 1],
+            'int32',
+          )
+          .toFloat()
+          .div<Tensor4D>(255);
+        const patches = tf.conv2d(images, kernel, 1, 'valid').reshape<Tensor2D>([n * rows * cols, pp]);
+        // A flat patch (blank background) needs no special case: NORM_EPS keeps its normalisation finite (zero).
+        const z = tf.matMul(contrastNormalize(patches).sub(patchMean), whiteningT);
+        const response = triangle(tf, z, centroids).reshape<Tensor4D>([n, rows, cols, K]);
+        const out = sumCells(tf, response, grid).reshape([n, length]);
+        return [out, out.sum(0), out.square().sum(0)];
+      });
+      const [v, s, q] = await Promise.all([values.data(), sums.data(), squares.data()]);
+      tf.dispose([values, sums, squares]);
+      pooled.set(v, start * length);
+      for (let k = 0; k < length; k++) {
+        sum[k]! += s[k]!;
+        sumSquares[k]! += q[k]!;
       }
     }
-    for (let cell = 0; cell < grid * grid; cell++) {
-      const n = flatCount[cell]!;
-      if (n === 0) continue;
-      const co = o + cell * K;
-      for (let k = 0; k < K; k++) out[co + k]! += n * model.flatResponse[k]!;
-    }
+  } finally {
+    tf.dispose([kernel, patchMean, whiteningT, centroids]);
   }
   opts.onProgress?.('patch features', count, count);
+  return { pooled, sum, sumSquares };
+}
+
+/** Pooled vectors standardised with the model's statistics and, when it has one, projected: count × model.dim. */
+async function standardizeAndProject(
+  tf: Tf,
+  model: DigitFeatureModel,
+  pooled: Float32Array,
+  count: number,
+  opts: Opts,
+): Promise<Float32Array> {
+  const length = model.pooledMean.length;
+  const out = new Float32Array(count * model.dim);
+  const batch = Math.max(1, Math.floor(BATCH_ELEMENTS / Math.max(length, model.dim)));
+  const mean = tf.tensor2d(model.pooledMean, [1, length]);
+  const invStd = tf.tensor2d(model.pooledInvStd, [1, length]);
+  const projection =
+    model.projection.length > 0 ? tf.tidy(() => tf.tensor2d(model.projection, [model.dim, length]).transpose()) : null;
+  try {
+    for (let start = 0; start < count; start += batch) {
+      opts.signal?.throwIfAborted();
+      const n = Math.min(batch, count - start);
+      const result = tf.tidy(() => {
+        const x = tf
+          .tensor2d(pooled.subarray(start * length, (start + n) * length), [n, length])
+          .sub(mean)
+          .mul(invStd);
+        return projection ? tf.matMul(x, projection) : x;
+      });
+      out.set(await result.data(), start * model.dim);
+      result.dispose();
+    }
+  } finally {
+    tf.dispose([mean, invStd, ...(projection ? [projection] : [])]);
+  }
   return out;
 }
 
-/**
- * Writes the contrast-normalised patch at (x, y) minus `mean` into `out`; returns false for a flat patch (then
- * `out` is not written).
- */
-function normalizedPatch(
-  image: Float32Array,
-  width: number,
-  x: number,
-  y: number,
-  P: number,
-  mean: Float32Array,
-  out: Float32Array,
-): boolean {
-  let sum = 0;
-  let sq = 0;
-  for (let a = 0; a < P; a++) {
-    const row = (y + a) * width + x;
-    for (let b = 0; b < P; b++) {
-      const v = image[row + b]!;
-      sum += v;
-      sq += v * v;
-    }
-  }
-  const n = P * P;
-  const m = sum / n;
-  const variance = sq / n - m * m;
-  if (variance < FLAT_VARIANCE) return false;
-  const inv = 1 / Math.sqrt(variance + NORM_EPS);
-  for (let a = 0; a < P; a++) {
-    const row = (y + a) * width + x;
-    for (let b = 0; b < P; b++) out[a * P + b] = (image[row + b]! - m) * inv - mean[a * P + b]!;
-  }
-  return true;
-}
-
-/** Triangle activations of whitened patch `z`: max(0, mean_k d_k − d_k), d_k its distance to centroid k. */
-function triangle(model: DigitFeatureModel, z: Float32Array, out: Float32Array): void {
-  const { centroids, centroidNorms } = model;
-  const pp = z.length;
-  const K = centroidNorms.length;
-  let zz = 0;
-  for (let k = 0; k < pp; k++) zz += z[k]! * z[k]!;
-  let total = 0;
-  let c = 0;
-  for (; c + 3 < K; c += 4) {
-    const o0 = c * pp;
-    const o1 = o0 + pp;
-    const o2 = o1 + pp;
-    const o3 = o2 + pp;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let k = 0; k < pp; k++) {
-      const v = z[k]!;
-      s0 += v * centroids[o0 + k]!;
-      s1 += v * centroids[o1 + k]!;
-      s2 += v * centroids[o2 + k]!;
-      s3 += v * centroids[o3 + k]!;
-    }
-    const d0 = Math.sqrt(Math.max(zz - 2 * s0 + centroidNorms[c]!, 0));
-    const d1 = Math.sqrt(Math.max(zz - 2 * s1 + centroidNorms[c + 1]!, 0));
-    const d2 = Math.sqrt(Math.max(zz - 2 * s2 + centroidNorms[c + 2]!, 0));
-    const d3 = Math.sqrt(Math.max(zz - 2 * s3 + centroidNorms[c + 3]!, 0));
-    out[c] = d0;
-    out[c + 1] = d1;
-    out[c + 2] = d2;
-    out[c + 3] = d3;
-    total += d0 + d1 + d2 + d3;
-  }
-  for (; c < K; c++) {
-    let s = 0;
-    for (let k = 0; k < pp; k++) s += z[k]! * centroids[c * pp + k]!;
-    const d = Math.sqrt(Math.max(zz - 2 * s + centroidNorms[c]!, 0));
-    out[c] = d;
-    total += d;
-  }
-  const mean = total / K;
-  for (let k = 0; k < K; k++) out[k] = Math.max(0, mean - out[k]!);
-}
-
-/** Up to `wanted` contrast-normalised non-flat patches (mean not yet removed), drawn with a seeded generator. */
+/** Up to `wanted` non-flat patches' raw pixels (n × P², 0…255), drawn with a seeded generator. */
 function samplePatches(
   pixels: Uint8Array,
   count: number,
@@ -357,9 +371,6 @@ function samplePatches(
 ): Float32Array {
   const pp = P * P;
   const out = new Float32Array(wanted * pp);
-  const zero = new Float32Array(pp);
-  const image = new Float32Array(width * height);
-  const patch = new Float32Array(pp);
   let got = 0;
   // Flat patches are skipped, so allow a bounded number of draws in case most of the data is blank.
   for (let tries = 0; got < wanted && tries < wanted * 20; tries++) {
@@ -367,45 +378,37 @@ function samplePatches(
     const x = Math.floor(random() * (width - P + 1));
     const y = Math.floor(random() * (height - P + 1));
     const base = i * width * height;
+    const first = pixels[base + y * width + x]!;
+    let flat = true;
     for (let a = 0; a < P; a++) {
-      for (let b = 0; b < P; b++) image[(y + a) * width + x + b] = pixels[base + (y + a) * width + x + b]! / 255;
+      for (let b = 0; b < P; b++) {
+        const v = pixels[base + (y + a) * width + x + b]!;
+        out[got * pp + a * P + b] = v;
+        flat &&= v === first;
+      }
     }
-    if (!normalizedPatch(image, width, x, y, P, zero, patch)) continue;
-    out.set(patch, got * pp);
-    got++;
+    if (!flat) got++;
   }
   return out.subarray(0, got * pp);
 }
 
-/** ZCA whitening matrix V diag(1/√(λ+ε)) Vᵀ of the samples' covariance. */
-function zcaMatrix(samples: Float32Array, n: number, d: number, mean: Float32Array): Float32Array {
-  const cov = new Float64Array(d * d);
-  for (let s = 0; s < n; s++) {
-    const o = s * d;
-    for (let a = 0; a < d; a++) {
-      const va = samples[o + a]! - mean[a]!;
-      for (let b = a; b < d; b++) cov[a * d + b]! += va * (samples[o + b]! - mean[b]!);
-    }
-  }
-  for (let a = 0; a < d; a++) {
-    for (let b = a; b < d; b++) {
-      cov[a * d + b]! /= n;
-      cov[b * d + a] = cov[a * d + b]!;
-    }
-  }
-  const { values, vectors } = symmetricEigen(cov, d);
-  const out = new Float32Array(d * d);
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b < d; b++) {
-      let s = 0;
-      for (let e = 0; e < d; e++) s += (vectors[a * d + e]! * vectors[b * d + e]!) / Math.sqrt(values[e]! + ZCA_EPS);
-      out[a * d + b] = s;
-    }
-  }
+/** ZCA whitening matrix V diag(1/√(λ+ε)) Vᵀ of a d × d covariance. */
+async function zcaMatrix(tf: Tf, covariance: Tensor2D, d: number): Promise<Float32Array> {
+  const { values, vectors } = symmetricEigen(Float64Array.from(await covariance.data()), d);
+  const zca = tf.tidy(() => {
+    const v = tf.tensor2d(Float32Array.from(vectors), [d, d]);
+    const scale = tf.tensor1d(Float32Array.from(values, (l) => 1 / Math.sqrt(l + ZCA_EPS)));
+    return tf.matMul(v.mul(scale), v, false, true);
+  });
+  const out = Float32Array.from(await zca.data());
+  zca.dispose();
   return out;
 }
 
-/** Eigenvalues and eigenvectors (columns of `vectors`) of a small symmetric matrix, by cyclic Jacobi rotations. */
+/**
+ * Eigenvalues and eigenvectors (columns of `vectors`) of a small symmetric matrix (the 25 × 25 patch covariance),
+ * by cyclic Jacobi rotations: tfjs has no eigen-decomposition.
+ */
 function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(matrix);
   const v = new Float64Array(n * n);
@@ -448,54 +451,59 @@ function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array
   return { values, vectors: v };
 }
 
+/**
+ * Lloyd's k-means on the rows of `points` from k seeded rows: distances by matMul and assignment by argMin on the
+ * backend, in batches of rows. Returns the centroids (k × d).
+ */
 async function kmeans(
-  points: Float32Array,
-  n: number,
-  d: number,
+  tf: Tf,
+  points: Tensor2D,
   k: number,
   iterations: number,
   random: () => number,
-  opts: Pick<DigitFeatureOptions, 'signal' | 'onProgress'>,
+  opts: Opts,
 ): Promise<Float32Array> {
+  const [n, d] = points.shape;
+  const hostPoints = await points.data();
   const centroids = new Float32Array(k * d);
   const chosen = sampleIndices(n, k, random);
-  for (let c = 0; c < k; c++) centroids.set(points.subarray(chosen[c]! * d, (chosen[c]! + 1) * d), c * d);
+  for (let c = 0; c < k; c++) centroids.set(hostPoints.subarray(chosen[c]! * d, (chosen[c]! + 1) * d), c * d);
+  const batch = Math.max(1, Math.floor(BATCH_ELEMENTS / k));
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
-  const norms = new Float32Array(k);
   for (let it = 0; it < iterations; it++) {
     opts.onProgress?.('k-means', it, iterations);
     await new Promise((resolve) => setImmediate(resolve));
     opts.signal?.throwIfAborted();
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += centroids[c * d + j]! ** 2;
-      norms[c] = s;
-    }
     sums.fill(0);
     counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      let best = 0;
-      let bestScore = Infinity;
-      for (let c = 0; c < k; c++) {
-        const co = c * d;
-        let dot = 0;
-        for (let j = 0; j < d; j++) dot += points[o + j]! * centroids[co + j]!;
-        const score = norms[c]! - 2 * dot;
-        if (score < bestScore) {
-          bestScore = score;
-          best = c;
+    const current = tf.tidy(() => tf.tensor2d(centroids, [k, d]).transpose());
+    const norms = tf.tidy(() => current.square().sum(0, true));
+    try {
+      for (let start = 0; start < n; start += batch) {
+        const size = Math.min(batch, n - start);
+        const nearest = tf.tidy(() =>
+          norms.sub(tf.matMul(points.slice([start, 0], [size, d]), current).mul(2)).argMin(1),
+        );
+        const assigned = await nearest.data();
+        nearest.dispose();
+        // Sums on the host, from the assignment: a few additions per point, where a one-hot matMul (wasm has no
+        // UnsortedSegmentSum) would cost an n × k tensor.
+        for (let r = 0; r < size; r++) {
+          const c = assigned[r]!;
+          counts[c]! += 1;
+          const o = (start + r) * d;
+          for (let j = 0; j < d; j++) sums[c * d + j]! += hostPoints[o + j]!;
         }
       }
-      counts[best]! += 1;
-      for (let j = 0; j < d; j++) sums[best * d + j]! += points[o + j]!;
+    } finally {
+      tf.dispose([current, norms]);
     }
     for (let c = 0; c < k; c++) {
       if (counts[c] === 0) {
         // An empty cluster restarts at a random point rather than staying dead.
         const i = Math.floor(random() * n);
-        centroids.set(points.subarray(i * d, (i + 1) * d), c * d);
+        centroids.set(hostPoints.subarray(i * d, (i + 1) * d), c * d);
         continue;
       }
       for (let j = 0; j < d; j++) centroids[c * d + j] = sums[c * d + j]! / counts[c]!;
@@ -505,172 +513,121 @@ async function kmeans(
   return centroids;
 }
 
-/** Covariance (length × length) of the rows `pick` of standardised `data`, via a column-major copy. */
-function covarianceOf(data: Float32Array, length: number, pick: Int32Array): Float32Array {
-  const n = pick.length;
-  const columns = new Float32Array(length * n);
-  for (let r = 0; r < n; r++) {
-    const o = pick[r]! * length;
-    for (let k = 0; k < length; k++) columns[k * n + r] = data[o + k]!;
-  }
-  const cov = new Float32Array(length * length);
-  // Only the upper triangle is computed, in 2 × 4 blocks.
-  for (let a = 0; a < length; a += 2) {
-    const a0 = a * n;
-    const a1 = Math.min(a + 1, length - 1) * n;
-    for (let b = a - (a % 4); b < length; b += 4) {
-      const b0 = b * n;
-      const b1 = Math.min(b + 1, length - 1) * n;
-      const b2 = Math.min(b + 2, length - 1) * n;
-      const b3 = Math.min(b + 3, length - 1) * n;
-      let s00 = 0;
-      let s01 = 0;
-      let s02 = 0;
-      let s03 = 0;
-      let s10 = 0;
-      let s11 = 0;
-      let s12 = 0;
-      let s13 = 0;
-      for (let r = 0; r < n; r++) {
-        const u = columns[a0 + r]!;
-        const v = columns[a1 + r]!;
-        const x0 = columns[b0 + r]!;
-        const x1 = columns[b1 + r]!;
-        const x2 = columns[b2 + r]!;
-        const x3 = columns[b3 + r]!;
-        s00 += u * x0;
-        s01 += u * x1;
-        s02 += u * x2;
-        s03 += u * x3;
-        s10 += v * x0;
-        s11 += v * x1;
-        s12 += v * x2;
-        s13 += v * x3;
-      }
-      const sums = [s00, s01, s02, s03, s10, s11, s12, s13];
-      for (let i = 0; i < 2; i++) {
-        for (let j = 0; j < 4; j++) {
-          const row = a + i;
-          const col = b + j;
-          if (row < length && col < length && col >= row) {
-            const value = sums[i * 4 + j]! / n;
-            cov[row * length + col] = value;
-            cov[col * length + row] = value;
-          }
-        }
-      }
+/** Covariance (length × length) of the rows `pick` of the standardised pooled vectors, as batched XᵀX. */
+async function covarianceOf(
+  tf: Tf,
+  model: DigitFeatureModel,
+  pooled: Float32Array,
+  pick: Int32Array,
+  opts: Opts,
+): Promise<Tensor2D> {
+  const length = model.pooledMean.length;
+  const batch = Math.max(1, Math.floor(BATCH_ELEMENTS / length));
+  const mean = tf.tensor2d(model.pooledMean, [1, length]);
+  const invStd = tf.tensor2d(model.pooledInvStd, [1, length]);
+  let cov: Tensor2D = tf.zeros([length, length]);
+  try {
+    for (let start = 0; start < pick.length; start += batch) {
+      const rows = pick.subarray(start, Math.min(start + batch, pick.length));
+      const x = new Float32Array(rows.length * length);
+      rows.forEach((row, r) => x.set(pooled.subarray(row * length, (row + 1) * length), r * length));
+      const next = tf.tidy(() => {
+        const standardized = tf.tensor2d(x, [rows.length, length]).sub(mean).mul(invStd);
+        return cov.add<Tensor2D>(tf.matMul(standardized.transpose(), standardized));
+      });
+      cov.dispose();
+      cov = next;
+      // Lets a cancel through, and gives the backend's queue a turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      opts.signal?.throwIfAborted();
     }
+    const result = cov.div<Tensor2D>(pick.length);
+    cov.dispose();
+    return result;
+  } catch (error) {
+    cov.dispose();
+    throw error;
+  } finally {
+    tf.dispose([mean, invStd]);
   }
-  return cov;
 }
 
 /**
  * An orthonormal basis (rows) of the leading `m`-dimensional eigenspace of symmetric `cov`, by subspace iteration
  * from a seeded random start, scaled so that projected features have unit mean variance per component.
  */
-function leadingSubspace(
-  cov: Float32Array,
-  n: number,
+async function leadingSubspace(
+  tf: Tf,
+  cov: Tensor2D,
   m: number,
   iterations: number,
   random: () => number,
-): Float32Array {
-  const q = new Float32Array(m * n);
-  for (let i = 0; i < q.length; i++) q[i] = random() - 0.5;
-  orthonormalizeRows(q, m, n);
-  const next = new Float32Array(m * n);
-  for (let it = 0; it < iterations; it++) {
-    // next = q · cov (cov is symmetric, so its rows are its columns).
-    multiplyTransposed(q, cov, m, n, n, next);
-    orthonormalizeRows(next, m, n);
-    q.set(next);
+  opts: Opts,
+): Promise<Float32Array> {
+  const n = cov.shape[0];
+  const start = new Float32Array(m * n);
+  for (let i = 0; i < start.length; i++) start[i] = random() - 0.5;
+  let q = await orthonormalizeRows(tf, tf.tensor2d(start, [m, n]));
+  try {
+    for (let it = 0; it < iterations; it++) {
+      opts.signal?.throwIfAborted();
+      const next = await orthonormalizeRows(tf, tf.matMul(q, cov));
+      q.dispose();
+      q = next;
+    }
+    // Scale: the projected variance summed over the m directions, spread evenly.
+    const explained = tf.tidy(() => tf.matMul(q, cov).mul(q).sum());
+    const total = (await explained.data())[0]!;
+    explained.dispose();
+    const scaled = q.mul(1 / Math.sqrt(Math.max(total / m, 1e-12)));
+    const out = Float32Array.from(await scaled.data());
+    scaled.dispose();
+    return out;
+  } finally {
+    q.dispose();
   }
-  // Scale: the projected variance summed over the m directions, spread evenly.
-  const qc = new Float32Array(m * n);
-  multiplyTransposed(q, cov, m, n, n, qc);
-  let explained = 0;
-  for (let i = 0; i < m * n; i++) explained += qc[i]! * q[i]!;
-  const scale = 1 / Math.sqrt(Math.max(explained / m, 1e-12));
-  for (let i = 0; i < q.length; i++) q[i]! *= scale;
+}
+
+/**
+ * The rows of `a` (m × n, disposed) made orthonormal in order — what Gram–Schmidt gives, the Q of a QR with a
+ * positive diagonal — by CholeskyQR2: twice a ← L⁻¹a, with L L ᵀ = a aᵀ. The m × m factorisation is done here
+ * (tfjs has no Cholesky; tf.linalg.gramSchmidt and qr run a few ops per row, thousands of tiny kernels); the
+ * second pass restores the orthogonality the first loses to rounding.
+ */
+async function orthonormalizeRows(tf: Tf, a: Tensor2D): Promise<Tensor2D> {
+  const m = a.shape[0];
+  let q = a;
+  for (let pass = 0; pass < 2; pass++) {
+    const gram = tf.tidy(() => tf.matMul(q, q.transpose()));
+    const inverse = inverseCholesky(await gram.data(), m);
+    gram.dispose();
+    const next = tf.tidy(() => tf.matMul<Tensor2D>(tf.tensor2d(inverse, [m, m]), q));
+    q.dispose();
+    q = next;
+  }
   return q;
 }
 
-/** out (rows × cols) = a (rows × inner) · bᵀ with b (cols × inner). */
-function multiplyTransposed(
-  a: Float32Array,
-  b: Float32Array,
-  rows: number,
-  inner: number,
-  cols: number,
-  out: Float32Array,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const ao = r * inner;
-    let j = 0;
-    for (; j + 3 < cols; j += 4) {
-      const b0 = j * inner;
-      const b1 = b0 + inner;
-      const b2 = b1 + inner;
-      const b3 = b2 + inner;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let k = 0; k < inner; k++) {
-        const v = a[ao + k]!;
-        s0 += v * b[b0 + k]!;
-        s1 += v * b[b1 + k]!;
-        s2 += v * b[b2 + k]!;
-        s3 += v * b[b3 + k]!;
-      }
-      out[r * cols + j] = s0;
-      out[r * cols + j + 1] = s1;
-      out[r * cols + j + 2] = s2;
-      out[r * cols + j + 3] = s3;
-    }
-    for (; j < cols; j++) {
-      let s = 0;
-      for (let k = 0; k < inner; k++) s += a[ao + k]! * b[j * inner + k]!;
-      out[r * cols + j] = s;
+/** L⁻¹ (m × m, lower triangular) for the Cholesky factor L of symmetric positive (semi)definite `g`. */
+function inverseCholesky(g: ArrayLike<number>, m: number): Float32Array {
+  const l = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = g[i * m + j]!;
+      for (let k = 0; k < j; k++) s -= l[i * m + k]! * l[j * m + k]!;
+      // A dependent row (a zero pivot) comes out as zero, as Gram–Schmidt's guarded division leaves it.
+      l[i * m + j] = i === j ? Math.sqrt(Math.max(s, 1e-30)) : s / l[j * m + j]!;
     }
   }
-}
-
-/** Modified Gram–Schmidt on the rows of a (rows × n). */
-function orthonormalizeRows(a: Float32Array, rows: number, n: number): void {
-  for (let i = 0; i < rows; i++) {
-    const io = i * n;
-    for (let j = 0; j < i; j++) {
-      const jo = j * n;
-      let dot = 0;
-      for (let k = 0; k < n; k++) dot += a[io + k]! * a[jo + k]!;
-      for (let k = 0; k < n; k++) a[io + k]! -= dot * a[jo + k]!;
+  const inv = new Float64Array(m * m);
+  for (let j = 0; j < m; j++) {
+    for (let i = j; i < m; i++) {
+      let s = i === j ? 1 : 0;
+      for (let k = j; k < i; k++) s -= l[i * m + k]! * inv[k * m + j]!;
+      inv[i * m + j] = s / l[i * m + i]!;
     }
-    let norm = 0;
-    for (let k = 0; k < n; k++) norm += a[io + k]! ** 2;
-    const inv = 1 / Math.sqrt(Math.max(norm, 1e-30));
-    for (let k = 0; k < n; k++) a[io + k]! *= inv;
   }
-}
-
-function project(
-  projection: Float32Array,
-  data: Float32Array,
-  count: number,
-  length: number,
-  m: number,
-  out: Float32Array,
-): void {
-  multiplyTransposed(data, projection, count, length, m, out);
-}
-
-function multiplyVector(matrix: Float32Array, v: Float32Array, n: number, out: Float32Array, offset: number): void {
-  for (let a = 0; a < n; a++) {
-    let s = 0;
-    const o = a * n;
-    for (let b = 0; b < n; b++) s += matrix[o + b]! * v[b]!;
-    out[offset + a] = s;
-  }
+  return Float32Array.from(inv);
 }
 
 function sampleIndices(n: number, wanted: number, random: () => number): Int32Array {

