@@ -48,6 +48,8 @@ test('a run crops to what the Training view asked for and says what each image w
   await trainAndOpen(page, 1);
   const detail = page.getByTestId('run-detail');
   await expect(detail).toContainText('crop: whole photo');
+  // A quick run says how many heads each fold averaged (the default is one).
+  await expect(detail).toContainText('1 head a fold');
   await expect(detail.getByTestId('run-crops')).toHaveText(/42 images on the whole photo/);
 
   // No photo has a face box yet: every one falls back to the default face region, and the run says so.
