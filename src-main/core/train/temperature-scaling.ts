@@ -19,38 +19,17 @@ function logProb(p: number): number {
   return p > 0 ? Math.max(Math.log(p), LOG_FLOOR) : LOG_FLOOR;
 }
 
-/** Mean negative log-likelihood of the labels of `rows` under softmax(log p / t). */
-export function temperatureNll(
+/**
+ * Mean of `loss` over the labelled `rows`, each row handed over as log softmax(log p / t) (a scratch buffer). The
+ * two fits below differ only in the loss they take of that row.
+ */
+function meanTemperedLoss(
   probs: Float32Array | Float64Array,
   k: number,
   given: Int32Array,
   rows: ArrayLike<number>,
   t: number,
-): number {
-  const beta = 1 / t;
-  let sum = 0;
-  let n = 0;
-  for (let r = 0; r < rows.length; r++) {
-    const i = rows[r]!;
-    const label = given[i]!;
-    if (label < 0 || label >= k) continue;
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, beta * logProb(probs[i * k + c]!));
-    let z = 0;
-    for (let c = 0; c < k; c++) z += Math.exp(beta * logProb(probs[i * k + c]!) - max);
-    sum += max + Math.log(z) - beta * logProb(probs[i * k + label]!);
-    n++;
-  }
-  return n > 0 ? sum / n : 0;
-}
-
-/** Mean Brier score (squared distance to the one-hot label, 0 to 2) of the labelled `rows` under softmax(log p / t). */
-export function temperatureBrier(
-  probs: Float32Array | Float64Array,
-  k: number,
-  given: Int32Array,
-  rows: ArrayLike<number>,
-  t: number,
+  loss: (logScaled: Float64Array, label: number) => number,
 ): number {
   const beta = 1 / t;
   const row = new Float64Array(k);
@@ -63,11 +42,39 @@ export function temperatureBrier(
     let max = -Infinity;
     for (let c = 0; c < k; c++) max = Math.max(max, (row[c] = beta * logProb(probs[i * k + c]!)));
     let z = 0;
-    for (let c = 0; c < k; c++) z += row[c] = Math.exp(row[c]! - max);
-    for (let c = 0; c < k; c++) sum += (row[c]! / z - (c === label ? 1 : 0)) ** 2;
+    for (let c = 0; c < k; c++) z += Math.exp(row[c]! - max);
+    const logZ = max + Math.log(z);
+    for (let c = 0; c < k; c++) row[c] = row[c]! - logZ;
+    sum += loss(row, label);
     n++;
   }
   return n > 0 ? sum / n : 0;
+}
+
+/** Mean negative log-likelihood of the labels of `rows` under softmax(log p / t). */
+export function temperatureNll(
+  probs: Float32Array | Float64Array,
+  k: number,
+  given: Int32Array,
+  rows: ArrayLike<number>,
+  t: number,
+): number {
+  return meanTemperedLoss(probs, k, given, rows, t, (logScaled, label) => -logScaled[label]!);
+}
+
+/** Mean Brier score (squared distance to the one-hot label, 0 to 2) of the labelled `rows` under softmax(log p / t). */
+export function temperatureBrier(
+  probs: Float32Array | Float64Array,
+  k: number,
+  given: Int32Array,
+  rows: ArrayLike<number>,
+  t: number,
+): number {
+  return meanTemperedLoss(probs, k, given, rows, t, (logScaled, label) => {
+    let sum = 0;
+    for (let c = 0; c < logScaled.length; c++) sum += (Math.exp(logScaled[c]!) - (c === label ? 1 : 0)) ** 2;
+    return sum;
+  });
 }
 
 export type TemperatureLoss = 'brier' | 'nll';
