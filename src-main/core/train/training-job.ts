@@ -28,7 +28,7 @@ export async function runTraining(
   datasetId: number,
   runId: number,
   settings: TrainSettings,
-  ctx: Pick<JobContext, 'signal' | 'progress'>,
+  ctx: Pick<JobContext, 'signal' | 'progress' | 'etaSeconds'>,
   hooks: TrainingJobHooks = {},
 ): Promise<TrainingOutcome> {
   const started = performance.now();
@@ -57,11 +57,6 @@ export async function runTraining(
     }
     // The worker says where the tensor work runs once its backend has started (WebGPU: with the adapter).
     let backendReported = false;
-    const phaseStart: { phase: TrainingStep['phase'] | null; at: number; done: number } = {
-      phase: null,
-      at: 0,
-      done: 0,
-    };
     const outcome = await runWorkerTask<TrainingRequest, TrainingStep, TrainingOutcome>(
       workerUrl(import.meta.url, 'train-worker'),
       request,
@@ -71,23 +66,19 @@ export async function runTraining(
         // longest shader compilation seen on SwiftShader.
         cancelGraceMs: 30_000,
         onProgress: (step) => {
+          // Quick mode trains every task's heads in turn under one count: the time left is the whole phase's, not
+          // the task's shown (the job runner measures it over `step.phase`).
           ctx.progress(
             step.phase === 'training' && step.task ? `training ${step.task}` : step.phase,
             step.done,
             step.total,
+            step.phase,
           );
           if (step.device && !backendReported) {
             backendReported = true;
             store.runs.recordDevice(runId, step.device);
             hooks.onBackend?.(step.device.backend);
           }
-          // Seconds left from this phase's own pace: feature extraction (the first run's longest part) and
-          // training each get an estimate, not one blurred by the phases before them.
-          if (step.phase !== phaseStart.phase)
-            Object.assign(phaseStart, { phase: step.phase, at: performance.now(), done: step.done });
-          const elapsed = (performance.now() - phaseStart.at) / 1000;
-          const rate = step.done > phaseStart.done ? elapsed / (step.done - phaseStart.done) : null;
-          const estimated = step.phase === 'training' || step.phase === 'features';
           hooks.onProgress?.({
             runId,
             phase: step.phase,
@@ -99,7 +90,7 @@ export async function runTraining(
             epochs: step.epochs,
             loss: step.loss,
             macroF1: step.macroF1,
-            etaSeconds: estimated && rate !== null ? Math.round(rate * (step.total - step.done)) : null,
+            etaSeconds: ctx.etaSeconds(),
           });
         },
       },
