@@ -3,8 +3,10 @@
 import type { BackendInfo } from '../../shared/api-contract';
 import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import type { TrainWorkerRequest } from './train-worker';
+import { ensureRuntimeDir } from './gpu-environment';
 
 export function probeBackends(): Promise<BackendInfo[]> {
+  ensureRuntimeDir();
   return runWorkerTask<TrainWorkerRequest, never, BackendInfo[]>(
     workerUrl(import.meta.url, 'train-worker'),
     { kind: 'list-backends' },

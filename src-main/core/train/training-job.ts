@@ -11,6 +11,7 @@ import { defaultFaceRegion, FACE_FEATURE_DIM } from './face-features';
 import { planTrainingCrops, type Crop, type TrainingCropPlan } from './training-crops';
 import { writeRunFeatures, type RunFeatures } from './run-features';
 import { ApiFailure } from '../api-failure';
+import { ensureRuntimeDir } from './gpu-environment';
 
 export interface TrainingJobHooks {
   onProgress?: (progress: Omit<TrainProgress, 'jobId'>) => void;
@@ -55,6 +56,8 @@ export async function runTraining(
       store.runs.setBackend(runId, 'wasm');
       hooks.onBackend?.('wasm');
     }
+    // The worker may load Dawn (WebGPU), whose Vulkan drivers read the environment of the process.
+    ensureRuntimeDir();
     // The worker says where the tensor work runs once its backend has started (WebGPU: with the adapter).
     let backendReported = false;
     const outcome = await runWorkerTask<TrainingRequest, TrainingStep, TrainingOutcome>(
