@@ -29,11 +29,13 @@ describe('loupe backends', () => {
     expect(human.stdout).toMatch(/^webgpu +(available|unavailable)/m);
   }, 60_000);
 
-  it("keeps the GPU drivers' complaints about a missing XDG_RUNTIME_DIR off the terminal (ssh, containers)", async () => {
+  it("keeps the GPU drivers' chatter off the terminal: stderr carries only Loupe's own messages", async () => {
+    // Without a runtime folder (ssh, containers) libwayland complained once per Mesa driver; without a GPU, Dawn
+    // said on stderr why it passed over lavapipe (that reason is now in the webgpu line instead).
     const env = { ...process.env };
     delete env.XDG_RUNTIME_DIR;
     const result = await loupeProcess(['backends'], env);
     expect(result.code).toBe(0);
-    expect(result.stderr).not.toContain('XDG_RUNTIME_DIR');
+    expect(result.stderr).toBe('');
   }, 60_000);
 });

@@ -28,6 +28,28 @@ describe('the CLI progress line', () => {
     expect(lines.slice(3)).toEqual(['train: training mask 0/10 (0%)', 'train: training mask 10/10 (100%)']);
   });
 
+  it('throttles phases that take turns (quick training steps through its tasks) like one phase', () => {
+    let clock = 0;
+    const lines: string[] = [];
+    const print = createProgressPrinter(
+      'train',
+      () => clock,
+      (text) => lines.push(text.trim()),
+      false,
+    );
+    for (let done = 1; done <= 9; done++) {
+      clock += 500;
+      print({ phase: `training ${['mask', 'gender', 'age'][done % 3]}`, done, total: 9, etaSeconds: null });
+    }
+    expect(lines).toEqual([
+      'train: training gender 1/9 (11%)',
+      'train: training age 2/9 (22%)',
+      'train: training mask 3/9 (33%)',
+      'train: training gender 7/9 (77%)',
+      'train: training mask 9/9 (100%)',
+    ]);
+  });
+
   it('rewrites one line on a terminal and ends it when finished', () => {
     const written: string[] = [];
     const print = createProgressPrinter(

@@ -1,8 +1,8 @@
 import type { JobSnapshot } from '../shared/api-contract';
 
 /**
- * Progress on stderr: one rewritten line on a terminal, otherwise a line at most every two seconds (and on each
- * new phase), so logs stay readable. stdout stays clean for --json. Each line ends with the time left in the phase
+ * Progress on stderr: one rewritten line on a terminal, otherwise a line at most every two seconds (and when a phase
+ * first appears or completes), so logs stay readable. stdout stays clean for --json. Each line ends with the time left in the phase
  * once the job's snapshot has an estimate (the job runner's, the same the app shows).
  */
 export function createProgressPrinter(
@@ -13,7 +13,9 @@ export function createProgressPrinter(
 ): ((job: Pick<JobSnapshot, 'phase' | 'done' | 'total' | 'etaSeconds'>) => void) & {
   finish(): void;
 } {
-  let lastPhase = '';
+  // A phase is printed at once the first time it appears; after that lines are throttled even when the phase
+  // changes, since quick training names a phase per task and steps through the tasks in turn.
+  const seen = new Set<string>();
   let lastAt = 0;
   let pending = false;
   const printer = ({
@@ -23,8 +25,9 @@ export function createProgressPrinter(
     etaSeconds,
   }: Pick<JobSnapshot, 'phase' | 'done' | 'total' | 'etaSeconds'>): void => {
     const t = now();
-    if (phase === lastPhase && t - lastAt < (tty ? 100 : 2000) && done !== total) return;
-    lastPhase = phase;
+    const fresh = !seen.has(phase);
+    if (!fresh && t - lastAt < (tty ? 100 : 2000) && done !== total) return;
+    seen.add(phase);
     lastAt = t;
     const pct = total > 0 ? ` (${Math.floor((done / total) * 100)}%)` : '';
     const left = etaSeconds === null ? '' : `, ${formatLeft(etaSeconds)} left`;

@@ -12,6 +12,7 @@ import { planTrainingCrops, type Crop, type TrainingCropPlan } from './training-
 import { writeRunFeatures, type RunFeatures } from './run-features';
 import { ApiFailure } from '../api-failure';
 import { ensureRuntimeDir } from './gpu-environment';
+import { autoWouldTakeWebGpu } from './webgpu-probe';
 
 export interface TrainingJobHooks {
   onProgress?: (progress: Omit<TrainProgress, 'jobId'>) => void;
@@ -58,6 +59,7 @@ export async function runTraining(
     }
     // The worker may load Dawn (WebGPU), whose Vulkan drivers read the environment of the process.
     ensureRuntimeDir();
+    if (settings.backend === 'auto' && !(await autoWouldTakeWebGpu())) request.autoWithoutWebGpu = true;
     // The worker says where the tensor work runs once its backend has started (WebGPU: with the adapter).
     let backendReported = false;
     const outcome = await runWorkerTask<TrainingRequest, TrainingStep, TrainingOutcome>(
