@@ -26,29 +26,29 @@ const MIN_PACE_MS = 2000;
  * going back or a new total starts over.
  */
 export class TimeLeft {
-  #since: { span: string; total: number; at: number; done: number; advanced: boolean; last: number } | null = null;
+  #span: { key: string; total: number; last: number; since: { at: number; done: number } | null } | null = null;
 
-  see(span: string, done: number, total: number, now: number): number | null {
-    const since = this.#since;
-    if (!since || since.span !== span || since.total !== total || done < since.last)
-      this.#since = { span, total, at: now, done, advanced: false, last: done };
-    else if (!since.advanced && done > since.done) Object.assign(since, { at: now, done, advanced: true, last: done });
-    else since.last = done;
-    const pace = this.#since!;
-    if (!pace.advanced || done >= total || done <= pace.done || now - pace.at < MIN_PACE_MS) return null;
-    return Math.round(((now - pace.at) / 1000 / (done - pace.done)) * (total - done));
+  see(key: string, done: number, total: number, now: number): number | null {
+    let span = this.#span;
+    if (!span || span.key !== key || span.total !== total || done < span.last)
+      span = this.#span = { key, total, last: done, since: null };
+    else if (!span.since && done > span.last) span.since = { at: now, done };
+    span.last = done;
+    const since = span.since;
+    if (!since || done >= total || done <= since.done || now - since.at < MIN_PACE_MS) return null;
+    return Math.round(((now - since.at) / 1000 / (done - since.done)) * (total - done));
   }
 }
 
 export class JobRunner {
+  readonly #jobs = new Map<string, { snapshot: JobSnapshot; controller: AbortController; done: Promise<unknown> }>();
+  readonly #listeners = new Set<(snapshot: JobSnapshot) => void>();
   readonly #now: () => number;
 
+  /** `now`: the clock the time left is measured on (tests pass their own). */
   constructor(options: { now?: () => number } = {}) {
     this.#now = options.now ?? (() => Date.now());
   }
-
-  readonly #jobs = new Map<string, { snapshot: JobSnapshot; controller: AbortController; done: Promise<unknown> }>();
-  readonly #listeners = new Set<(snapshot: JobSnapshot) => void>();
 
   onProgress(listener: (snapshot: JobSnapshot) => void): () => void {
     this.#listeners.add(listener);
