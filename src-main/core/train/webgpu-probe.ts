@@ -10,13 +10,18 @@ import { workerUrl } from '../jobs/worker-task';
 import { ensureRuntimeDir } from './gpu-environment';
 import { ALLOW_SOFTWARE_ENV, describeAdapterInfo } from './webgpu-device';
 
+const PROBE_TIMEOUT_MS = 30_000;
+
 export interface WebGpuProbe {
   adapter: GpuAdapterInfo | null;
   /** What Dawn said on stderr about the adapters it passed over, one message each; empty when it said nothing. */
   passedOver: string[];
 }
 
-/** The adapter Dawn would give, found without loading Dawn here. Rejects with Dawn's own words when it fails. */
+/**
+ * The adapter Dawn would give, found without loading Dawn in this process. Rejects with what the probe wrote on
+ * stderr when it fails.
+ */
 export function probeWebGpuInProcess(): Promise<WebGpuProbe> {
   ensureRuntimeDir();
   // From source the entry is plain JavaScript beside this file; bundled, it is an entry of its own like the workers.
@@ -35,8 +40,15 @@ export function probeWebGpuInProcess(): Promise<WebGpuProbe> {
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
+    // A driver that hangs must not hold up the backends list or a run for ever.
+    const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
     child.once('error', reject);
     child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') {
+        reject(new Error(`Dawn did not answer within ${PROBE_TIMEOUT_MS / 1000} s while looking for a GPU adapter`));
+        return;
+      }
       const line = stdout.trim().split('\n').pop() ?? '';
       if (code === 0 && line.startsWith('{')) {
         const { info } = JSON.parse(line) as { info: Parameters<typeof describeAdapterInfo>[0] | null };
@@ -44,7 +56,7 @@ export function probeWebGpuInProcess(): Promise<WebGpuProbe> {
         return;
       }
       const said = stderr.trim() || `exit ${signal ?? code}`;
-      reject(new Error(`the webgpu package (dawn.node) failed to load: ${said}`));
+      reject(new Error(`WebGPU could not be probed (dawn.node): ${said}`));
     });
   });
 }
