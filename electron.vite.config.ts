@@ -13,6 +13,8 @@ export default defineConfig({
           'train-worker': resolve('src-main/core/train/train-worker.ts'),
           'face-features-worker': resolve('src-main/core/train/face-features-worker.ts'),
           'suspects-worker': resolve('src-main/core/review/suspects-worker.ts'),
+          // Not a worker: run as a process of its own (core/train/webgpu-probe.ts).
+          'webgpu-probe-process': resolve('src-main/core/train/webgpu-probe-process.mjs'),
         },
         // Native modules load their .node binaries from their own package directories.
         external: ['better-sqlite3', 'sharp', 'webgpu'],

@@ -64,6 +64,7 @@ describe('the packaged app (electron-builder.yml)', () => {
       'out/main/train-worker.js',
       'out/main/detect-worker.js',
       'out/main/face-features-worker.js',
+      'out/main/webgpu-probe-process.js',
       'out/preload/index.cjs',
     ]) {
       expect(packaged(path), path).toBe(true);

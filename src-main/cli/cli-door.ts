@@ -85,7 +85,7 @@ export async function waitForJob<K extends JobKind>(
     const final = await new Promise<JobSnapshot>((resolve, reject) => {
       const see = (job: JobSnapshot): void => {
         if (job.id !== jobId) return;
-        progress(job.phase, job.done, job.total);
+        progress(job);
         if (job.state !== 'running') resolve(job);
       };
       unsubscribe = core.on((event) => {

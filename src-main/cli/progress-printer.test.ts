@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressPrinter, formatLeft, secondsLeft } from './progress-printer';
+import { createProgressPrinter, formatLeft } from './progress-printer';
 
 describe('the CLI progress line', () => {
-  it('adds the time left in the phase at its pace since the first item, not counting the start-up', () => {
+  it("ends with the time left the job's snapshot carries, and says nothing while it has none", () => {
     let clock = 0;
     const lines: string[] = [];
     const print = createProgressPrinter(
@@ -11,28 +11,59 @@ describe('the CLI progress line', () => {
       (text) => lines.push(text.trim()),
       false,
     );
-    print('features', 0, 200);
-    clock = 60_000; // a minute loading the model
-    print('features', 1, 200);
+    print({ phase: 'features', done: 0, total: 200, etaSeconds: null });
+    clock = 60_000;
+    print({ phase: 'features', done: 1, total: 200, etaSeconds: null });
     clock = 70_000;
-    print('features', 11, 200); // 1 s an item since the first
+    print({ phase: 'features', done: 11, total: 200, etaSeconds: 189 });
+    clock = 71_000; // within two seconds of the last line: not printed
+    print({ phase: 'features', done: 12, total: 200, etaSeconds: 188 });
     expect(lines).toEqual([
       'train: features 0/200 (0%)',
       'train: features 1/200 (0%)',
       'train: features 11/200 (5%), ~3 min left',
     ]);
-    clock = 71_000;
-    print('training mask', 0, 10);
-    clock = 80_000;
-    print('training mask', 10, 10);
+    print({ phase: 'training mask', done: 0, total: 10, etaSeconds: null });
+    print({ phase: 'training mask', done: 10, total: 10, etaSeconds: null });
     expect(lines.slice(3)).toEqual(['train: training mask 0/10 (0%)', 'train: training mask 10/10 (100%)']);
   });
 
-  it('estimates nothing before a few seconds of pace or once done', () => {
-    expect(secondsLeft({ at: 0, done: 0 }, 1000, 5, 10)).toBeNull();
-    expect(secondsLeft({ at: 0, done: 0 }, 10_000, 10, 10)).toBeNull();
-    expect(secondsLeft({ at: 0, done: 2 }, 10_000, 2, 10)).toBeNull();
-    expect(secondsLeft({ at: 0, done: 0 }, 10_000, 5, 10)).toBe(10);
+  it('throttles phases that take turns (quick training steps through its tasks) like one phase', () => {
+    let clock = 0;
+    const lines: string[] = [];
+    const print = createProgressPrinter(
+      'train',
+      () => clock,
+      (text) => lines.push(text.trim()),
+      false,
+    );
+    for (let done = 1; done <= 9; done++) {
+      clock += 500;
+      print({ phase: `training ${['mask', 'gender', 'age'][done % 3]}`, done, total: 9, etaSeconds: null });
+    }
+    expect(lines).toEqual([
+      'train: training gender 1/9 (11%)',
+      'train: training age 2/9 (22%)',
+      'train: training mask 3/9 (33%)',
+      'train: training gender 7/9 (77%)',
+      'train: training mask 9/9 (100%)',
+    ]);
+  });
+
+  it('rewrites one line on a terminal and ends it when finished', () => {
+    const written: string[] = [];
+    const print = createProgressPrinter(
+      'import',
+      () => 0,
+      (text) => written.push(text),
+      true,
+    );
+    print({ phase: 'reading', done: 5, total: 10, etaSeconds: 42 });
+    print.finish();
+    expect(written).toEqual(['\rimport: reading 5/10 (50%), ~42 s left\x1b[K', '\n']);
+  });
+
+  it('writes the time left in words a glance can read', () => {
     expect([formatLeft(0.2), formatLeft(42), formatLeft(150), formatLeft(3 * 3600 + 600)]).toEqual([
       '~1 s',
       '~42 s',

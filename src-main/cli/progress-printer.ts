@@ -1,32 +1,37 @@
+import type { JobSnapshot } from '../shared/api-contract';
+
 /**
- * Progress on stderr: one rewritten line on a terminal, otherwise a line at most every two seconds (and on each
- * new phase), so logs stay readable. stdout stays clean for --json. Once a phase has run a few seconds, each line
- * ends with the time left in it at the pace seen so far.
+ * Progress on stderr: one rewritten line on a terminal, otherwise a line at most every two seconds (and when a phase
+ * first appears or completes), so logs stay readable. stdout stays clean for --json. Each line ends with the time left in the phase
+ * once the job's snapshot has an estimate (the job runner's, the same the app shows).
  */
 export function createProgressPrinter(
   label: string,
   now: () => number = Date.now,
   write: (text: string) => void = (text) => process.stderr.write(text),
   tty: boolean = process.stderr.isTTY,
-): ((phase: string, done: number, total: number) => void) & {
+): ((job: Pick<JobSnapshot, 'phase' | 'done' | 'total' | 'etaSeconds'>) => void) & {
   finish(): void;
 } {
-  let lastPhase = '';
+  // A phase is printed at once the first time it appears; after that lines are throttled even when the phase
+  // changes, since quick training names a phase per task and steps through the tasks in turn.
+  const seen = new Set<string>();
   let lastAt = 0;
   let pending = false;
-  // Pace is measured from the phase's first advance: the wait before it (a model loading) says nothing about the
-  // time each item takes.
-  let pace: { phase: string; at: number; done: number; advanced: boolean } | null = null;
-  const printer = (phase: string, done: number, total: number): void => {
+  const printer = ({
+    phase,
+    done,
+    total,
+    etaSeconds,
+  }: Pick<JobSnapshot, 'phase' | 'done' | 'total' | 'etaSeconds'>): void => {
     const t = now();
-    if (pace?.phase !== phase || done < pace.done) pace = { phase, at: t, done, advanced: false };
-    else if (!pace.advanced && done > pace.done) pace = { phase, at: t, done, advanced: true };
-    if (phase === lastPhase && t - lastAt < (tty ? 100 : 2000) && done !== total) return;
-    lastPhase = phase;
+    const fresh = !seen.has(phase);
+    if (!fresh && t - lastAt < (tty ? 100 : 2000) && done !== total) return;
+    seen.add(phase);
     lastAt = t;
     const pct = total > 0 ? ` (${Math.floor((done / total) * 100)}%)` : '';
-    const left = pace.advanced ? secondsLeft(pace, t, done, total) : null;
-    const line = `${label}: ${phase} ${done}/${total}${pct}${left === null ? '' : `, ${formatLeft(left)} left`}`;
+    const left = etaSeconds === null ? '' : `, ${formatLeft(etaSeconds)} left`;
+    const line = `${label}: ${phase} ${done}/${total}${pct}${left}`;
     if (tty) {
       write(`\r${line}\x1b[K`);
       pending = true;
@@ -38,19 +43,6 @@ export function createProgressPrinter(
       pending = false;
     },
   });
-}
-
-/** Seconds left at the pace since `since`; null until a few seconds and at least one step have gone by. */
-export function secondsLeft(
-  since: { at: number; done: number } | null,
-  now: number,
-  done: number,
-  total: number,
-): number | null {
-  if (!since || done >= total || done <= since.done) return null;
-  const elapsed = (now - since.at) / 1000;
-  if (elapsed < 3) return null;
-  return (elapsed / (done - since.done)) * (total - done);
 }
 
 export function formatLeft(seconds: number): string {

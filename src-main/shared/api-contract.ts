@@ -71,10 +71,7 @@ export type DetectSettings = z.infer<typeof detectSettings>;
 export const imageSort = z.enum(['path', 'class', 'age', 'recent-change', 'confidence', 'person']);
 export type ImageSort = z.infer<typeof imageSort>;
 
-export const labelTarget = z.union([
-  z.object({ imageId: id }).strict(),
-  z.object({ subjectId: id }).strict(),
-]);
+export const labelTarget = z.union([z.object({ imageId: id }).strict(), z.object({ subjectId: id }).strict()]);
 export type LabelTarget = z.infer<typeof labelTarget>;
 
 export const trainMode = z.enum(['quick', 'full']);
@@ -134,9 +131,7 @@ export const apiArgSchemas = {
     .strict(),
   'datasets.list': z.object({}).strict(),
   'datasets.get': z.object({ datasetId: id }).strict(),
-  'datasets.import': z
-    .object({ path: absolutePath, format: importFormat.default('auto') })
-    .strict(),
+  'datasets.import': z.object({ path: absolutePath, format: importFormat.default('auto') }).strict(),
   'datasets.importDemo': z.object({}).strict(),
   'datasets.overview': z.object({ datasetId: id }).strict(),
   'datasets.problems': z.object({ datasetId: id }).strict(),
@@ -573,6 +568,7 @@ export interface TrainProgress {
   loss: number | null;
   /** Macro F1 on the held-out fold after this epoch, where measured. */
   macroF1: number | null;
+  /** The job's estimate of the time left in this phase: its snapshot's `etaSeconds`. */
   etaSeconds: number | null;
 }
 
@@ -674,6 +670,11 @@ interface JobSnapshotOf<K extends JobKind> {
   done: number;
   total: number;
   startedAt: string;
+  /**
+   * Seconds left in the current phase at its pace so far, measured from the phase's first advance; null before a
+   * couple of seconds of pace, and once the phase's count is complete or the job has ended.
+   */
+  etaSeconds: number | null;
   error: string | null;
   /** What kind of failure `error` is ('invalid-argument': bad input, 'internal': a bug); null unless failed. */
   errorCode: ApiErrorDto['code'] | null;

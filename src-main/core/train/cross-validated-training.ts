@@ -11,7 +11,7 @@ import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
 import { QUICK_HEAD_OPTIONS, type HeadOptions } from './softmax-head';
 import { outOfFoldHeadProbs } from './out-of-fold-heads';
 import { loadOrBuildTensors, tensorCacheKey, type TensorInput, type TensorShape } from './tensor-cache';
-import { initBackend, type BackendName, type BackendRequest, type TfBackend } from './tf-backend';
+import { AUTO_ORDER, initBackend, type BackendName, type BackendRequest, type TfBackend } from './tf-backend';
 import type { TrainingData } from './training-data';
 import type { TrainingCropPlan } from './training-crops';
 import { FACE_FEATURE_DIM, loadFaceFeatureExtractor } from './face-features';
@@ -29,6 +29,12 @@ export interface TrainingRequest {
   faceCache?: { vectors: Float32Array; have: Uint8Array };
   /** Face-feature workers on wasm (face-feature-pool.ts); default workerPoolSize(). One: extracted in this thread. */
   featureWorkers?: number;
+  /**
+   * Set when a probe in a process of its own (webgpu-probe.ts) found no adapter 'auto' would take: auto then leaves
+   * WebGPU out without loading Dawn here, whose drivers' complaints about the adapters they pass over would reach
+   * the terminal.
+   */
+  autoWithoutWebGpu?: boolean;
 }
 
 export interface TrainingStep {
@@ -102,13 +108,16 @@ export async function trainCrossValidated(
  * The backend for quick mode's feature work (face networks, digit features): WebGPU when named or found on real
  * hardware, else wasm.
  */
-export function featureBackendRequest(requested: BackendRequest): {
+export function featureBackendRequest(
+  requested: BackendRequest,
+  autoWithoutWebGpu = false,
+): {
   request: BackendRequest;
   candidates: BackendName[];
 } {
   if (requested === 'webgpu') return { request: 'webgpu', candidates: ['webgpu'] };
   return requested === 'auto'
-    ? { request: 'auto', candidates: ['webgpu', 'wasm'] }
+    ? { request: 'auto', candidates: autoWithoutWebGpu ? ['wasm'] : ['webgpu', 'wasm'] }
     : { request: 'wasm', candidates: ['wasm'] };
 }
 
@@ -171,7 +180,7 @@ async function crossValidate(
             tensors.pixels,
             n,
             shape,
-            settings.backend,
+            featureBackendRequest(settings.backend, request.autoWithoutWebGpu),
             started,
             (done, total) => onStep({ ...idle('features', k), done, total }),
             signal,
@@ -196,7 +205,10 @@ async function crossValidate(
     );
     probs.forEach((p, t) => taskProbs[t]!.set(p));
   } else {
-    const chosen = await initBackend(settings.backend);
+    const chosen = await initBackend(
+      settings.backend,
+      request.autoWithoutWebGpu ? { candidates: AUTO_ORDER.filter((name) => name !== 'webgpu') } : {},
+    );
     const { tf } = chosen;
     started(chosen);
     const target = data.stratify;
@@ -346,7 +358,7 @@ async function faceFeatures(
   }
   let computed: TrainingOutcome['newFaceFeatures'] = null;
   if (missing.length > 0) {
-    const choice = featureBackendRequest(request.settings.backend);
+    const choice = featureBackendRequest(request.settings.backend, request.autoWithoutWebGpu);
     const backend = await initBackend(choice.request, { candidates: choice.candidates });
     onStarted(backend);
     const workers = workerPoolSize(request.featureWorkers);
@@ -403,12 +415,11 @@ async function digitFeatures(
   pixels: Uint8Array,
   n: number,
   shape: TensorShape,
-  requested: BackendRequest,
+  choice: ReturnType<typeof featureBackendRequest>,
   onStarted: (backend: TfBackend) => void,
   onProgress: (done: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<{ features: Float32Array; dim: number }> {
-  const choice = featureBackendRequest(requested);
   const backend = await initBackend(choice.request, { candidates: choice.candidates });
   onStarted(backend);
   const { features, model } = await fitDigitFeatures(pixels, n, shape.width, shape.height, {

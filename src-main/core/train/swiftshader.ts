@@ -1,9 +1,8 @@
 // SwiftShader, the Vulkan-on-the-CPU driver that ships with Chromium, as the WebGPU adapter for tests and benches
 // on machines without a GPU (CI included). Only env vars: the Vulkan loader reads them when Dawn creates its
 // instance, so this must run before the first WebGPU use in the process (worker threads share the environment).
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ensureRuntimeDir } from './gpu-environment';
 import { probeAdapter } from './webgpu-device';
 
 /** Debian's chromium package; override with LOUPE_SWIFTSHADER_ICD. */
@@ -19,7 +18,7 @@ export function useSwiftShader(): string | null {
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   process.env.VK_DRIVER_FILES = SWIFTSHADER_ICD;
   // The loader warns, and some drivers fail, without a runtime dir.
-  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'loupe-xdg-'));
+  ensureRuntimeDir();
   return null;
 }
 

@@ -11,7 +11,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo, GpuAdapterInfo } from '../../shared/api-contract';
 import { registerWasmGradientKernels } from './wasm-gradient-kernels';
 import { adapterLabel } from '../../shared/gpu-adapter-label';
-import { probeAdapter, startWebGpu } from './webgpu-device';
+import { startWebGpu } from './webgpu-device';
+import type { WebGpuProbe } from './webgpu-probe';
 
 export type Tf = typeof tfjs;
 export type BackendName = 'webgpu' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
@@ -120,11 +121,14 @@ export function wasmBinaryDir(): string {
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 }
 
+/** What a WebGPU probe in a process of its own found (webgpu-probe.ts), or why it failed. */
+export type WebGpuProbeOutcome = { probe: WebGpuProbe } | { error: string };
+
 /**
  * What the settings screen and `loupe backends` list: each backend, whether it can load here, and why not. Loads
- * no TensorFlow backend; for WebGPU it asks Dawn for an adapter (no device is created).
+ * no TensorFlow backend; WebGPU's entry is the adapter the probe found.
  */
-export async function listBackends(): Promise<BackendInfo[]> {
+export function listBackends(webgpu: WebGpuProbeOutcome): BackendInfo[] {
   const require = createRequire(import.meta.url);
   const installed = (pkg: string): boolean => {
     try {
@@ -135,7 +139,7 @@ export async function listBackends(): Promise<BackendInfo[]> {
     }
   };
   return [
-    await webGpuInfo(),
+    webGpuInfo(webgpu),
     ...(['node-gpu', 'node'] as const).map((name) => {
       const available = installed(NODE_PACKAGES[name]);
       return {
@@ -153,25 +157,25 @@ export async function listBackends(): Promise<BackendInfo[]> {
   ];
 }
 
-async function webGpuInfo(): Promise<BackendInfo> {
-  try {
-    const adapter = await probeAdapter();
-    if (!adapter)
-      return {
-        name: 'webgpu',
-        available: false,
-        adapter,
-        note: 'no GPU adapter (needs a Vulkan, D3D12 or Metal driver)',
-      };
+function webGpuInfo(outcome: WebGpuProbeOutcome): BackendInfo {
+  if ('error' in outcome) return { name: 'webgpu', available: false, adapter: null, note: outcome.error };
+  const { adapter, passedOver } = outcome.probe;
+  if (!adapter) {
+    // Why Dawn passed over what it saw (a driver too old, a missing feature) is the reason there is none.
+    const why = passedOver.length > 0 ? `; Dawn passed over: ${passedOver.join('; ')}` : '';
     return {
       name: 'webgpu',
-      available: true,
+      available: false,
       adapter,
-      note: adapter.software
-        ? `${adapterLabel(adapter)}: emulated on the CPU, slower than wasm; auto skips it`
-        : `GPU: ${adapterLabel(adapter)}`,
+      note: `no GPU adapter (needs a Vulkan, D3D12 or Metal driver)${why}`,
     };
-  } catch (error) {
-    return { name: 'webgpu', available: false, adapter: null, note: (error as Error).message };
   }
+  return {
+    name: 'webgpu',
+    available: true,
+    adapter,
+    note: adapter.software
+      ? `${adapterLabel(adapter)}: emulated on the CPU, slower than wasm; auto skips it`
+      : `GPU: ${adapterLabel(adapter)}`,
+  };
 }

@@ -4,9 +4,9 @@
 import { parentPort } from 'node:worker_threads';
 import type { CANCEL_MESSAGE } from '../jobs/worker-task';
 import { trainCrossValidated, type TrainingRequest } from './cross-validated-training';
-import { listBackends } from './tf-backend';
+import { listBackends, type WebGpuProbeOutcome } from './tf-backend';
 
-export type TrainWorkerRequest = TrainingRequest | { kind: 'list-backends' };
+export type TrainWorkerRequest = TrainingRequest | { kind: 'list-backends'; webgpu: WebGpuProbeOutcome };
 
 const fail = (error: unknown): void =>
   parentPort?.postMessage({ type: 'error', error: error instanceof Error ? error.message : String(error) });
@@ -28,7 +28,11 @@ parentPort?.on('message', (message: TrainWorkerRequest | typeof CANCEL_MESSAGE) 
 
 function run(request: TrainWorkerRequest): void {
   if ('kind' in request) {
-    listBackends().then((result) => parentPort?.postMessage({ type: 'result', result }), fail);
+    try {
+      parentPort?.postMessage({ type: 'result', result: listBackends(request.webgpu) });
+    } catch (error) {
+      fail(error);
+    }
     return;
   }
   trainCrossValidated(

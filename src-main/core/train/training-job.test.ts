@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LoupeCore } from '../api';
 import { jobResult, openTestCore, type TestCore } from '../test-support/core-harness';
 import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
@@ -32,18 +32,34 @@ const count = (sql: string, ...params: unknown[]): number =>
 
 describe('training runs', () => {
   it('gives every image exactly one out-of-fold prediction per task, with folds grouped by person', async () => {
-    const etas: (number | null)[] = [];
+    // Each step takes a second on the job runner's clock, whatever the machine: the estimates are then known.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const etas: Record<string, (number | null)[]> = { features: [], training: [] };
+    const jobEtas: (number | null)[] = [];
     const stop = core.on((event) => {
-      if (event.name === 'train.progress' && event.payload.phase === 'features') etas.push(event.payload.etaSeconds);
+      if (event.name === 'train.progress') {
+        etas[event.payload.phase]?.push(event.payload.etaSeconds);
+        vi.setSystemTime(Date.now() + 1000);
+      } else if (event.name === 'job.progress' && event.payload.phase.startsWith('training '))
+        jobEtas.push(event.payload.etaSeconds);
     });
-    const { jobId, runId } = await core.api['train.start']({
-      datasetId,
-      settings: { mode: 'quick', folds: 4, backend: 'auto', epochs: 3, crop: 'face-box', cropMargin: 0.25, seed: 1 },
-    });
-    await jobResult(core, jobId);
-    stop();
-    // Feature extraction, the first run's longest phase, carries its own time estimate once images are done.
-    expect(etas.some((eta) => eta !== null && eta >= 0)).toBe(true);
+    let jobId: string;
+    let runId: number;
+    try {
+      ({ jobId, runId } = await core.api['train.start']({
+        datasetId,
+        settings: { mode: 'quick', folds: 4, backend: 'auto', epochs: 3, crop: 'face-box', cropMargin: 0.25, seed: 1 },
+      }));
+      await jobResult(core, jobId);
+    } finally {
+      stop();
+      vi.useRealTimers();
+    }
+    // Feature extraction, the first run's longest phase, and training carry the job's time estimate once a couple
+    // of steps are done; training's holds across its tasks (one count), so it is known before the last task.
+    expect(etas.features!.some((eta) => eta !== null && eta >= 0)).toBe(true);
+    expect(etas.training!.some((eta) => eta !== null && eta > 0)).toBe(true);
+    expect(jobEtas.some((eta) => eta !== null && eta > 0)).toBe(true);
     const run = await core.api['runs.get']({ runId });
     expect(run.state).toBe('done');
     // Asked without an ensemble size, the run records the one it used.

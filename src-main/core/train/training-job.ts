@@ -11,6 +11,8 @@ import { defaultFaceRegion, FACE_FEATURE_DIM } from './face-features';
 import { planTrainingCrops, type Crop, type TrainingCropPlan } from './training-crops';
 import { writeRunFeatures, type RunFeatures } from './run-features';
 import { ApiFailure } from '../api-failure';
+import { ensureRuntimeDir } from './gpu-environment';
+import { autoWouldTakeWebGpu } from './webgpu-probe';
 
 export interface TrainingJobHooks {
   onProgress?: (progress: Omit<TrainProgress, 'jobId'>) => void;
@@ -28,7 +30,7 @@ export async function runTraining(
   datasetId: number,
   runId: number,
   settings: TrainSettings,
-  ctx: Pick<JobContext, 'signal' | 'progress'>,
+  ctx: Pick<JobContext, 'signal' | 'progress' | 'etaSeconds'>,
   hooks: TrainingJobHooks = {},
 ): Promise<TrainingOutcome> {
   const started = performance.now();
@@ -55,13 +57,11 @@ export async function runTraining(
       store.runs.setBackend(runId, 'wasm');
       hooks.onBackend?.('wasm');
     }
+    // The worker may load Dawn (WebGPU), whose Vulkan drivers read the environment of the process.
+    ensureRuntimeDir();
+    if (settings.backend === 'auto' && !(await autoWouldTakeWebGpu())) request.autoWithoutWebGpu = true;
     // The worker says where the tensor work runs once its backend has started (WebGPU: with the adapter).
     let backendReported = false;
-    const phaseStart: { phase: TrainingStep['phase'] | null; at: number; done: number } = {
-      phase: null,
-      at: 0,
-      done: 0,
-    };
     const outcome = await runWorkerTask<TrainingRequest, TrainingStep, TrainingOutcome>(
       workerUrl(import.meta.url, 'train-worker'),
       request,
@@ -71,23 +71,19 @@ export async function runTraining(
         // longest shader compilation seen on SwiftShader.
         cancelGraceMs: 30_000,
         onProgress: (step) => {
+          // Quick mode trains every task's heads in turn under one count: the time left is the whole phase's, not
+          // the task's shown (the job runner measures it over `step.phase`).
           ctx.progress(
             step.phase === 'training' && step.task ? `training ${step.task}` : step.phase,
             step.done,
             step.total,
+            step.phase,
           );
           if (step.device && !backendReported) {
             backendReported = true;
             store.runs.recordDevice(runId, step.device);
             hooks.onBackend?.(step.device.backend);
           }
-          // Seconds left from this phase's own pace: feature extraction (the first run's longest part) and
-          // training each get an estimate, not one blurred by the phases before them.
-          if (step.phase !== phaseStart.phase)
-            Object.assign(phaseStart, { phase: step.phase, at: performance.now(), done: step.done });
-          const elapsed = (performance.now() - phaseStart.at) / 1000;
-          const rate = step.done > phaseStart.done ? elapsed / (step.done - phaseStart.done) : null;
-          const estimated = step.phase === 'training' || step.phase === 'features';
           hooks.onProgress?.({
             runId,
             phase: step.phase,
@@ -99,7 +95,7 @@ export async function runTraining(
             epochs: step.epochs,
             loss: step.loss,
             macroF1: step.macroF1,
-            etaSeconds: estimated && rate !== null ? Math.round(rate * (step.total - step.done)) : null,
+            etaSeconds: ctx.etaSeconds(),
           });
         },
       },

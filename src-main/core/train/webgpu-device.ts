@@ -46,10 +46,15 @@ function loadGpu(): Promise<GPU> {
 }
 
 export function describeAdapter(adapter: GPUAdapter): GpuAdapterInfo {
-  const info = adapter.info;
+  return describeAdapterInfo(adapter.info);
+}
+
+export function describeAdapterInfo(
+  info: Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'> & { isFallbackAdapter?: boolean },
+): GpuAdapterInfo {
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
   // Dawn marks CPU adapters as fallback adapters; the name check covers builds that do not.
-  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  const fallback = info.isFallbackAdapter === true;
   return {
     vendor: info.vendor,
     architecture: info.architecture,

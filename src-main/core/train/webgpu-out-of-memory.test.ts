@@ -1,16 +1,10 @@
 // A GPU allocation that fails mid-run (out of memory) ends the run with that reason, and the run returns nothing for
 // the caller to write — in a file (so a process) of its own: the failed buffer stays in the WebGPU backend's pool,
 // which a training worker drops with its thread but a test process would carry into the next test.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrainSettings } from '../../shared/api-contract';
 import type { CachePaths } from '../cache-paths';
 import type { SqliteStore } from '../db/sqlite-store';
-import { openTestCore, type TestCore } from '../test-support/core-harness';
-import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
-import { importDataset } from '../import/import-job';
+import { fullModeSettings as full, openWebGpuFixture, type WebGpuFixture } from '../test-support/webgpu-fixture';
 import { trainCrossValidated } from './cross-validated-training';
 import { softwareGpuUnavailable } from './swiftshader';
 import { collectTrainingData } from './training-data';
@@ -20,7 +14,7 @@ import { currentWebGpuDevice, WebGpuFailure } from './webgpu-device';
 const unavailable = await softwareGpuUnavailable();
 const skip = unavailable !== null && process.env.CI !== 'true';
 
-let harness: TestCore;
+let harness: WebGpuFixture;
 let store: SqliteStore;
 let cache: CachePaths;
 let datasetId: number;
@@ -28,25 +22,12 @@ let datasetId: number;
 beforeAll(async () => {
   if (unavailable && !skip) throw new Error(`CI must run the WebGPU out-of-memory test: ${unavailable}`);
   if (skip) return;
-  const dir = mkdtempSync(join(tmpdir(), 'loupe-webgpu-oom-'));
-  await makeMaskDataset(join(dir, 'ds'), { persons: 6, seed: 5, width: 96, height: 128 });
-  harness = openTestCore(join(dir, 'loupe.db'));
-  ({ store, cache } = harness);
-  datasetId = (await importDataset(store, cache, join(dir, 'ds'), 'mask')).datasetId;
+  harness = await openWebGpuFixture();
+  ({ store, cache, datasetId } = harness);
 }, 60_000);
 
 afterAll(async () => {
   await harness?.close();
-});
-
-const full = (backend: TrainSettings['backend'], epochs = 2): TrainSettings => ({
-  mode: 'full',
-  folds: 2,
-  backend,
-  epochs,
-  crop: 'face-box',
-  cropMargin: 0.25,
-  seed: 1,
 });
 
 describe.skipIf(skip)(`out of GPU memory on WebGPU (SwiftShader)${skip ? ` (skipped: ${unavailable})` : ''}`, () => {

@@ -11,8 +11,8 @@ import type { RunDetail, TrainSettings } from '../../shared/api-contract';
 import type { LoupeCore } from '../api';
 import type { CachePaths } from '../cache-paths';
 import type { SqliteStore } from '../db/sqlite-store';
-import { finishedJob, jobResult, openTestCore, type TestCore } from '../test-support/core-harness';
-import { makeMaskDataset } from '../datasets/synthetic-mask-dataset';
+import { finishedJob, jobResult } from '../test-support/core-harness';
+import { fullModeSettings as full, openWebGpuFixture, type WebGpuFixture } from '../test-support/webgpu-fixture';
 import { importDataset } from '../import/import-job';
 import { cancelledWorkersExited } from '../jobs/worker-task';
 import { trainCrossValidated } from './cross-validated-training';
@@ -24,7 +24,7 @@ import { currentWebGpuDevice, WebGpuFailure } from './webgpu-device';
 const unavailable = await softwareGpuUnavailable();
 const skip = unavailable !== null && process.env.CI !== 'true';
 
-let harness: TestCore;
+let harness: WebGpuFixture;
 let core: LoupeCore;
 let store: SqliteStore;
 let cache: CachePaths;
@@ -33,25 +33,12 @@ let datasetId: number;
 beforeAll(async () => {
   if (unavailable && !skip) throw new Error(`CI must run the WebGPU training tests: ${unavailable}`);
   if (skip) return;
-  const dir = mkdtempSync(join(tmpdir(), 'loupe-webgpu-'));
-  await makeMaskDataset(join(dir, 'ds'), { persons: 6, seed: 5, width: 96, height: 128 });
-  harness = openTestCore(join(dir, 'loupe.db'));
-  ({ core, store, cache } = harness);
-  datasetId = (await importDataset(store, cache, join(dir, 'ds'), 'mask')).datasetId;
+  harness = await openWebGpuFixture();
+  ({ core, store, cache, datasetId } = harness);
 }, 60_000);
 
 afterAll(async () => {
   await harness?.close();
-});
-
-const full = (backend: TrainSettings['backend'], epochs = 2): TrainSettings => ({
-  mode: 'full',
-  folds: 2,
-  backend,
-  epochs,
-  crop: 'face-box',
-  cropMargin: 0.25,
-  seed: 1,
 });
 
 async function train(settings: TrainSettings): Promise<RunDetail> {

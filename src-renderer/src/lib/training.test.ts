@@ -4,7 +4,6 @@ import {
   addProgressPoint,
   runNumber,
   curvesByEpoch,
-  etaSeconds,
   cellFilterText,
   cellShade,
   compareRuns,
@@ -206,15 +205,6 @@ describe('progress', () => {
     expect(progressText(progress({ phase: 'tensors', task: null, fold: 1, epoch: 1 }))).toBe(
       progressText(progress({ phase: 'tensors', task: null, fold: 0, epoch: 0 })),
     );
-  });
-
-  it('estimates the time left from the job count when the trainer has no estimate', () => {
-    const job = { done: 25, total: 100, startedAt: '2026-01-01T00:00:00.000Z' };
-    const now = Date.parse('2026-01-01T00:00:10.000Z');
-    expect(etaSeconds(progress({ etaSeconds: 7 }), job, now)).toBe(7);
-    expect(etaSeconds(progress({ etaSeconds: null }), job, now)).toBe(30);
-    expect(etaSeconds(null, { ...job, done: 0 }, now)).toBeNull();
-    expect(etaSeconds(null, null, now)).toBeNull();
   });
 
   it('draws one curve per task and fold against the epoch', () => {

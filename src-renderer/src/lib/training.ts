@@ -295,22 +295,6 @@ export function progressText(progress: TrainProgress): string {
   return parts.join(' · ');
 }
 
-/**
- * Seconds left: the trainer's own estimate, else one from the job's count (items done since the job started),
- * so a long feature-extraction phase shows a time rather than "estimating" from start to end.
- */
-export function etaSeconds(
-  progress: Pick<TrainProgress, 'etaSeconds'> | null,
-  job: { done: number; total: number; startedAt: string } | null | undefined,
-  now: number,
-): number | null {
-  if (progress?.etaSeconds !== null && progress?.etaSeconds !== undefined) return progress.etaSeconds;
-  if (!job || job.total <= 0 || job.done <= 0 || job.done >= job.total) return null;
-  const elapsed = (now - Date.parse(job.startedAt)) / 1000;
-  if (!(elapsed > 0)) return null;
-  return (elapsed / job.done) * (job.total - job.done);
-}
-
 export function phaseName(phase: TrainProgress['phase']): string {
   return PHASES[phase];
 }
