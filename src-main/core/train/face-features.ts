@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodeForModel } from '../media/image-decoder';
+import { fuseFaceNets, type RecognitionParams, type TinyXceptionParams } from './face-feature-nets';
 import { initBackend } from './tf-backend';
 import type { Tf, TfBackend } from './tf-backend';
 import { defaultFaceSquare } from '../../shared/face-region';
@@ -48,19 +49,15 @@ export function squareFaceRegion(box: FaceRegion, width: number, height: number,
 
 // The slice of face-api this module uses. Its bundled type declarations carry their own copy of the tfjs types,
 // which do not unify with @tensorflow/tfjs's, so the API is described here instead.
-interface TensorLike {
-  dispose(): void;
-}
 interface FaceApiNet {
   loadFromDisk(dir: string): Promise<void>;
   dispose(): void;
 }
 interface FaceApi {
   tf: Tf;
-  NetInput: new (inputs: unknown[]) => unknown;
   nets: {
-    ageGenderNet: FaceApiNet & { faceFeatureExtractor: { forwardInput(input: unknown): TensorLike } };
-    faceRecognitionNet: FaceApiNet & { forwardInput(input: unknown): TensorLike };
+    ageGenderNet: FaceApiNet & { faceFeatureExtractor: { params: TinyXceptionParams } };
+    faceRecognitionNet: FaceApiNet & { params: RecognitionParams };
   };
 }
 
@@ -104,6 +101,7 @@ export async function loadFaceFeatureExtractor(
   const { ageGenderNet, faceRecognitionNet } = faceapi.nets;
   await ageGenderNet.loadFromDisk(modelDir);
   await faceRecognitionNet.loadFromDisk(modelDir);
+  const nets = fuseFaceNets(tf, ageGenderNet.faceFeatureExtractor.params, faceRecognitionNet.params);
 
   const fromPixelsBatch = async (batch: readonly Uint8Array[]): Promise<Float32Array[]> => {
     const size = FACE_INPUT_SIZE;
@@ -111,21 +109,13 @@ export async function loadFaceFeatureExtractor(
       if (pixels.length !== size * size * 3)
         throw new Error(`expected ${size}×${size} RGB, got ${pixels.length} bytes`);
     if (batch.length === 0) return [];
-    const inputs = batch.map((pixels) => tf.tensor3d(Float32Array.from(pixels), [size, size, 3]));
+    const pixels = new Float32Array(batch.length * size * size * 3);
+    batch.forEach((crop, b) => pixels.set(crop, b * crop.length));
+    const input = tf.tensor4d(pixels, [batch.length, size, size, 3]);
     let ageGender: Float32Array;
     let recognition: Float32Array;
     try {
-      const [a, r] = tf.tidy(() => {
-        const netInput = new faceapi.NetInput(inputs);
-        // Both nets resize and normalise the 0…255 input themselves (to 112 and 150 pixels).
-        const bottleneck = ageGenderNet.faceFeatureExtractor.forwardInput(netInput) as ReturnType<Tf['tensor4d']>;
-        const pooled = tf.avgPool(bottleneck, [7, 7], [2, 2], 'valid').reshape([batch.length, -1]);
-        const embedding = (faceRecognitionNet.forwardInput(netInput) as ReturnType<Tf['tensor2d']>).reshape([
-          batch.length,
-          -1,
-        ]);
-        return [pooled, embedding];
-      });
+      const [a, r] = nets.forward(input);
       try {
         ageGender = (await a.data()) as Float32Array;
         recognition = (await r.data()) as Float32Array;
@@ -134,7 +124,7 @@ export async function loadFaceFeatureExtractor(
         r.dispose();
       }
     } finally {
-      for (const t of inputs) t.dispose();
+      input.dispose();
     }
     const [agStart, agEnd] = FACE_FEATURE_LAYOUT.ageGender;
     const [recStart, recEnd] = FACE_FEATURE_LAYOUT.recognition;
@@ -163,6 +153,7 @@ export async function loadFaceFeatureExtractor(
       );
     },
     dispose() {
+      nets.dispose();
       ageGenderNet.dispose();
       faceRecognitionNet.dispose();
     },
