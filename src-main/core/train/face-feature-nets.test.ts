@@ -89,14 +89,12 @@ describe('fused face nets', () => {
     expect(relativeError(reference.ageGender, fused.ageGender as Float32Array)).toBeLessThan(1e-4);
     expect(relativeError(reference.embedding, fused.embedding as Float32Array)).toBeLessThan(1e-4);
     // A wrong fold (a scale left out, a ReLU in the wrong place) moves them by far more than that.
-    expect(relativeError(reference.embedding.slice(0, 128), reference.embedding.slice(128, 256))).toBeGreaterThan(
-      0.05,
-    );
+    expect(relativeError(reference.embedding.slice(0, 128), reference.embedding.slice(128, 256))).toBeGreaterThan(0.05);
     for (const t of tensors) t.dispose();
   });
 
   it('refuse crops of another size', () => {
-    const input = tf.zeros([1, 112, 112, 3]) as tf.Tensor4D;
+    const input = tf.zeros<tf.Rank.R4>([1, 112, 112, 3]);
     expect(() => nets.forward(input)).toThrow(/150×150/);
     input.dispose();
   });

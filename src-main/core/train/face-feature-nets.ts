@@ -98,19 +98,16 @@ export function fuseFaceNets(tf: Tf, xception: TinyXceptionParams, recognition: 
     conv1: fold(r.conv1),
     conv2: fold(r.conv2),
   });
+  type ResidualName = Exclude<keyof RecognitionParams, 'fc' | 'conv32_down'>;
+  const stages: ResidualName[][] = [
+    ['conv32_1', 'conv32_2', 'conv32_3'],
+    ['conv64_down', 'conv64_1', 'conv64_2', 'conv64_3'],
+    ['conv128_down', 'conv128_1', 'conv128_2'],
+    ['conv256_down', 'conv256_1', 'conv256_2', 'conv256_down_out'],
+  ];
   const rec = {
     down: fold(recognition.conv32_down),
-    stages: [
-      ['conv32_1', 'conv32_2', 'conv32_3'],
-      ['conv64_down', 'conv64_1', 'conv64_2', 'conv64_3'],
-      ['conv128_down', 'conv128_1', 'conv128_2'],
-      ['conv256_down', 'conv256_1', 'conv256_2', 'conv256_down_out'],
-    ].map((names) =>
-      names.map((name) => ({
-        down: name.includes('down'),
-        ...folded(recognition[name as keyof Omit<RecognitionParams, 'fc'>]),
-      })),
-    ),
+    stages: stages.map((names) => names.map((name) => ({ down: name.includes('down'), ...folded(recognition[name]) }))),
     fc: recognition.fc,
   };
 
@@ -118,7 +115,13 @@ export function fuseFaceNets(tf: Tf, xception: TinyXceptionParams, recognition: 
   const conv = (x: Tensor4D, c: ConvParams, strides: 1 | 2, pad: 'same' | 'valid', activation: Activation) =>
     tf.fused.conv2d({ x, filter: c.filters, strides, pad, bias: c.bias, activation });
   const separable = (x: Tensor4D, p: SeparableConvParams, activation: Activation): Tensor4D =>
-    conv(tf.depthwiseConv2d(x, p.depthwise_filter, 1, 'same'), { filters: p.pointwise_filter, bias: p.bias }, 1, 'valid', activation);
+    conv(
+      tf.depthwiseConv2d(x, p.depthwise_filter, 1, 'same'),
+      { filters: p.pointwise_filter, bias: p.bias },
+      1,
+      'valid',
+      activation,
+    );
 
   const reductionBlock = (x: Tensor4D, p: ReductionBlockParams, activateInput: boolean): Tensor4D => {
     let out = separable(activateInput ? tf.relu(x) : x, p.separable_conv0, 'relu');
@@ -176,7 +179,7 @@ export function fuseFaceNets(tf: Tf, xception: TinyXceptionParams, recognition: 
               [0, extra],
             ]);
         }
-        out = tf.relu(tf.add(y, shortcut));
+        out = tf.relu(tf.add<Tensor4D>(y, shortcut));
       }
     }
     return tf.matMul(tf.mean(out, [1, 2]), rec.fc);

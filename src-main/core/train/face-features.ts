@@ -5,10 +5,11 @@
 //               to what covers the face;
 //   [640, 704)  lower half of the crop, where a mask sits: mean R, G, B and luminance spread per cell of a 4×4 grid.
 // One decode per image (150×150 RGB crop, via the shared media pipeline); the age/gender net reads the same
-// tensor at 112×112. Measured on the project's 2-core machine with the wasm backend (one thread): 55–85 ms an
-// image for both networks (age/gender alone ~17 ms, recognition ~35 ms), plus the decode, when read one crop at a
-// time; the training run reads them 4 crops a pass on one worker per core (face-feature-pool.ts) and caches the
-// results per image.
+// tensor at 112×112. Both nets run as fused forward passes with face-api's weights (face-feature-nets.ts). Measured
+// on the project's 2-core machine with the wasm backend (one thread, 4 crops a pass): ~31 ms of CPU a crop for both
+// networks (face-api's own forward passes: ~42 ms; recognition is two thirds of it), plus ~4 ms for the decode; the
+// training run reads them 4 crops a pass on one worker per core (face-feature-pool.ts) and caches the results per
+// image.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodeForModel } from '../media/image-decoder';
