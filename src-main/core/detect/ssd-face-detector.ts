@@ -23,8 +23,8 @@
 // only 512 found the face had a 0.12 candidate at 320; blank frames and drawn faces (best candidate 0.02–0.06)
 // found nothing at 512 either. On the test photos, 512 alone found 19 of 24 masked faces in portraits cut from them
 // and 320 alone 17 of 24 masked faces in the group photos; the passes together found 24 and 22, with no false box.
-// The glance changes no count there; it ends the search for 21 of 24 plain and 17 of 24 masked portraits, which
-// then cost ~45 ms of one core instead of ~95 (blank frames and drawn faces pay it on top: ~40 ms).
+// The glance changes no count there; it ends the search for 22 of 24 plain and 15 of 24 masked portraits, which
+// then cost ~45 ms of one core instead of ~85 (blank frames, drawn faces and group photos pay it on top: ~40 ms).
 import { createRequire } from 'node:module';
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
 import { decodeForDetector, type DetectorImage } from '../media/image-decoder';
@@ -86,8 +86,8 @@ export const CLOSE_UP_SIDE = 320;
 export const GLANCE_SIDE = 192;
 /**
  * A glance ends the search only when every face it found scores at least this (and is large). Faces with the lower
- * half covered score lower at the glance's size than in the close-up pass (0.26–0.96 against 0.38–0.99 on the test
- * portraits), and a weak second box at the glance was not there in the close-up pass.
+ * half covered score lower at the glance's size than in the close-up pass (0.06–0.96 against 0.38–0.99 on the test
+ * portraits), and weak second boxes at the glance (0.3–0.5) were not there in the close-up pass.
  */
 export const GLANCE_CONFIDENT = 0.6;
 /**
