@@ -135,6 +135,7 @@ export function fuseFaceNets(tf: Tf, xception: TinyXceptionParams, recognition: 
     out = separable(out, p.separable_conv2, 'linear');
     return tf.add(out, x);
   };
+  // main_block_0, main_block_1: face-api's age/gender net builds its TinyXception with two.
   const mainBlocks = Object.keys(xception.middle_flow)
     .sort()
     .map((k) => xception.middle_flow[k]!);
