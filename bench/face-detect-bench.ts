@@ -3,7 +3,7 @@
 //   1. recall at IoU ≥ 0.5 (and boxes found that match no face) on the photos, on the same photos with the lower
 //      45% of each face painted over (a mask stand-in), and on 384×512 portraits cut around each face, plain and
 //      painted — the competition's layout;
-//   2. ms per 384×512 portrait in one thread (the detector alone, decode included);
+//   2. ms per 384×512 portrait in one thread (the detector alone, decode included), with and without the glance;
 //   3. the detection job end to end over a competition-layout dataset of those portraits, with one worker and with
 //      the default (one per core), and what that projects for 18,900 photos.
 // Usage: npm run bench:detect [-- <persons for the job run, default 40>]
@@ -94,17 +94,21 @@ async function main(): Promise<void> {
   }
 
   const detector = await loadSsdFaceDetector({ minScore });
-  await recall(detector, cases, 'close-up pass, then 512 — what the job runs');
+  await recall(detector, cases, 'glance at 192, then 320 and 512 as needed — what the job runs');
+  const noGlance = await loadSsdFaceDetector({ minScore, glanceSide: 0 });
+  await recall(noGlance, cases, 'no glance: 320, then 512, for comparison');
   const fineOnly = await loadSsdFaceDetector({ minScore, closeUpPass: false });
   await recall(fineOnly, cases, '512 pass only, for comparison');
 
   // Speed: each 384×512 portrait three times, after one warm-up pass.
   for (const [label, d] of [
-    ['close-up pass, then 512', detector],
+    ['glance, then 320 and 512 as needed', detector],
+    ['no glance: 320, then 512', noGlance],
     ['512 pass only', fineOnly],
   ] as const) {
     for (const p of portraits.slice(0, 4)) await d.detectFile(p.path);
     const times: number[] = [];
+    const cpuStart = process.cpuUsage();
     for (let round = 0; round < 3; round++) {
       for (const p of portraits) {
         const t = performance.now();
@@ -113,12 +117,14 @@ async function main(): Promise<void> {
       }
     }
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    const cpu = process.cpuUsage(cpuStart);
     console.log(
       `one thread, ${label}: ${mean.toFixed(0)} ms mean, ${median(times).toFixed(0)} ms median per 384×512 photo ` +
-        `(${times.length} runs, decode included)`,
+        `(${times.length} runs, decode included); ${((cpu.user + cpu.system) / 1000 / times.length).toFixed(0)} ms of CPU`,
     );
   }
   detector.dispose();
+  noGlance.dispose();
   fineOnly.dispose();
 
   // The job end to end: a competition-layout dataset whose photos are the portraits above, cycled.
@@ -136,6 +142,7 @@ async function main(): Promise<void> {
     const store = openStore(dbPath);
     const { datasetId, images } = await importDataset(store, cachePathsFor(dbPath), ds, 'mask', {});
     const controller = new AbortController();
+    const cpuStart = process.cpuUsage();
     const t = performance.now();
     // Worker start-up (loading tfjs and the model) is paid once a run; the rate after the first result is what
     // 18,900 photos take.
@@ -153,6 +160,7 @@ async function main(): Promise<void> {
       { workers },
     );
     const end = performance.now();
+    const cpu = process.cpuUsage(cpuStart);
     const start = first as { at: number; done: number } | null;
     if (!start) throw new Error('the job reported no progress');
     const startup = (start.at - t) / 1000;
@@ -160,7 +168,8 @@ async function main(): Promise<void> {
     const projected = (startup + (steady * COMPETITION_PHOTOS) / 1000) / 60;
     console.log(
       `job, ${workers} worker${workers > 1 ? 's' : ''}: ${images} photos in ${((end - t) / 1000).toFixed(1)} s ` +
-        `(start-up ${startup.toFixed(1)} s, then ${steady.toFixed(0)} ms a photo); ${result.faces} faces, ` +
+        `(start-up ${startup.toFixed(1)} s, then ${steady.toFixed(0)} ms a photo; ` +
+        `${((cpu.user + cpu.system) / 1000 / images).toFixed(0)} ms of CPU a photo, start-up included); ${result.faces} faces, ` +
         `${result.no_face} no face; projected ${COMPETITION_PHOTOS} photos: ${projected.toFixed(1)} min`,
     );
     store.close();

@@ -10,16 +10,21 @@
 //  - scores, box decoding and non-maximum suppression in plain JS on the raw outputs.
 // On the 512 square the outputs equal face-api's `locateFaces` (checked in the tests).
 //
-// Two passes, because the model finds faces best when they are 50–130 pixels tall in its input. A file is first
-// read with its long side at 320 pixels: a close-up portrait (the competition's 384×512 photos) has its face there
-// at 140–230 pixels and is done, at under half the work of a 512 pass. If no face that large turns up but a
-// smaller one does, or a candidate scoring at least SECOND_PASS_HINT (under the threshold), the photo is read again
-// at 512, where the faces of a group photo are big enough. A photo where the first pass saw nothing face-like at
-// all is done after it: on the test photos every group photo whose 512 pass found a face had shown a face at 320
-// already, and the one portrait (of 245 recoloured, rescaled ones) where only 512 found the face had a 0.12
-// candidate at 320; blank frames and drawn faces (best candidate 0.02–0.06) found nothing at 512 either. On the test
-// photos, 512 alone found 19 of 24 masked faces in portraits cut from them and 320 alone 17 of 24 masked faces in
-// the group photos; the two passes found 24 and 22, with no false box.
+// Up to three passes, because the model finds faces best when they are 50–130 pixels tall in its input, and
+// faces with the lower half covered better a little larger. A file is first glanced at with its long side at 192
+// pixels (GLANCE_SIDE): a close-up portrait (the competition's 384×512 photos) has its face there at 85–140 pixels,
+// and when every face the glance finds scores at least GLANCE_CONFIDENT and one is large, the photo is done at ~40%
+// of the work of the close-up pass. Otherwise it is read with its long side at 320 (the close-up pass), where a
+// masked face scores higher (at the glance two of the 24 masked test portraits show no candidate above 0.1). If no
+// face that large turns up there but a smaller one does, or a candidate scoring at least SECOND_PASS_HINT (under
+// the threshold), the photo is read again at 512, where the faces of a group photo are big enough. A photo where
+// the close-up pass saw nothing face-like at all is done after it: on the test photos every group photo whose 512
+// pass found a face had shown a face at 320 already, and the one portrait (of 245 recoloured, rescaled ones) where
+// only 512 found the face had a 0.12 candidate at 320; blank frames and drawn faces (best candidate 0.02–0.06)
+// found nothing at 512 either. On the test photos, 512 alone found 19 of 24 masked faces in portraits cut from them
+// and 320 alone 17 of 24 masked faces in the group photos; the passes together found 24 and 22, with no false box.
+// The glance changes no count there; it ends the search for 22 of 24 plain and 15 of 24 masked portraits, which
+// then cost ~45 ms of one core instead of ~85 (blank frames, drawn faces and group photos pay it on top: ~40 ms).
 import { createRequire } from 'node:module';
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
 import { decodeForDetector, type DetectorImage } from '../media/image-decoder';
@@ -52,6 +57,13 @@ export interface FaceDetectorOptions {
   layout?: 'fit' | 'square';
   /** false: `detectFile` reads every photo at 512 only (for comparison in tests and the bench). */
   closeUpPass?: boolean;
+  /** Long side of the close-up pass (default CLOSE_UP_SIDE). */
+  closeUpSide?: number;
+  /**
+   * Long side of a glance taken before the close-up pass (default GLANCE_SIDE); 0 for none. A photo whose glance
+   * shows only large faces scoring at least GLANCE_CONFIDENT is done after it.
+   */
+  glanceSide?: number;
   /**
    * When the close-up pass finds no face of CLOSE_UP_MIN_FACE: 'hinted' (default) reads the photo at 512 only if
    * that pass found a smaller face or a candidate of SECOND_PASS_HINT; 'always' reads it at 512 regardless.
@@ -63,18 +75,27 @@ export interface FaceDetector {
   readonly name: string;
   /** Faces in an image decoded by `decodeForDetector` with a long side of at most 512. */
   detect(image: DetectorImage): Promise<DetectedFace[]>;
-  /** Faces in a file, in its displayed pixels; the close-up pass first, then the 512 pass if needed. */
+  /** Faces in a file, in its displayed pixels: the glance, then the close-up and 512 passes as needed. */
   detectFile(absPath: string): Promise<{ width: number; height: number; faces: DetectedFace[]; passes: number }>;
   dispose(): void;
 }
 
-/** Long side of the first, close-up pass. */
+/** Long side of the close-up pass. */
 export const CLOSE_UP_SIDE = 320;
+/** Long side of the glance, the first look, at about 40% of the close-up pass's work. */
+export const GLANCE_SIDE = 192;
 /**
- * A face at least this tall in the close-up pass's input ends the search there. Portrait faces measure 140–230
- * there and group-photo faces 40–50; any value from 64 to 112 gave the same results on the test photos.
+ * A glance ends the search only when every face it found scores at least this (and is large). Faces with the lower
+ * half covered score lower at the glance's size than in the close-up pass (0.06–0.96 against 0.38–0.99 on the test
+ * portraits), and weak second boxes at the glance (0.3–0.5) were not there in the close-up pass.
  */
-export const CLOSE_UP_MIN_FACE = 80;
+export const GLANCE_CONFIDENT = 0.6;
+/**
+ * A face at least this tall, as a fraction of the close-up pass's long side, ends the search there. Portrait faces
+ * measure 0.44–0.72 of it and group-photo faces 0.12–0.16; any value from 0.2 to 0.35 gave the same results on
+ * the test photos.
+ */
+export const CLOSE_UP_MIN_FACE = 0.25;
 /**
  * A candidate scoring at least this (below the run's threshold) makes the close-up pass inconclusive: the photo is
  * read again at 512. Portraits whose face the close-up pass missed showed one at 0.12–0.25; blank frames and drawn
@@ -137,6 +158,8 @@ export async function loadSsdFaceDetector(
     maxAspect = 1.7,
     layout = 'fit',
     closeUpPass = true,
+    closeUpSide = CLOSE_UP_SIDE,
+    glanceSide = GLANCE_SIDE,
     secondPass = 'hinted',
   } = options;
   const require = createRequire(import.meta.url);
@@ -288,19 +311,32 @@ export async function loadSsdFaceDetector(
     name: SSD_DETECTOR_NAME,
     detect,
     async detectFile(absPath) {
+      let passes = 0;
+      if (closeUpPass && glanceSide > 0) {
+        passes++;
+        const glance = await decodeForDetector(absPath, glanceSide);
+        const faces = await detect(glance);
+        const scale = glance.height / glance.sourceHeight;
+        const confident = Math.max(minScore, GLANCE_CONFIDENT);
+        const large = (f: DetectedFace): boolean => f.h * scale >= CLOSE_UP_MIN_FACE * glanceSide;
+        if (faces.length > 0 && faces.every((f) => f.score >= confident) && faces.some(large))
+          return { width: glance.sourceWidth, height: glance.sourceHeight, faces, passes };
+      }
       if (closeUpPass) {
-        const coarse = await decodeForDetector(absPath, CLOSE_UP_SIDE);
+        passes++;
+        const coarse = await decodeForDetector(absPath, closeUpSide);
         const candidates = await candidatesIn(coarse, hintFloor);
         const faces = candidates.filter((f) => f.score >= minScore);
         const scale = coarse.height / coarse.sourceHeight;
-        const done = { width: coarse.sourceWidth, height: coarse.sourceHeight, faces, passes: 1 };
-        if (faces.some((f) => f.h * scale >= CLOSE_UP_MIN_FACE)) return done;
+        const done = { width: coarse.sourceWidth, height: coarse.sourceHeight, faces, passes };
+        if (faces.some((f) => f.h * scale >= CLOSE_UP_MIN_FACE * closeUpSide)) return done;
         // Every candidate left here is a small face or a near-face below the threshold: worth a closer look.
         if (secondPass === 'hinted' && candidates.length === 0) return done;
       }
+      passes++;
       const image = await decodeForDetector(absPath, SSD_TRAINING_SIZE);
       const faces = await detect(image);
-      return { width: image.sourceWidth, height: image.sourceHeight, faces, passes: closeUpPass ? 2 : 1 };
+      return { width: image.sourceWidth, height: image.sourceHeight, faces, passes };
     },
     dispose() {
       for (const t of owned) t.dispose();

@@ -5,13 +5,15 @@
 //               to what covers the face;
 //   [640, 704)  lower half of the crop, where a mask sits: mean R, G, B and luminance spread per cell of a 4×4 grid.
 // One decode per image (150×150 RGB crop, via the shared media pipeline); the age/gender net reads the same
-// tensor at 112×112. Measured on the project's 2-core machine with the wasm backend (one thread): 55–85 ms an
-// image for both networks (age/gender alone ~17 ms, recognition ~35 ms), plus the decode, when read one crop at a
-// time; the training run reads them 4 crops a pass on one worker per core (face-feature-pool.ts) and caches the
-// results per image.
+// tensor at 112×112. Both nets run as fused forward passes with face-api's weights (face-feature-nets.ts). Measured
+// on the project's 2-core machine with the wasm backend (one thread, 4 crops a pass): ~31 ms of CPU a crop for both
+// networks (face-api's own forward passes: ~42 ms; recognition is two thirds of it), plus ~4 ms for the decode; the
+// training run reads them 4 crops a pass on one worker per core (face-feature-pool.ts) and caches the results per
+// image.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodeForModel } from '../media/image-decoder';
+import { fuseFaceNets, type RecognitionParams, type TinyXceptionParams } from './face-feature-nets';
 import { initBackend } from './tf-backend';
 import type { Tf, TfBackend } from './tf-backend';
 import { defaultFaceSquare } from '../../shared/face-region';
@@ -48,19 +50,15 @@ export function squareFaceRegion(box: FaceRegion, width: number, height: number,
 
 // The slice of face-api this module uses. Its bundled type declarations carry their own copy of the tfjs types,
 // which do not unify with @tensorflow/tfjs's, so the API is described here instead.
-interface TensorLike {
-  dispose(): void;
-}
 interface FaceApiNet {
   loadFromDisk(dir: string): Promise<void>;
   dispose(): void;
 }
 interface FaceApi {
   tf: Tf;
-  NetInput: new (inputs: unknown[]) => unknown;
   nets: {
-    ageGenderNet: FaceApiNet & { faceFeatureExtractor: { forwardInput(input: unknown): TensorLike } };
-    faceRecognitionNet: FaceApiNet & { forwardInput(input: unknown): TensorLike };
+    ageGenderNet: FaceApiNet & { faceFeatureExtractor: { params: TinyXceptionParams } };
+    faceRecognitionNet: FaceApiNet & { params: RecognitionParams };
   };
 }
 
@@ -104,6 +102,7 @@ export async function loadFaceFeatureExtractor(
   const { ageGenderNet, faceRecognitionNet } = faceapi.nets;
   await ageGenderNet.loadFromDisk(modelDir);
   await faceRecognitionNet.loadFromDisk(modelDir);
+  const nets = fuseFaceNets(tf, ageGenderNet.faceFeatureExtractor.params, faceRecognitionNet.params);
 
   const fromPixelsBatch = async (batch: readonly Uint8Array[]): Promise<Float32Array[]> => {
     const size = FACE_INPUT_SIZE;
@@ -111,21 +110,13 @@ export async function loadFaceFeatureExtractor(
       if (pixels.length !== size * size * 3)
         throw new Error(`expected ${size}×${size} RGB, got ${pixels.length} bytes`);
     if (batch.length === 0) return [];
-    const inputs = batch.map((pixels) => tf.tensor3d(Float32Array.from(pixels), [size, size, 3]));
+    const pixels = new Float32Array(batch.length * size * size * 3);
+    batch.forEach((crop, b) => pixels.set(crop, b * crop.length));
+    const input = tf.tensor4d(pixels, [batch.length, size, size, 3]);
     let ageGender: Float32Array;
     let recognition: Float32Array;
     try {
-      const [a, r] = tf.tidy(() => {
-        const netInput = new faceapi.NetInput(inputs);
-        // Both nets resize and normalise the 0…255 input themselves (to 112 and 150 pixels).
-        const bottleneck = ageGenderNet.faceFeatureExtractor.forwardInput(netInput) as ReturnType<Tf['tensor4d']>;
-        const pooled = tf.avgPool(bottleneck, [7, 7], [2, 2], 'valid').reshape([batch.length, -1]);
-        const embedding = (faceRecognitionNet.forwardInput(netInput) as ReturnType<Tf['tensor2d']>).reshape([
-          batch.length,
-          -1,
-        ]);
-        return [pooled, embedding];
-      });
+      const [a, r] = nets.forward(input);
       try {
         ageGender = (await a.data()) as Float32Array;
         recognition = (await r.data()) as Float32Array;
@@ -134,7 +125,7 @@ export async function loadFaceFeatureExtractor(
         r.dispose();
       }
     } finally {
-      for (const t of inputs) t.dispose();
+      input.dispose();
     }
     const [agStart, agEnd] = FACE_FEATURE_LAYOUT.ageGender;
     const [recStart, recEnd] = FACE_FEATURE_LAYOUT.recognition;
@@ -163,6 +154,7 @@ export async function loadFaceFeatureExtractor(
       );
     },
     dispose() {
+      nets.dispose();
       ageGenderNet.dispose();
       faceRecognitionNet.dispose();
     },
