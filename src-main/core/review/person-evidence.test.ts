@@ -67,7 +67,7 @@ describe('person evidence', () => {
     expect(combinePersons(evidence, 0.3)[0]).toBeLessThan(0.9);
     // Two photos at weight 1: π · (p₁ / π) · (p₂ / π), normalised.
     const prior = [(0.9 + 0.2 + 0.5) / 3, (0.1 + 0.8 + 0.5) / 3];
-    const raw = [0, 1].map((c) => (([0.2, 0.8][c]! * [0.5, 0.5][c]!) / prior[c]!) as number);
+    const raw = [0, 1].map((c) => ([0.2, 0.8][c]! * [0.5, 0.5][c]!) / prior[c]!);
     expect(combinePersons(evidence, 1)[2]).toBeCloseTo(raw[0]! / (raw[0]! + raw[1]!), 6);
   });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, expectedCalibrationError } from './classification-metrics';
-import { fitCalibration, fitTemperature, scaleOutOfFold, temperatureBrier, temperatureNll } from './temperature-scaling';
+import {
+  fitCalibration,
+  fitTemperature,
+  scaleOutOfFold,
+  temperatureBrier,
+  temperatureNll,
+} from './temperature-scaling';
 
 /** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */
 function uniform(seed: number): () => number {
@@ -141,7 +147,10 @@ describe('temperature scaling', () => {
       given[i] = label;
       const q = p.map((v, c) => v ** 2 * lean[c]!);
       const qs = q.reduce((a, b) => a + b, 0);
-      probs.set(q.map((v) => v / qs), i * k);
+      probs.set(
+        q.map((v) => v / qs),
+        i * k,
+      );
     }
     const rows = Int32Array.from({ length: n }, (_, i) => i);
     const map = fitCalibration(probs, k, given, rows);
@@ -152,16 +161,26 @@ describe('temperature scaling', () => {
     const plain = scaleOutOfFold(probs, k, given, folds, 4, { classBias: false });
     const biased = scaleOutOfFold(probs, k, given, folds, 4);
     const brier = (q: Float32Array): number =>
-      Array.from(given).reduce((sum, g, i) => sum + [0, 1, 2].reduce((s, c) => s + (q[i * k + c]! - (c === g ? 1 : 0)) ** 2, 0), 0) / n;
+      Array.from(given).reduce(
+        (sum, g, i) => sum + [0, 1, 2].reduce((s, c) => s + (q[i * k + c]! - (c === g ? 1 : 0)) ** 2, 0),
+        0,
+      ) / n;
     expect(brier(biased.probs)).toBeLessThan(brier(plain.probs));
     expect(expectedCalibrationError(given, biased.probs, k)).toBeLessThan(0.02);
-    expect(expectedCalibrationError(given, biased.probs, k)).toBeLessThan(expectedCalibrationError(given, plain.probs, k));
+    expect(expectedCalibrationError(given, biased.probs, k)).toBeLessThan(
+      expectedCalibrationError(given, plain.probs, k),
+    );
   });
 
   it('keeps the bias of a class no row is labelled with finite', () => {
     const { probs, given } = overconfident(600, 3, 1.5, 4);
     const without2 = Int32Array.from(given, (g) => (g === 2 ? -1 : g));
-    const map = fitCalibration(probs, 3, without2, Int32Array.from({ length: 600 }, (_, i) => i));
+    const map = fitCalibration(
+      probs,
+      3,
+      without2,
+      Int32Array.from({ length: 600 }, (_, i) => i),
+    );
     for (const b of map.bias) expect(Number.isFinite(b)).toBe(true);
     // The unseen class is pushed down, but not to nothing: the ridge holds it.
     expect(map.bias[2]!).toBeLessThan(map.bias[0]!);
