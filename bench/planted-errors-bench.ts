@@ -25,7 +25,7 @@ import { jobResult, openTestCore } from '../src-main/core/test-support/core-harn
 import { importDataset } from '../src-main/core/import/import-job';
 import { openStore } from '../src-main/core/db/sqlite-store';
 import { computeSuspects } from '../src-main/core/review/suspects';
-import { combinePersons, personEvidence, personProbsOutOfFold } from '../src-main/core/review/person-evidence';
+import { combinePersons, groupRows, personEvidence, personProbsOutOfFold } from '../src-main/core/review/person-evidence';
 import { expectedCalibrationError } from '../src-main/core/train/classification-metrics';
 import type { SqliteStore } from '../src-main/core/db/sqlite-store';
 import type { LoupeCore } from '../src-main/core/api';
@@ -98,12 +98,7 @@ function measureCalibration(store: SqliteStore, planted: Planted): void {
     });
     let line = `  ${task.padEnd(6)} per photo: given ${f(expectedCalibrationError(given, p.probs, p.k))}, true ${f(expectedCalibrationError(truth, p.probs, p.k))}`;
     if (task !== 'mask') {
-      const bySubject = new Map<number, number[]>();
-      p.imageIds.forEach((id, i) => {
-        const s = images.get(id)!.subjectId;
-        if (s !== null) bySubject.set(s, [...(bySubject.get(s) ?? []), i]);
-      });
-      const members = [...bySubject.values()];
+      const { members } = groupRows(Array.from(p.imageIds, (id) => images.get(id)!.subjectId));
       const evidence = personEvidence(p.probs, p.k, members);
       const personGiven = Int32Array.from(members, (rows) => given[rows[0]!]!);
       const personTrue = Int32Array.from(members, (rows) => truth[rows[0]!]!);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combinePersons, fitPersonWeight, personEvidence, personProbsOutOfFold } from './person-evidence';
+import { combinePersons, fitPersonWeight, groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
 import { expectedCalibrationError } from '../train/classification-metrics';
 
 /** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */
@@ -37,6 +37,10 @@ function persons(count: number, copies: boolean, seed: number) {
 }
 
 describe('person evidence', () => {
+  it('groups rows by person in the order persons first appear, leaving out rows of none', () => {
+    expect(groupRows([7, 3, null, 7, 3, 9])).toEqual({ keys: [7, 3, 9], members: [[0, 3], [1, 4], [5]] });
+  });
+
   it('counts independent photos fully and seven copies of one look as one photo', () => {
     const independent = persons(3000, false, 3);
     const wIndependent = fitPersonWeight(

@@ -27,6 +27,19 @@ export interface PersonEvidence {
   logPrior: Float64Array;
 }
 
+/** The rows of each key (a person), in the order the keys first appear; rows without a key (null) belong to none. */
+export function groupRows(keys: ArrayLike<number | null>): { keys: number[]; members: number[][] } {
+  const byKey = new Map<number, number[]>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key == null) continue;
+    const list = byKey.get(key) ?? [];
+    list.push(i);
+    byKey.set(key, list);
+  }
+  return { keys: [...byKey.keys()], members: [...byKey.values()] };
+}
+
 /** Each person's summed evidence from the photos' probabilities (n × k); `members` lists each person's rows. */
 export function personEvidence(probs: ArrayLike<number>, k: number, members: number[][]): PersonEvidence {
   const n = probs.length / k;

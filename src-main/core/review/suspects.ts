@@ -9,7 +9,7 @@ import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import { findLabelIssues, labelQualityScores, type FilterBy } from './confident-learning';
 import { ApiFailure } from '../api-failure';
 import { smallDataNotice } from './small-data-notice';
-import { personEvidence, personProbsOutOfFold } from './person-evidence';
+import { groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
 
 const LOG_FLOOR = 1e-6;
 
@@ -230,16 +230,10 @@ function perSubject(
   images: Map<number, ImageInfo>,
   labelOf: (subjectId: number) => number,
 ): { subjectIds: number[]; probs: Float64Array; labels: Int32Array; photos: Map<number, number[]> } {
-  const photos = new Map<number, number[]>();
-  for (let i = 0; i < p.imageIds.length; i++) {
-    const subjectId = images.get(p.imageIds[i]!)?.subjectId;
-    if (subjectId == null) continue;
-    const list = photos.get(subjectId) ?? [];
-    list.push(i);
-    photos.set(subjectId, list);
-  }
-  const subjectIds = [...photos.keys()];
-  const members = subjectIds.map((s) => photos.get(s)!);
+  const { keys: subjectIds, members } = groupRows(
+    Array.from(p.imageIds, (id) => images.get(id)?.subjectId ?? null),
+  );
+  const photos = new Map(subjectIds.map((s, r) => [s, members[r]!]));
   const labels = Int32Array.from(subjectIds, labelOf);
   // A run's folds group a person's photos: the first photo's fold is the person's.
   const folds = Int32Array.from(members, (rows) => p.folds[rows[0]!] ?? -1);

@@ -5,7 +5,7 @@ import { ENSEMBLE_DEFAULT, type RunDevice, type TaskMetrics, type TrainSettings 
 import { MASK_CLASS_NAMES } from '../../shared/label-schema';
 import { classificationReport, argmaxRows, expectedCalibrationError } from './classification-metrics';
 import { scaleOutOfFold } from './temperature-scaling';
-import { combinePersons, personEvidence, personProbsOutOfFold } from '../review/person-evidence';
+import { combinePersons, groupRows, personEvidence, personProbsOutOfFold } from '../review/person-evidence';
 import { assignFolds, foldSplit } from './cross-validation-folds';
 import { predictProbs, trainCnn } from './cnn-model';
 import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
@@ -533,13 +533,7 @@ export function personCalibration(
   folds: Int32Array,
   numFolds: number,
 ): NonNullable<TaskMetrics['perPerson']> {
-  const byGroup = new Map<number, number[]>();
-  for (let i = 0; i < groups.length; i++) {
-    const list = byGroup.get(groups[i]!) ?? [];
-    list.push(i);
-    byGroup.set(groups[i]!, list);
-  }
-  const members = [...byGroup.values()];
+  const { members } = groupRows(groups);
   const evidence = personEvidence(probs, k, members);
   const labels = Int32Array.from(members, (rows) => given[rows[0]!]!);
   const fitted = personProbsOutOfFold(
