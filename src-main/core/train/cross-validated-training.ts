@@ -278,10 +278,10 @@ async function crossValidate(
   // Each fold's probabilities calibrated by a temperature fitted on the other folds (temperature-scaling.ts), and on
   // face photos, whose heads train with balanced class weights, per-class biases with it that undo the weights' lean
   // towards rare classes: on the planted-errors bench the mask and age tasks' calibration error fell from about 0.1
-  // to under 0.01 and the mask's accuracy rose. Heads trained without class weights (MNIST and other datasets) keep
-  // one temperature, which keeps every argmax: on MNIST with 3% of labels flipped the biases cost the queue a little
-  // (bench/README.md). The class task is built from the scaled tasks; its error before is measured on the class
-  // built from the unscaled ones.
+  // to under 0.01 and the mask's accuracy rose. Heads trained without class weights (MNIST and other datasets) have
+  // no such lean and keep one temperature, which keeps every argmax (on MNIST with 3% of labels flipped the biases
+  // moved the queue no more than two runs of the same code differ: bench/README.md). The class task is built from
+  // the scaled tasks; its error before is measured on the class built from the unscaled ones.
   const unscaled = [...taskProbs];
   const classBias = data.kind === 'mask';
   const scaling = data.tasks.map((task, t) => {
