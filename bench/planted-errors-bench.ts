@@ -6,7 +6,17 @@
 // Set LOUPE_KEEP_BENCH=1 to keep the generated dataset and store (its path is printed) for a closer look, and
 //   npx tsx bench/planted-errors-bench.ts --rerank <kept folder>
 // to rank that store's latest run afresh with the code as it is now (no drawing, no training: the queue is a pure
-// function of the run's predictions and the labels), for comparing rankings on the same predictions.
+// function of the run's predictions and the labels), for comparing rankings on the same predictions;
+//   npx tsx bench/planted-errors-bench.ts --retrain <kept folder>
+// to train a quick run on it again with the code as it is now (its face features are cached: seconds), then measure
+// and rank it, for comparing calibrations and queues on the same features; and
+//   npx tsx bench/planted-errors-bench.ts --measure <kept folder>
+// to measure the calibration of its latest run only.
+// Calibration (ECE, 15 bins) is printed per photo and per person (gender and age: each person's photos combined as
+// the review combines them, person-evidence.ts), against the labels as given — planted errors included, as the app
+// measures it — and against the true labels the bench planted errors into. A model that sees the truth is charged
+// about the error rate against the given labels (here 2% of persons have the other gender), so the true labels are
+// the measure of calibration; the given ones are what the run detail can show.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +25,10 @@ import { jobResult, openTestCore } from '../src-main/core/test-support/core-harn
 import { importDataset } from '../src-main/core/import/import-job';
 import { openStore } from '../src-main/core/db/sqlite-store';
 import { computeSuspects } from '../src-main/core/review/suspects';
+import { combinePersons, groupRows, personEvidence, personProbsOutOfFold } from '../src-main/core/review/person-evidence';
+import { expectedCalibrationError } from '../src-main/core/train/classification-metrics';
+import type { SqliteStore } from '../src-main/core/db/sqlite-store';
+import type { LoupeCore } from '../src-main/core/api';
 import type { Suspect } from '../src-main/shared/api-contract';
 
 type Planted = SyntheticMaskDataset['planted'];
@@ -53,6 +67,85 @@ function report(items: readonly Suspect[], planted: Planted): void {
   }
 }
 
+/**
+ * ECE of the store's latest run per task: per photo (the stored probabilities) and, for gender and age, per person
+ * (every photo counted fully, as before the discount; and with the weight fitted out of fold, as the review ranks),
+ * each against the given and the true labels.
+ */
+function measureCalibration(store: SqliteStore, planted: Planted): void {
+  const datasetId = store.datasets.list()[0]!.id;
+  const runId = store.suspects.latestDoneRunId(datasetId)!;
+  const images = new Map(store.suspects.imageLabelRows(datasetId).map((r) => [r.id, r]));
+  const subjects = new Map(store.suspects.subjectLabelRows(datasetId).map((r) => [r.id, r]));
+  const flipped = new Set(planted.genderFlips);
+  const swapped = new Set(planted.maskSwaps);
+  const f = (x: number): string => x.toFixed(4);
+  for (const task of ['mask', 'gender', 'age'] as const) {
+    const p = store.runs.predictions(runId, task);
+    if (!p) continue;
+    const given = Int32Array.from(p.imageIds, (id) => {
+      const img = images.get(id)!;
+      if (task === 'mask') return img.mask ?? -1;
+      const person = subjects.get(img.subjectId ?? -1);
+      return (task === 'gender' ? person?.gender : person?.ageGroup) ?? -1;
+    });
+    // The truth: a flipped person's other gender; a swapped person's incorrect (1) and not-wear (2) photos exchanged.
+    const truth = Int32Array.from(p.imageIds, (id, i) => {
+      const key = images.get(id)!.subjectKey ?? '';
+      if (task === 'gender' && flipped.has(key) && given[i]! >= 0) return 1 - given[i]!;
+      if (task === 'mask' && swapped.has(key) && given[i]! > 0) return 3 - given[i]!;
+      return given[i]!;
+    });
+    let line = `  ${task.padEnd(6)} per photo: given ${f(expectedCalibrationError(given, p.probs, p.k))}, true ${f(expectedCalibrationError(truth, p.probs, p.k))}`;
+    if (task !== 'mask') {
+      const { members } = groupRows(Array.from(p.imageIds, (id) => images.get(id)!.subjectId));
+      const evidence = personEvidence(p.probs, p.k, members);
+      const personGiven = Int32Array.from(members, (rows) => given[rows[0]!]!);
+      const personTrue = Int32Array.from(members, (rows) => truth[rows[0]!]!);
+      const independent = combinePersons(evidence, 1);
+      const fitted = personProbsOutOfFold(evidence, personGiven, Int32Array.from(members, (rows) => p.folds[rows[0]!]!));
+      line +=
+        `; per person, photos independent: given ${f(expectedCalibrationError(personGiven, independent, p.k))}, ` +
+        `true ${f(expectedCalibrationError(personTrue, independent, p.k))}; discounted (weights ` +
+        `${[...fitted.weights.values()].map((w) => w.toFixed(2)).join(', ')}): given ` +
+        `${f(expectedCalibrationError(personGiven, fitted.probs, p.k))}, true ${f(expectedCalibrationError(personTrue, fitted.probs, p.k))}`;
+    }
+    console.log(line);
+  }
+}
+
+async function trainQuick(core: LoupeCore, datasetId: number, label: string): Promise<void> {
+  const t = performance.now();
+  const { jobId, runId } = await core.api['train.start']({
+    datasetId,
+    settings: { mode: 'quick', folds: 5, backend: 'auto', crop: 'face-box', cropMargin: 0.25, seed: 1 },
+  });
+  await jobResult(core, jobId);
+  const run = await core.api['runs.get']({ runId });
+  const f1 = Object.entries(run.summary).map(([task, m]) => `${task} ${m.macroF1.toFixed(3)}`).join(', ');
+  console.log(`${label}: ${((performance.now() - t) / 1000).toFixed(1)} s; macro F1 ${f1}`);
+  // Calibration of the out-of-fold probabilities: without → with calibration (fitted on the other folds).
+  const ece = Object.entries(run.tasks)
+    .map(([task, m]) => `${task} ${m.temperatureScaling?.eceBefore.toFixed(4) ?? '—'} → ${m.ece?.toFixed(4) ?? '—'}`)
+    .join(', ');
+  console.log(`  ECE (15 bins, given labels, per photo) ${ece}`);
+}
+
+/** A kept store trained again with the code as it is now (face features cached), measured and ranked. */
+async function retrain(dir: string): Promise<void> {
+  const planted = JSON.parse(readFileSync(join(dir, 'planted.json'), 'utf8')) as Planted;
+  const opened = openTestCore(join(dir, 'loupe.db'));
+  try {
+    const datasetId = opened.store.datasets.list()[0]!.id;
+    await trainQuick(opened.core, datasetId, `retrained ${dir}`);
+    measureCalibration(opened.store, planted);
+    const queue = await opened.core.api['review.suspects']({ datasetId, offset: 0, limit: 5000 });
+    report(queue.items, planted);
+  } finally {
+    await opened.close();
+  }
+}
+
 function rerank(dir: string): void {
   const planted = JSON.parse(readFileSync(join(dir, 'planted.json'), 'utf8')) as Planted;
   const store = openStore(join(dir, 'loupe.db'));
@@ -83,21 +176,9 @@ async function main(): Promise<void> {
   const { datasetId } = await importDataset(opened.store, opened.cache, join(dir, 'ds'), 'mask');
   console.log(`imported in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   for (const label of ['first quick run (extracts face features)', 'retrain (features cached)']) {
-    t = performance.now();
-    const { jobId, runId } = await core.api['train.start']({
-      datasetId,
-      settings: { mode: 'quick', folds: 5, backend: 'auto', crop: 'face-box', cropMargin: 0.25, seed: 1 },
-    });
-    await jobResult(core, jobId);
-    const run = await core.api['runs.get']({ runId });
-    const f1 = Object.entries(run.summary).map(([task, m]) => `${task} ${m.macroF1.toFixed(3)}`).join(', ');
-    console.log(`${label}: ${((performance.now() - t) / 1000).toFixed(1)} s; macro F1 ${f1}`);
-    // Calibration of the out-of-fold probabilities: without → with temperature scaling (fitted on the other folds).
-    const ece = Object.entries(run.tasks)
-      .map(([task, m]) => `${task} ${m.temperatureScaling?.eceBefore.toFixed(4) ?? '—'} → ${m.ece?.toFixed(4) ?? '—'}`)
-      .join(', ');
-    console.log(`  ECE (15 bins) ${ece}`);
+    await trainQuick(core, datasetId, label);
   }
+  measureCalibration(opened.store, made.planted);
   const queue = await core.api['review.suspects']({ datasetId, offset: 0, limit: 5000 });
   report(queue.items, made.planted);
   await opened.close();
@@ -108,4 +189,13 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--rerank') rerank(process.argv[3] ?? '');
-else void main();
+else if (process.argv[2] === '--retrain') void retrain(process.argv[3] ?? '');
+else if (process.argv[2] === '--measure') {
+  const dir = process.argv[3] ?? '';
+  const store = openStore(join(dir, 'loupe.db'));
+  try {
+    measureCalibration(store, JSON.parse(readFileSync(join(dir, 'planted.json'), 'utf8')) as Planted);
+  } finally {
+    store.close();
+  }
+} else void main();

@@ -54,16 +54,29 @@ describe('loupe train and export', () => {
       crops: { box: 0, no_face: 0, no_box: 0, whole: 28 },
     });
     // Each task's calibration error of the out-of-fold probabilities, beside its accuracy.
-    const metrics = (
-      JSON.parse(trained.stdout) as { metrics: Record<string, { ece: number | null; ece_unscaled: number | null }> }
-    ).metrics;
+    type Printed = {
+      ece: number | null;
+      ece_unscaled: number | null;
+      ece_person: number | null;
+      ece_person_independent: number | null;
+    };
+    const metrics = (JSON.parse(trained.stdout) as { metrics: Record<string, Printed> }).metrics;
     expect(Object.keys(metrics).sort()).toEqual(['age', 'class', 'gender', 'mask']);
     for (const m of Object.values(metrics)) expect(m.ece).toBeGreaterThanOrEqual(0);
     for (const m of Object.values(metrics)) expect(m.ece).toBeLessThanOrEqual(1);
     for (const m of Object.values(metrics)) expect(m.ece_unscaled).toBeGreaterThanOrEqual(0);
+    // Gender and age are judged per person: their calibration per person too; the mask and class have none.
+    for (const task of ['gender', 'age']) {
+      expect(metrics[task]!.ece_person).toBeGreaterThanOrEqual(0);
+      expect(metrics[task]!.ece_person).toBeLessThanOrEqual(1);
+      expect(metrics[task]!.ece_person_independent).toBeGreaterThanOrEqual(0);
+    }
+    for (const task of ['mask', 'class']) expect(metrics[task]!.ece_person).toBeNull();
     const human = await loupe('train', '--db', db, '--folds', '2', '--epochs', '1');
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/gender +accuracy \d\.\d{4} +macro F1 \d\.\d{4} +ECE \d\.\d{4}/);
+    expect(human.stdout).toMatch(
+      /gender +accuracy \d\.\d{4} +macro F1 \d\.\d{4} +ECE \d\.\d{4} \(per person \d\.\d{4}\)/,
+    );
     // The queue's second tier is marked in suspects --json, after every flagged suspect.
     const queue = await loupe('suspects', '--db', db, '--json');
     expect(queue.code, queue.stderr).toBe(0);

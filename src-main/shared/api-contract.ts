@@ -487,8 +487,17 @@ export interface TaskMetrics {
   /**
    * The probabilities were rescaled per fold by a temperature fitted on the other folds (T < 1 sharpens, T > 1
    * softens; none listed for a task built from scaled tasks), and `ece` is after it: `eceBefore` is without.
+   * `biases` (runs from before them have none): per fold, the bias added to each class's log-probability over T
+   * (softmax(log p / T + bias)), fitted with the temperature.
    */
-  temperatureScaling?: { temperatures: number[]; eceBefore: number };
+  temperatureScaling?: { temperatures: number[]; eceBefore: number; biases?: number[][] };
+  /**
+   * Fields judged per person (the competition layout's gender and age): the review combines a person's photos into
+   * one probability (Bayes' rule, each photo's evidence weighted by the fold's `weights`, fitted on the other folds'
+   * persons: 1 counts every photo as an independent view, 1/7 a person's seven as one). `ece` is the calibration of
+   * those person probabilities over `persons` persons; `eceIndependent` with every photo counted fully.
+   */
+  perPerson?: { ece: number; eceIndependent: number; weights: number[]; persons: number };
 }
 
 export interface RunSummary {

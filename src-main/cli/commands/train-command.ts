@@ -100,6 +100,11 @@ export function addTrainCommand(program: Command): void {
                 run.tasks[task]?.temperatureScaling === undefined
                   ? null
                   : round(run.tasks[task].temperatureScaling.eceBefore),
+              // Person-level fields (gender, age): the ECE of the person probabilities the review judges, one per
+              // person, with the photos' evidence discounted as the review does and with every photo counted fully.
+              ece_person: run.tasks[task]?.perPerson === undefined ? null : round(run.tasks[task].perPerson.ece),
+              ece_person_independent:
+                run.tasks[task]?.perPerson === undefined ? null : round(run.tasks[task].perPerson.eceIndependent),
             },
           ]),
         );
@@ -134,7 +139,8 @@ export function addTrainCommand(program: Command): void {
               .map(
                 ([task, m]) =>
                   `  ${task.padEnd(8)} accuracy ${m.accuracy.toFixed(4)}  macro F1 ${m.macro_f1.toFixed(4)}` +
-                  (m.ece === null ? '' : `  ECE ${m.ece.toFixed(4)}`),
+                  (m.ece === null ? '' : `  ECE ${m.ece.toFixed(4)}`) +
+                  (m.ece_person === null ? '' : ` (per person ${m.ece_person.toFixed(4)})`),
               )
               .join('\n'),
         );

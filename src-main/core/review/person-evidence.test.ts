@@ -1,61 +1,94 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskPredictions } from '../db/store';
-import { rankSuspects, type SuspectInput } from './suspects';
+import { combinePersons, fitPersonWeight, groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
+import { expectedCalibrationError } from '../train/classification-metrics';
 
-/**
- * 40 women whose photos the model is sure of (0.97 female), 30 men it is less sure of (0.9 male), a woman labelled a
- * man (0.97 female) and a man labelled a woman whose photos look male a little less than most men's (0.8).
- */
-function persons(): SuspectInput {
-  const cast: { gender: number; male: number }[] = [
-    ...Array.from({ length: 40 }, () => ({ gender: 1, male: 0.03 })),
-    ...Array.from({ length: 30 }, () => ({ gender: 0, male: 0.9 })),
-    { gender: 0, male: 0.03 },
-    { gender: 1, male: 0.8 },
-  ];
-  const images = cast.flatMap((_, s) =>
-    Array.from({ length: 7 }, (_, slot) => ({
-      id: s * 7 + slot + 1,
-      path: `images/p${s}/${slot}.jpg`,
-      subjectId: s + 1,
-      subjectKey: `p${s}`,
-      mask: 0,
-      label: null,
-    })),
-  );
-  const probs = new Float32Array(images.length * 2);
-  images.forEach((img, i) => {
-    const male = cast[img.subjectId - 1]!.male;
-    probs[i * 2] = male;
-    probs[i * 2 + 1] = 1 - male;
-  });
-  const gender: TaskPredictions = {
-    task: 'gender',
-    imageIds: Int32Array.from(images, (img) => img.id),
-    given: Int32Array.from(images, (img) => cast[img.subjectId - 1]!.gender),
-    folds: new Int32Array(images.length),
-    probs,
-    k: 2,
-  };
-  return {
-    runId: 1,
-    kind: 'mask',
-    labelNames: [],
-    filterBy: 'prune_by_noise_rate',
-    images,
-    subjects: cast.map((p, s) => ({ id: s + 1, key: `p${s}`, gender: p.gender, ageGroup: 1, age: 40 })),
-    decided: [],
-    predictions: [gender],
-  };
+/** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */
+function uniform(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-describe('person-level judgement from all of a person’s photos', () => {
-  it('flags a man labelled a woman as surely as a woman labelled a man', () => {
-    const flagged = rankSuspects(persons()).filter((s) => s.tier === 1);
-    // Averaging the photos left the man at 0.8 male, under the 0.87 mean of persons labelled male: not flagged.
-    expect(flagged.map((s) => [s.subject, s.given, s.suggested]).sort()).toEqual([
-      ['p70', 'male', 'female'],
-      ['p71', 'female', 'male'],
-    ]);
+/**
+ * Persons of two classes (even odds), seven photos each, and each photo's exact posterior P(y | x) for a feature
+ * x ~ N(±1, 1.5²) given the class. `copies`: every photo of a person is the same look (x drawn once); otherwise
+ * each photo draws its own x, independently given the class.
+ */
+function persons(count: number, copies: boolean, seed: number) {
+  const next = uniform(seed);
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const labels = new Int32Array(count);
+  const probs = new Float64Array(count * 7 * 2);
+  const members: number[][] = [];
+  for (let p = 0; p < count; p++) {
+    labels[p] = p % 2;
+    members.push([]);
+    let x = (labels[p] === 1 ? 1 : -1) + 1.5 * normal();
+    for (let j = 0; j < 7; j++) {
+      if (!copies && j > 0) x = (labels[p] === 1 ? 1 : -1) + 1.5 * normal();
+      // log P(y=1|x) / P(y=0|x) = 2x / 1.5² for N(±1, 1.5²).
+      const p1 = 1 / (1 + Math.exp((-2 * x) / 2.25));
+      const row = p * 7 + j;
+      probs[row * 2] = 1 - p1;
+      probs[row * 2 + 1] = p1;
+      members[p]!.push(row);
+    }
+  }
+  return { labels, probs, members, all: Array.from({ length: count }, (_, p) => p) };
+}
+
+describe('person evidence', () => {
+  it('groups rows by person in the order persons first appear, leaving out rows of none', () => {
+    expect(groupRows([7, 3, null, 7, 3, 9])).toEqual({ keys: [7, 3, 9], members: [[0, 3], [1, 4], [5]] });
+  });
+
+  it('counts independent photos fully and seven copies of one look as one photo', () => {
+    const independent = persons(3000, false, 3);
+    const wIndependent = fitPersonWeight(
+      personEvidence(independent.probs, 2, independent.members),
+      independent.labels,
+      independent.all,
+    );
+    expect(wIndependent).toBeGreaterThan(0.85);
+    const copies = persons(3000, true, 5);
+    const evidence = personEvidence(copies.probs, 2, copies.members);
+    const wCopies = fitPersonWeight(evidence, copies.labels, copies.all);
+    expect(wCopies).toBeGreaterThan(0.1);
+    expect(wCopies).toBeLessThan(0.2);
+    // Counting the copies as seven looks makes the persons overconfident; the fitted weight calibrates them.
+    const fitted = combinePersons(evidence, wCopies);
+    const counted = combinePersons(evidence, 1);
+    expect(expectedCalibrationError(copies.labels, fitted, 2)).toBeLessThan(0.02);
+    expect(expectedCalibrationError(copies.labels, counted, 2)).toBeGreaterThan(
+      2 * expectedCalibrationError(copies.labels, fitted, 2),
+    );
+  });
+
+  it('gives one photo its own probability and counts the prior once', () => {
+    const probs = Float64Array.from([0.9, 0.1, 0.2, 0.8, 0.5, 0.5]);
+    // Prior: the mean prediction (0.533, 0.467). One photo alone is its own probability at any weight.
+    const evidence = personEvidence(probs, 2, [[0], [1, 2]]);
+    expect(combinePersons(evidence, 1)[0]).toBeCloseTo(0.9, 6);
+    expect(combinePersons(evidence, 0.3)[0]).toBeLessThan(0.9);
+    // Two photos at weight 1: π · (p₁ / π) · (p₂ / π), normalised.
+    const prior = [(0.9 + 0.2 + 0.5) / 3, (0.1 + 0.8 + 0.5) / 3];
+    const raw = [0, 1].map((c) => ([0.2, 0.8][c]! * [0.5, 0.5][c]!) / prior[c]!);
+    expect(combinePersons(evidence, 1)[2]).toBeCloseTo(raw[0]! / (raw[0]! + raw[1]!), 6);
+  });
+
+  it("fits each fold's weight on the other folds' persons only", () => {
+    const { labels, probs, members } = persons(600, true, 9);
+    const evidence = personEvidence(probs, 2, members);
+    const folds = Int32Array.from({ length: 600 }, (_, p) => p % 3);
+    const base = personProbsOutOfFold(evidence, labels, folds);
+    expect([...base.weights.keys()].sort()).toEqual([0, 1, 2]);
+    const flipped = (fold: number): Int32Array => Int32Array.from(labels, (y, p) => (folds[p] === fold ? 1 - y : y));
+    expect(personProbsOutOfFold(evidence, flipped(0), folds).weights.get(0)).toBe(base.weights.get(0));
+    expect(personProbsOutOfFold(evidence, flipped(1), folds).weights.get(0)).not.toBe(base.weights.get(0));
+    // Predictions without folds (imported): persons are dealt into folds of their own, still out of fold.
+    const none = personProbsOutOfFold(evidence, labels, new Int32Array(600).fill(-1));
+    expect(none.weights.size).toBe(5);
+    for (const w of none.weights.values()) expect(w).toBeLessThan(0.3);
+    // Nobody else labelled: every photo counts (the weight's upper end), as the review did before the discount.
+    expect(personProbsOutOfFold(evidence, new Int32Array(600).fill(-1), folds).weights.get(0)).toBe(1);
   });
 });

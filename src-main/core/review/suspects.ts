@@ -9,6 +9,7 @@ import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import { findLabelIssues, labelQualityScores, type FilterBy } from './confident-learning';
 import { ApiFailure } from '../api-failure';
 import { smallDataNotice } from './small-data-notice';
+import { groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
 
 const LOG_FLOOR = 1e-6;
 
@@ -219,47 +220,25 @@ function rowOf(p: TaskPredictions, i: number): number[] {
 }
 
 /**
- * One judgement per person for a person-level field, from their photos' out-of-sample probabilities by Bayes' rule:
- * each photo's posterior over the class prior is its likelihood ratio, a person's log-likelihood ratios add up, and
- * the prior (the mean prediction over all photos) is counted once: log P(c | photos) = log π_c + Σ log(p_c / π_c).
- * Averaging the probabilities instead caps a person's evidence at one photo's worth: a man the model finds only
- * moderately male in each of his photos stays moderately male and falls under confident learning's threshold for
- * "male" (the mean over persons labelled male), so a flipped person of the class the model is less sure of went
- * unflagged while the reverse flips were found. Adding the evidence lets agreement across photos count, in every
- * class alike. It treats the photos as independent views, which they are not quite (the same face), so person
- * probabilities come out sharper than calibrated; the ranking is what they are for, and the support-tempered score
- * keeps the number shown honest about how much the model saw.
+ * One judgement per person for a person-level field, from their photos' out-of-sample probabilities by Bayes' rule
+ * (person-evidence.ts): a person's photos' evidence adds up, discounted by a weight fitted per fold on the other
+ * folds' persons and their current labels, since seven photos of one face are not seven independent looks. The
+ * person's probability is then calibrated as a person's, which is what the review shows and ranks.
  */
 function perSubject(
   p: TaskPredictions,
   images: Map<number, ImageInfo>,
-): { subjectIds: number[]; probs: Float64Array; photos: Map<number, number[]> } {
-  const { k } = p;
-  const photos = new Map<number, number[]>();
-  for (let i = 0; i < p.imageIds.length; i++) {
-    const subjectId = images.get(p.imageIds[i]!)?.subjectId;
-    if (subjectId == null) continue;
-    const list = photos.get(subjectId) ?? [];
-    list.push(i);
-    photos.set(subjectId, list);
-  }
-  const logPrior = new Float64Array(k);
-  for (let i = 0; i < p.imageIds.length; i++) for (let c = 0; c < k; c++) logPrior[c] = logPrior[c]! + p.probs[i * k + c]!;
-  for (let c = 0; c < k; c++) logPrior[c] = Math.log(Math.max(logPrior[c]! / p.imageIds.length, LOG_FLOOR));
-  const subjectIds = [...photos.keys()];
-  const probs = new Float64Array(subjectIds.length * k);
-  const row = new Float64Array(k);
-  subjectIds.forEach((s, r) => {
-    row.set(logPrior);
-    for (const i of photos.get(s)!) {
-      for (let c = 0; c < k; c++) row[c] = row[c]! + Math.log(Math.max(p.probs[i * k + c]!, LOG_FLOOR)) - logPrior[c]!;
-    }
-    const max = Math.max(...row);
-    let total = 0;
-    for (let c = 0; c < k; c++) total += row[c] = Math.exp(row[c]! - max);
-    for (let c = 0; c < k; c++) probs[r * k + c] = row[c]! / total;
-  });
-  return { subjectIds, probs, photos };
+  labelOf: (subjectId: number) => number,
+): { subjectIds: number[]; probs: Float64Array; labels: Int32Array; photos: Map<number, number[]> } {
+  const { keys: subjectIds, members } = groupRows(
+    Array.from(p.imageIds, (id) => images.get(id)?.subjectId ?? null),
+  );
+  const photos = new Map(subjectIds.map((s, r) => [s, members[r]!]));
+  const labels = Int32Array.from(subjectIds, labelOf);
+  // A run's folds group a person's photos: the first photo's fold is the person's.
+  const folds = Int32Array.from(members, (rows) => p.folds[rows[0]!] ?? -1);
+  const { probs } = personProbsOutOfFold(personEvidence(p.probs, p.k, members), labels, folds);
+  return { subjectIds, probs, labels, photos };
 }
 
 /** Ranks a run's suspects from its predictions and the current labels, most suspicious first. Pure. */
@@ -367,8 +346,7 @@ export function rankSuspects(input: SuspectInput): Suspect[] {
   ] as const) {
     const p = loaded.get(task);
     if (!p) continue;
-    const { subjectIds, probs, photos } = perSubject(p, images);
-    const labels = Int32Array.from(subjectIds, (id) => {
+    const { subjectIds, probs, labels, photos } = perSubject(p, images, (id) => {
       const s = subjects.get(id);
       return s ? (pick(s) ?? -1) : -1;
     });

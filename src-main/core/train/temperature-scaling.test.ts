@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, expectedCalibrationError } from './classification-metrics';
-import { fitTemperature, scaleOutOfFold, temperatureBrier, temperatureNll } from './temperature-scaling';
+import {
+  fitCalibration,
+  fitTemperature,
+  scaleOutOfFold,
+  temperatureBrier,
+  temperatureNll,
+} from './temperature-scaling';
 
 /** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */
 function uniform(seed: number): () => number {
@@ -92,8 +98,9 @@ describe('temperature scaling', () => {
     const n = 3000;
     const { probs, given } = overconfident(n, 4, 2.5, 11);
     const folds = Int32Array.from({ length: n }, (_, i) => i % 3);
-    const scaled = scaleOutOfFold(probs, 4, given, folds, 3);
+    const scaled = scaleOutOfFold(probs, 4, given, folds, 3, { classBias: false });
     expect(scaled.temperatures).toHaveLength(3);
+    expect(scaled.biases).toEqual([0, 1, 2].map(() => [0, 0, 0, 0]));
     expect(argmaxRows(scaled.probs, 4)).toEqual(argmaxRows(probs, 4));
     for (let i = 0; i < n; i++) {
       expect(
@@ -104,17 +111,90 @@ describe('temperature scaling', () => {
       expectedCalibrationError(given, probs, 4) / 2,
     );
 
-    // Fold 0's own labels do not move its temperature; another fold's do.
+    // Fold 0's own labels move neither its temperature nor its biases; another fold's do.
     const relabelled = (fold: number): Int32Array =>
       Int32Array.from(given, (g, i) => (folds[i] === fold ? (g + 1) % 4 : g));
-    expect(scaleOutOfFold(probs, 4, relabelled(0), folds, 3).temperatures[0]).toBe(scaled.temperatures[0]);
-    expect(scaleOutOfFold(probs, 4, relabelled(1), folds, 3).temperatures[0]).not.toBe(scaled.temperatures[0]);
+    const withBias = scaleOutOfFold(probs, 4, given, folds, 3);
+    for (const classBias of [false, true]) {
+      const base = classBias ? withBias : scaled;
+      const own = scaleOutOfFold(probs, 4, relabelled(0), folds, 3, { classBias });
+      const other = scaleOutOfFold(probs, 4, relabelled(1), folds, 3, { classBias });
+      expect(own.temperatures[0]).toBe(base.temperatures[0]);
+      expect(own.biases[0]).toEqual(base.biases[0]);
+      expect(other.temperatures[0]).not.toBe(base.temperatures[0]);
+    }
+  });
+
+  it('undoes the lean towards rare classes that one temperature cannot (balanced class weights)', () => {
+    // Labels drawn from p = softmax(z), with class 0 far commoner; the model reports q ∝ p^2 · w, w = [1, 4, 4]:
+    // overconfident and leaning to the rare classes 1 and 2 by the factor 4, as a head trained with balanced class
+    // weights does. softmax(log q / 2 − log w / 2) is p again: the biases should come out as −log(w) / 2 (up to a
+    // constant, softmax ignores a shift), and the Brier score and ECE below the temperature alone's.
+    const n = 8000;
+    const k = 3;
+    const next = uniform(21);
+    const probs = new Float32Array(n * k);
+    const given = new Int32Array(n);
+    const lean = [1, 4, 4];
+    for (let i = 0; i < n; i++) {
+      const z = [2 + 2 * next(), 3 * next(), 3 * next()];
+      const e = z.map(Math.exp);
+      const sum = e.reduce((a, b) => a + b, 0);
+      const p = e.map((v) => v / sum);
+      let u = next();
+      let label = 0;
+      while (label < k - 1 && u >= p[label]!) u -= p[label++]!;
+      given[i] = label;
+      const q = p.map((v, c) => v ** 2 * lean[c]!);
+      const qs = q.reduce((a, b) => a + b, 0);
+      probs.set(
+        q.map((v) => v / qs),
+        i * k,
+      );
+    }
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    const map = fitCalibration(probs, k, given, rows);
+    expect(map.temperature).toBeGreaterThan(1.7);
+    expect(map.temperature).toBeLessThan(2.3);
+    for (const c of [1, 2]) expect(map.bias[c]! - map.bias[0]!).toBeCloseTo(-Math.log(4) / 2, 0);
+    const folds = Int32Array.from({ length: n }, (_, i) => i % 4);
+    const plain = scaleOutOfFold(probs, k, given, folds, 4, { classBias: false });
+    const biased = scaleOutOfFold(probs, k, given, folds, 4);
+    const brier = (q: Float32Array): number =>
+      Array.from(given).reduce(
+        (sum, g, i) => sum + [0, 1, 2].reduce((s, c) => s + (q[i * k + c]! - (c === g ? 1 : 0)) ** 2, 0),
+        0,
+      ) / n;
+    expect(brier(biased.probs)).toBeLessThan(brier(plain.probs));
+    expect(expectedCalibrationError(given, biased.probs, k)).toBeLessThan(0.02);
+    expect(expectedCalibrationError(given, biased.probs, k)).toBeLessThan(
+      expectedCalibrationError(given, plain.probs, k),
+    );
+  });
+
+  it('keeps the bias of a class no row is labelled with finite', () => {
+    const { probs, given } = overconfident(600, 3, 1.5, 4);
+    const without2 = Int32Array.from(given, (g) => (g === 2 ? -1 : g));
+    const map = fitCalibration(
+      probs,
+      3,
+      without2,
+      Int32Array.from({ length: 600 }, (_, i) => i),
+    );
+    for (const b of map.bias) expect(Number.isFinite(b)).toBe(true);
+    // The unseen class is pushed down, but not to nothing: the ridge holds it.
+    expect(map.bias[2]!).toBeLessThan(map.bias[0]!);
+    expect(map.bias[2]! - map.bias[0]!).toBeGreaterThan(-10);
   });
 
   it('leaves probabilities as they are when nothing else is labelled', () => {
     const probs = Float32Array.from([0.7, 0.3, 0.2, 0.8]);
     const scaled = scaleOutOfFold(probs, 2, Int32Array.from([-1, -1]), Int32Array.from([0, 1]), 2);
     expect(scaled.temperatures).toEqual([1, 1]);
+    expect(scaled.biases).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(Array.from(scaled.probs)).toEqual(Array.from(probs));
   });
 });

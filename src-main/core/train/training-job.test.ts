@@ -87,8 +87,8 @@ describe('training runs', () => {
     };
     const row = new Float32Array(probs.probs.buffer.slice(probs.probs.byteOffset, probs.probs.byteOffset + 8));
     expect(row[0]! + row[1]!).toBeCloseTo(1, 4);
-    // Calibration per task: the stored error is that of the stored (temperature-scaled, one temperature per fold)
-    // probabilities.
+    // Calibration per task: the stored error is that of the stored (calibrated: a temperature and class biases per
+    // fold) probabilities.
     for (const task of ['mask', 'gender', 'age']) {
       const stored = opened.store.runs.predictions(runId, task)!;
       expect(run.tasks[task]!.ece).toBeCloseTo(expectedCalibrationError(stored.given, stored.probs, stored.k), 6);
@@ -96,6 +96,17 @@ describe('training runs', () => {
       expect(run.tasks[task]!.temperatureScaling?.eceBefore).toBeGreaterThanOrEqual(0);
     }
     expect(run.tasks.class!.ece).toBeGreaterThanOrEqual(0);
+    expect(run.tasks.mask!.temperatureScaling?.biases).toHaveLength(4);
+    for (const bias of run.tasks.mask!.temperatureScaling!.biases!) expect(bias).toHaveLength(3);
+    // Gender and age are judged per person: their calibration is measured per person too, on the 20 persons.
+    for (const task of ['gender', 'age']) {
+      const perPerson = run.tasks[task]!.perPerson!;
+      expect(perPerson.persons).toBe(20);
+      expect(perPerson.weights).toHaveLength(4);
+      for (const w of perPerson.weights) expect(w > 0 && w <= 1).toBe(true);
+      for (const ece of [perPerson.ece, perPerson.eceIndependent]) expect(ece >= 0 && ece <= 1).toBe(true);
+    }
+    expect(run.tasks.mask!.perPerson).toBeUndefined();
   }, 120_000);
 
   it('reuses the tensor cache on a second run while nothing changed', async () => {

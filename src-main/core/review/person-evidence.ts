@@ -1,0 +1,137 @@
+// A person-level field (gender, age) judged from all of a person's photos, by Bayes' rule with a discount for the
+// photos not being independent views. Each photo's out-of-sample probabilities over the class prior are its
+// evidence (a likelihood ratio); a person's evidence adds up in log space and the prior is counted once:
+//   log P(c | photos) = log π_c + w · Σ_photos log(p_c / π_c).
+// Averaging the probabilities instead (w = 1/n) caps a person at one photo's worth: a man the model finds only
+// moderately male in each photo stays moderately male and falls under confident learning's threshold for "male", so
+// flips of the class the model is less sure of went unflagged. Counting every photo fully (w = 1) treats seven
+// photos of one face as seven independent looks, and the person's probability comes out sharper than it is right.
+// The weight w — w · n is the number of independent photos a person's n are worth — is fitted like a temperature:
+// per fold, on the persons of the other folds (their Brier score), so no person's label moves its own probability.
+import { minimiseOnInterval } from '../train/temperature-scaling';
+
+const LOG_FLOOR = 1e-6;
+/** The weights searched: from a twentieth of a photo each to every photo counted fully. */
+const MIN_LOG_W = Math.log(0.05);
+const MAX_LOG_W = 0;
+/** Folds for predictions that came without any (imported from elsewhere): persons are dealt into this many. */
+const FALLBACK_FOLDS = 5;
+
+export interface PersonEvidence {
+  /** Per person (rows of `probs`), the rows of the photos' probabilities that are theirs. */
+  members: number[][];
+  k: number;
+  /** Persons × k: Σ over the person's photos of log(p_c / π_c). */
+  logRatio: Float64Array;
+  /** log π_c: the mean prediction over every photo, the prior each photo's evidence is measured against. */
+  logPrior: Float64Array;
+}
+
+/** The rows of each key (a person), in the order the keys first appear; rows without a key (null) belong to none. */
+export function groupRows(keys: ArrayLike<number | null>): { keys: number[]; members: number[][] } {
+  const byKey = new Map<number, number[]>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key == null) continue;
+    const list = byKey.get(key) ?? [];
+    list.push(i);
+    byKey.set(key, list);
+  }
+  return { keys: [...byKey.keys()], members: [...byKey.values()] };
+}
+
+/** Each person's summed evidence from the photos' probabilities (n × k); `members` lists each person's rows. */
+export function personEvidence(probs: ArrayLike<number>, k: number, members: number[][]): PersonEvidence {
+  const n = probs.length / k;
+  const logPrior = new Float64Array(k);
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) logPrior[c] = logPrior[c]! + probs[i * k + c]!;
+  for (let c = 0; c < k; c++) logPrior[c] = Math.log(Math.max(logPrior[c]! / Math.max(n, 1), LOG_FLOOR));
+  const logRatio = new Float64Array(members.length * k);
+  members.forEach((rows, r) => {
+    for (const i of rows) {
+      for (let c = 0; c < k; c++) {
+        logRatio[r * k + c] = logRatio[r * k + c]! + Math.log(Math.max(probs[i * k + c]!, LOG_FLOOR)) - logPrior[c]!;
+      }
+    }
+  });
+  return { members, k, logRatio, logPrior };
+}
+
+/** softmax(log π + w · evidence) of each of `persons`, written into `out` (persons × k). */
+function combine(evidence: PersonEvidence, weight: number, persons: ArrayLike<number>, out: Float64Array): void {
+  const { k, logRatio, logPrior } = evidence;
+  const row = new Float64Array(k);
+  for (let j = 0; j < persons.length; j++) {
+    const r = persons[j]!;
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, (row[c] = logPrior[c]! + weight * logRatio[r * k + c]!));
+    let total = 0;
+    for (let c = 0; c < k; c++) total += row[c] = Math.exp(row[c]! - max);
+    for (let c = 0; c < k; c++) out[r * k + c] = row[c]! / total;
+  }
+}
+
+/** Every person's probabilities with every photo weighted `weight` (1: the photos as independent views). */
+export function combinePersons(evidence: PersonEvidence, weight: number): Float64Array {
+  const out = new Float64Array(evidence.members.length * evidence.k);
+  combine(
+    evidence,
+    weight,
+    evidence.members.map((_, r) => r),
+    out,
+  );
+  return out;
+}
+
+/** Mean Brier score of the labelled `persons` (label ≥ 0) at weight `weight`. */
+export function personBrier(
+  evidence: PersonEvidence,
+  labels: Int32Array,
+  persons: readonly number[],
+  weight: number,
+): number {
+  const { k } = evidence;
+  const out = new Float64Array(evidence.members.length * k);
+  combine(evidence, weight, persons, out);
+  let sum = 0;
+  for (const r of persons) for (let c = 0; c < k; c++) sum += (out[r * k + c]! - (c === labels[r] ? 1 : 0)) ** 2;
+  return persons.length > 0 ? sum / persons.length : 0;
+}
+
+/** The weight minimising the Brier score of the labelled `persons`; 1 (every photo counted) when none is labelled. */
+export function fitPersonWeight(evidence: PersonEvidence, labels: Int32Array, persons: readonly number[]): number {
+  const labelled = persons.filter((r) => labels[r]! >= 0 && labels[r]! < evidence.k);
+  if (labelled.length === 0) return 1;
+  return Math.exp(
+    minimiseOnInterval((logW) => personBrier(evidence, labels, labelled, Math.exp(logW)), MIN_LOG_W, MAX_LOG_W),
+  );
+}
+
+/**
+ * Every person's probabilities, each fold's persons combined at the weight fitted on the other folds' persons.
+ * `folds` per person (a run's folds group a person's photos); persons without one (-1: predictions imported from
+ * elsewhere) are dealt into FALLBACK_FOLDS folds by their row. Returns the probabilities and each fold's weight.
+ */
+export function personProbsOutOfFold(
+  evidence: PersonEvidence,
+  labels: Int32Array,
+  folds: Int32Array,
+): { probs: Float64Array; weights: Map<number, number> } {
+  const foldOf = (r: number): number => (folds[r]! >= 0 ? folds[r]! : -1 - (r % FALLBACK_FOLDS));
+  const byFold = new Map<number, number[]>();
+  for (let r = 0; r < evidence.members.length; r++) {
+    const list = byFold.get(foldOf(r)) ?? [];
+    list.push(r);
+    byFold.set(foldOf(r), list);
+  }
+  const out = new Float64Array(evidence.members.length * evidence.k);
+  const weights = new Map<number, number>();
+  for (const [fold, persons] of byFold) {
+    const others: number[] = [];
+    for (const [other, list] of byFold) if (other !== fold) others.push(...list);
+    const weight = fitPersonWeight(evidence, labels, others);
+    weights.set(fold, weight);
+    combine(evidence, weight, persons, out);
+  }
+  return { probs: out, weights };
+}
