@@ -8,7 +8,7 @@ import { scaleOutOfFold } from './temperature-scaling';
 import { combinePersons, groupRows, personEvidence, personProbsOutOfFold } from '../review/person-evidence';
 import { assignFolds, foldSplit } from './cross-validation-folds';
 import { predictProbs, trainCnn } from './cnn-model';
-import { DIGIT_HEAD_OPTIONS, fitDigitFeatures } from './digit-features';
+import { DIGIT_HEAD_OPTIONS, DIGIT_TRAINING_SHIFTS, fitDigitFeaturesWithShifts } from './digit-features';
 import { QUICK_HEAD_OPTIONS, type HeadOptions } from './softmax-head';
 import { outOfFoldHeadProbs } from './out-of-fold-heads';
 import { loadOrBuildTensors, tensorCacheKey, type TensorInput, type TensorShape } from './tensor-cache';
@@ -164,7 +164,7 @@ async function crossValidate(
   let runFeatures: TrainingOutcome['features'] = null;
   if (settings.mode === 'quick') {
     onStep({ ...idle('features', k), done: 0, total: n });
-    const { features, dim } =
+    const { features, dim, shifted } =
       data.kind === 'mask'
         ? await faceFeatures(
             request,
@@ -175,7 +175,7 @@ async function crossValidate(
             signal,
           ).then((face) => {
             newFaceFeatures = face.computed;
-            return face;
+            return { ...face, shifted: undefined };
           })
         : await digitFeatures(
             tensors.pixels,
@@ -200,6 +200,7 @@ async function crossValidate(
         epochs: settings.epochs ?? headOptions.epochs,
         seed: settings.seed,
         ensemble: settings.ensemble ?? ENSEMBLE_DEFAULT,
+        augmented: shifted,
         signal,
       },
       (step) => onStep({ phase: 'training', folds: k, ...step }),
@@ -419,7 +420,12 @@ async function faceFeatures(
   return { features, dim, computed };
 }
 
-/** Quick-mode features for digits and other small images, on the backend quick mode's feature work runs on. */
+/**
+ * Quick-mode features for digits and other small images, on the backend quick mode's feature work runs on: the
+ * images' own, and those of their one-pixel shifts (DIGIT_TRAINING_SHIFTS), which the heads train on as more
+ * examples. Progress counts images passed through the model, the shifted passes included, so the estimate covers
+ * them; the fit's other phases (sampling, k-means, PCA) count no images and hold the count where it is.
+ */
 async function digitFeatures(
   pixels: Uint8Array,
   n: number,
@@ -428,20 +434,22 @@ async function digitFeatures(
   onStarted: (backend: TfBackend) => void,
   onProgress: (done: number, total: number) => void,
   signal?: AbortSignal,
-): Promise<{ features: Float32Array; dim: number }> {
+): Promise<{ features: Float32Array; dim: number; shifted: Float32Array[] }> {
   const backend = await initBackend(choice.request, { candidates: choice.candidates });
   onStarted(backend);
-  const { features, model } = await fitDigitFeatures(pixels, n, shape.width, shape.height, {
+  const total = n * (1 + DIGIT_TRAINING_SHIFTS.length);
+  const { features, model, shifted } = await fitDigitFeaturesWithShifts(pixels, n, shape.width, shape.height, {
     tf: backend.tf,
     signal,
-    onProgress: (_phase, done, total) => {
+    onProgress: (phase, done) => {
       throwIfWebGpuFailed();
-      onProgress(done, total);
+      if (phase === 'patch features') onProgress(done, total);
+      else if (phase === 'shifted copies') onProgress(n + done, total);
     },
   });
   // A GPU error leaves what was read after it meaningless: stop before the heads train on it.
   throwIfWebGpuFailed();
-  return { features, dim: model.dim };
+  return { features, dim: model.dim, shifted };
 }
 
 /** Cells per side of the colour layout: 8×8 per channel keeps quick retraining fast on 18,900 photos. */

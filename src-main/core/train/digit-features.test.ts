@@ -4,7 +4,13 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, classificationReport } from './classification-metrics';
 import { assignFolds, foldSplit } from './cross-validation-folds';
-import { DIGIT_HEAD_OPTIONS, extractDigitFeatures, fitDigitFeatures } from './digit-features';
+import {
+  DIGIT_HEAD_OPTIONS,
+  DIGIT_TRAINING_SHIFTS,
+  extractDigitFeatures,
+  fitDigitFeatures,
+  fitDigitFeaturesWithShifts,
+} from './digit-features';
 import type { DigitFeatureOptions } from './digit-features';
 import { predictHead, trainHead } from './softmax-head';
 import { initBackend } from './tf-backend';
@@ -112,6 +118,49 @@ describe('digit features', () => {
     },
     120_000,
   );
+
+  it('extract shifted images as the same images moved on the host, black where nothing was', async () => {
+    const { model } = await fitDigitFeatures(pixels.subarray(0, 300 * 784), 300, 28, 28, SMALL);
+    const some = pixels.subarray(0, 12 * 784);
+    const { tf } = await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    for (const shift of DIGIT_TRAINING_SHIFTS) {
+      const moved = new Uint8Array(some.length);
+      for (let i = 0; i < 12; i++) {
+        for (let y = 0; y < 28; y++) {
+          for (let x = 0; x < 28; x++) {
+            const [fromX, fromY] = [x - shift.x, y - shift.y];
+            if (fromX >= 0 && fromX < 28 && fromY >= 0 && fromY < 28) {
+              moved[i * 784 + y * 28 + x] = some[i * 784 + fromY * 28 + fromX]!;
+            }
+          }
+        }
+      }
+      const onDevice = await extractDigitFeatures(model, some, 12, { shift });
+      expect(relativeDifference(onDevice, await extractDigitFeatures(model, moved, 12))).toBeLessThan(1e-5);
+      // A shift changes the features: the test would pass for any no-op otherwise.
+      expect(relativeDifference(onDevice, await extractDigitFeatures(model, some, 12))).toBeGreaterThan(0.01);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+
+    // Fitted together: the same model and features, then each shift's, with progress over all the shifted images.
+    const counts: [string, number, number][] = [];
+    const both = await fitDigitFeaturesWithShifts(pixels.subarray(0, 300 * 784), 300, 28, 28, {
+      ...SMALL,
+      onProgress: (phase, done, total) => counts.push([phase, done, total]),
+    });
+    expect(both.model).toEqual(model);
+    expect(both.shifted).toHaveLength(DIGIT_TRAINING_SHIFTS.length);
+    for (const [s, shift] of DIGIT_TRAINING_SHIFTS.entries()) {
+      const alone = await extractDigitFeatures(model, pixels.subarray(0, 300 * 784), 300, { shift });
+      expect(relativeDifference(both.shifted[s]!, alone)).toBeLessThan(1e-5);
+    }
+    const shifted = counts.filter(([phase]) => phase === 'shifted copies');
+    expect(shifted.at(-1)).toEqual(['shifted copies', 4 * 300, 4 * 300]);
+    expect(shifted.map(([, done]) => done)).toEqual([...shifted.map(([, done]) => done)].sort((a, b) => a - b));
+    await expect(extractDigitFeatures(model, some, 12, { shift: { x: 28, y: 0 } })).rejects.toThrow(/out of view/);
+    await expect(extractDigitFeatures(model, some, 12, { shift: { x: 0.5, y: 0 } })).rejects.toThrow(/whole pixels/);
+  });
 
   it('rejects pixel buffers of the wrong size and aborts on request', async () => {
     await expect(fitDigitFeatures(pixels.subarray(0, 100), 1, 28, 28)).rejects.toThrow(/100 bytes/);

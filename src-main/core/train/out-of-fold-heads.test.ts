@@ -114,6 +114,48 @@ describe('out-of-fold heads', () => {
     expect(steps.at(-1)!.done).toBe(steps.at(-1)!.total);
   });
 
+  it("trains on augmented copies of the other folds' rows only, and predicts the rows themselves", async () => {
+    const { features, tasks, folds } = photos();
+    const n = 300;
+    // A copy that keeps each label: every feature nudged, as a shifted digit's features differ from the digit's.
+    const copy = Float32Array.from(features, (v, i) => v + 0.3 * Math.cos(i));
+    const options: HeadOptions = { epochs: 4, learningRate: 0.05, batchSize: 1000 };
+    const steps: HeadStep[] = [];
+    const probs = await outOfFoldHeadProbs(features, 8, tasks, folds, 4, { ...options, augmented: [copy] }, (step) =>
+      steps.push(step),
+    );
+    // The same as a head trained alone on the fold's rows and their copies (rows n…2n−1 of one matrix).
+    const both = new Float32Array(2 * n * 8);
+    both.set(features);
+    both.set(copy, n * 8);
+    for (const [t, task] of tasks.entries()) {
+      const labels = new Int32Array(2 * n);
+      labels.set(task.labels);
+      labels.set(task.labels, n);
+      for (let fold = 0; fold < 4; fold++) {
+        const { trainIdx, testIdx } = foldSplit(folds, fold);
+        const withCopies = Int32Array.from([...trainIdx, ...Array.from(trainIdx, (row) => row + n)]);
+        const alone = predictHead(
+          await trainHead(both, 8, labels, task.numClasses, withCopies, options),
+          features,
+          testIdx,
+        );
+        testIdx.forEach((row, r) => {
+          for (let c = 0; c < task.numClasses; c++) {
+            expect(probs[t]![row * task.numClasses + c]).toBeCloseTo(alone[r * task.numClasses + c]!, 4);
+          }
+        });
+      }
+    }
+    // Trained otherwise than without the copies; progress as without them.
+    expect(probs[0]).not.toEqual((await outOfFoldHeadProbs(features, 8, tasks, folds, 4, options))[0]);
+    expect(steps.map((s) => s.done)).toEqual(steps.map((_, i) => i + 1));
+    expect(steps.at(-1)!.done).toBe(steps.at(-1)!.total);
+    await expect(
+      outOfFoldHeadProbs(features, 8, tasks, folds, 4, { ...options, augmented: [copy.subarray(8)] }),
+    ).rejects.toThrow(/2392 feature values for 300 examples/);
+  });
+
   it('repeats a run exactly with the same seed, ensemble included, and differs with another', async () => {
     const { features, tasks, folds } = photos();
     const options = { hidden: 6, epochs: 3, learningRate: 0.02, batchSize: 32, dropout: 0.2, ensemble: 2 };

@@ -31,6 +31,12 @@ export interface OutOfFoldOptions extends HeadOptions {
    * convex and starts from zero, so its members would be one model, and a linear head trains alone.
    */
   ensemble?: number;
+  /**
+   * More training examples: each a copy of `features` (same rows, same dim) seen through a transformation that keeps
+   * the label (digit-features.ts's shifted digits). A copy of row i trains the heads that row i trains, with its
+   * label — so never the heads of row i's own fold — and is never predicted. An epoch passes over all of them.
+   */
+  augmented?: Float32Array[];
 }
 
 /** How many heads per fold and task `options` trains: its `ensemble`, or 1 for linear heads. */
@@ -52,19 +58,28 @@ export async function outOfFoldHeadProbs(
   options: OutOfFoldOptions,
   onStep?: (step: HeadStep) => void,
 ): Promise<Float32Array[]> {
+  const n = folds.length;
   const splits = Array.from({ length: k }, (_, fold) => foldSplit(folds, fold));
   const members = ensembleSize(options);
+  const views = [features, ...(options.augmented ?? [])];
+  for (const view of views) {
+    if (view.length !== n * dim) throw new Error(`${view.length} feature values for ${n} examples of dimension ${dim}`);
+  }
+  // The copies are rows n…2n−1, 2n…3n−1, … of one matrix: copy c of row i is row c·n + i.
+  const rows = views.length === 1 ? features : concatFloat32(views);
+  const taskLabels = tasks.map((task) => repeatPerCopy(task.labels, views.length, 0));
+  const trainRows = splits.map(({ trainIdx }) => repeatPerCopy(trainIdx, views.length, n));
   // Fold-major, as progress is reported: fold 0's members' tasks, then fold 1's…
   const perFold = tasks.length * members;
-  const targets: HeadTarget[] = splits.flatMap(({ trainIdx }) =>
+  const targets: HeadTarget[] = trainRows.flatMap((trainIdx) =>
     Array.from({ length: members }, () =>
-      tasks.map((task) => ({ labels: task.labels, numClasses: task.numClasses, trainIdx })),
+      tasks.map((task, t) => ({ labels: taskLabels[t]!, numClasses: task.numClasses, trainIdx })),
     ).flat(),
   );
   const epochs = options.epochs ?? HEAD_DEFAULTS.epochs;
   // Every head's epochs, then one step per fold and task when the fold's mean is scored.
   const total = epochs * targets.length + k * tasks.length;
-  const heads = await trainHeads(features, dim, targets, {
+  const heads = await trainHeads(rows, dim, targets, {
     ...options,
     onEpoch: (p) => {
       options.onEpoch?.(p);
@@ -80,7 +95,7 @@ export async function outOfFoldHeadProbs(
       });
     },
   });
-  const probs = tasks.map((task) => new Float32Array(folds.length * task.numClasses));
+  const probs = tasks.map((task) => new Float32Array(n * task.numClasses));
   heads.forEach((head, h) => {
     const fold = Math.floor(h / perFold);
     const t = h % tasks.length;
@@ -108,4 +123,24 @@ export async function outOfFoldHeadProbs(
     });
   });
   return probs;
+}
+
+function concatFloat32(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** `values` once per copy, copy c's raised by c · step (step n turns row indices into copy c's rows). */
+function repeatPerCopy(values: Int32Array, copies: number, step: number): Int32Array {
+  if (copies === 1) return values;
+  const out = new Int32Array(values.length * copies);
+  for (let c = 0; c < copies; c++) {
+    for (let i = 0; i < values.length; i++) out[c * values.length + i] = values[i]! + c * step;
+  }
+  return out;
 }
