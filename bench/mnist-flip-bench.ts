@@ -260,7 +260,7 @@ function printTable(rows: Row[]): void {
   for (const r of rows) {
     console.log(
       `| ${r.name} | ${r.flagged} | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.inHead} | ` +
-        `${r.auroc.toFixed(5)} | ${r.accuracyGiven.toFixed(4)} | ${r.accuracyTrue.toFixed(4)} | ${r.ece.toFixed(4)} | ` +
+        `${r.auroc.toFixed(6)} | ${r.accuracyGiven.toFixed(4)} | ${r.accuracyTrue.toFixed(4)} | ${r.ece.toFixed(4)} | ` +
         `${r.seconds.toFixed(1)} |`,
     );
   }
