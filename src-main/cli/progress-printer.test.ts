@@ -1,22 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { createProgressPrinter, formatLeft } from './progress-printer';
 
+/** A printer for a terminal that is not a TTY, on a clock the test moves, with the lines it printed. */
+function printerOnClock(): { lines: string[]; print: ReturnType<typeof createProgressPrinter>; clock: { ms: number } } {
+  const clock = { ms: 0 };
+  const lines: string[] = [];
+  const print = createProgressPrinter(
+    'train',
+    () => clock.ms,
+    (text) => lines.push(text.trim()),
+    false,
+  );
+  return { lines, print, clock };
+}
+
 describe('the CLI progress line', () => {
   it("ends with the time left the job's snapshot carries, and says nothing while it has none", () => {
-    let clock = 0;
-    const lines: string[] = [];
-    const print = createProgressPrinter(
-      'train',
-      () => clock,
-      (text) => lines.push(text.trim()),
-      false,
-    );
+    const { lines, print, clock } = printerOnClock();
     print({ phase: 'features', done: 0, total: 200, etaSeconds: null });
-    clock = 60_000;
+    clock.ms = 60_000;
     print({ phase: 'features', done: 1, total: 200, etaSeconds: null });
-    clock = 70_000;
+    clock.ms = 70_000;
     print({ phase: 'features', done: 11, total: 200, etaSeconds: 189 });
-    clock = 71_000; // within two seconds of the last line: not printed
+    clock.ms = 71_000; // within two seconds of the last line: not printed
     print({ phase: 'features', done: 12, total: 200, etaSeconds: 188 });
     expect(lines).toEqual([
       'train: features 0/200 (0%)',
@@ -29,16 +35,9 @@ describe('the CLI progress line', () => {
   });
 
   it('throttles phases that take turns (quick training steps through its tasks) like one phase', () => {
-    let clock = 0;
-    const lines: string[] = [];
-    const print = createProgressPrinter(
-      'train',
-      () => clock,
-      (text) => lines.push(text.trim()),
-      false,
-    );
+    const { lines, print, clock } = printerOnClock();
     for (let done = 1; done <= 9; done++) {
-      clock += 500;
+      clock.ms += 500;
       print({ phase: `training ${['mask', 'gender', 'age'][done % 3]}`, done, total: 9, etaSeconds: null });
     }
     expect(lines).toEqual([
