@@ -25,7 +25,7 @@ import { jobResult, openTestCore } from '../src-main/core/test-support/core-harn
 import { importDataset } from '../src-main/core/import/import-job';
 import { openStore } from '../src-main/core/db/sqlite-store';
 import { computeSuspects } from '../src-main/core/review/suspects';
-import { combinePersons, groupRows, personEvidence, personProbsOutOfFold } from '../src-main/core/review/person-evidence';
+import { combinePersons, groupRows, personEvidence, personProbsOutOfFold } from '../src-main/core/train/person-evidence';
 import { expectedCalibrationError } from '../src-main/core/train/classification-metrics';
 import type { SqliteStore } from '../src-main/core/db/sqlite-store';
 import type { LoupeCore } from '../src-main/core/api';

@@ -9,7 +9,7 @@ import { runWorkerTask, workerUrl } from '../jobs/worker-task';
 import { findLabelIssues, labelQualityScores, type FilterBy } from './confident-learning';
 import { ApiFailure } from '../api-failure';
 import { smallDataNotice } from './small-data-notice';
-import { groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
+import { groupRows, personEvidence, personProbsOutOfFold } from '../train/person-evidence';
 
 const LOG_FLOOR = 1e-6;
 

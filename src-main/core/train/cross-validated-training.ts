@@ -5,7 +5,7 @@ import { ENSEMBLE_DEFAULT, type RunDevice, type TaskMetrics, type TrainSettings 
 import { MASK_CLASS_NAMES } from '../../shared/label-schema';
 import { classificationReport, argmaxRows, expectedCalibrationError } from './classification-metrics';
 import { scaleOutOfFold } from './temperature-scaling';
-import { combinePersons, groupRows, personEvidence, personProbsOutOfFold } from '../review/person-evidence';
+import { combinePersons, groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
 import { assignFolds, foldSplit } from './cross-validation-folds';
 import { predictProbs, trainCnn } from './cnn-model';
 import { DIGIT_HEAD_OPTIONS, DIGIT_TRAINING_SHIFTS, fitDigitFeaturesWithShifts } from './digit-features';

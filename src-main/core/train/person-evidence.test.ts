@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { combinePersons, fitPersonWeight, groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
-import { expectedCalibrationError } from '../train/classification-metrics';
+import { expectedCalibrationError } from './classification-metrics';
 
 /** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */
 function uniform(seed: number): () => number {

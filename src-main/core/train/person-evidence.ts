@@ -8,7 +8,7 @@
 // photos of one face as seven independent looks, and the person's probability comes out sharper than it is right.
 // The weight w — w · n is the number of independent photos a person's n are worth — is fitted like a temperature:
 // per fold, on the persons of the other folds (their Brier score), so no person's label moves its own probability.
-import { minimiseOnInterval } from '../train/temperature-scaling';
+import { minimiseOnInterval } from './temperature-scaling';
 
 const LOG_FLOOR = 1e-6;
 /** The weights searched: from a twentieth of a photo each to every photo counted fully. */
