@@ -13,7 +13,10 @@
 // extraction is inference only, and at ~3 ms an image it needs no tensor backend.
 import { mulberry32 } from '../seeded-random';
 import type { DigitFeatureModel as CurrentModel, DigitFeatureOptions } from '../train/digit-features';
-import { DIGIT_FEATURE_DEFAULTS } from '../train/digit-features';
+// The pieces the rewrite kept in TypeScript (the seeded sampling, the eigen-decomposition) and the heads' matrix
+// kernel are the app's own: what this reference checks is the stages that moved to tfjs ops.
+import { DIGIT_FEATURE_DEFAULTS, sampleIndices, symmetricEigen } from '../train/digit-features';
+import { matmulTransposed } from '../train/softmax-head';
 
 interface DigitFeatureModel extends CurrentModel {
   /** Triangle activations of a flat (constant) patch, which needs no distance computation. */
@@ -348,49 +351,6 @@ function zcaMatrix(samples: Float32Array, n: number, d: number, mean: Float32Arr
   return out;
 }
 
-/** Eigenvalues and eigenvectors (columns of `vectors`) of a small symmetric matrix, by cyclic Jacobi rotations. */
-function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 50; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p]!;
-          const akq = a[k * n + q]!;
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k]!;
-          const aqk = a[q * n + k]!;
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]!;
-          const vkq = v[k * n + q]!;
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = Math.max(a[i * n + i]!, 0);
-  return { values, vectors: v };
-}
-
 async function kmeans(
   points: Float32Array,
   n: number,
@@ -524,59 +484,18 @@ function leadingSubspace(
   const next = new Float32Array(m * n);
   for (let it = 0; it < iterations; it++) {
     // next = q · cov (cov is symmetric, so its rows are its columns).
-    multiplyTransposed(q, cov, m, n, n, next);
+    matmulTransposed(q, cov, new Float32Array(n), m, n, n, next);
     orthonormalizeRows(next, m, n);
     q.set(next);
   }
   // Scale: the projected variance summed over the m directions, spread evenly.
   const qc = new Float32Array(m * n);
-  multiplyTransposed(q, cov, m, n, n, qc);
+  matmulTransposed(q, cov, new Float32Array(n), m, n, n, qc);
   let explained = 0;
   for (let i = 0; i < m * n; i++) explained += qc[i]! * q[i]!;
   const scale = 1 / Math.sqrt(Math.max(explained / m, 1e-12));
   for (let i = 0; i < q.length; i++) q[i]! *= scale;
   return q;
-}
-
-/** out (rows × cols) = a (rows × inner) · bᵀ with b (cols × inner). */
-function multiplyTransposed(
-  a: Float32Array,
-  b: Float32Array,
-  rows: number,
-  inner: number,
-  cols: number,
-  out: Float32Array,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const ao = r * inner;
-    let j = 0;
-    for (; j + 3 < cols; j += 4) {
-      const b0 = j * inner;
-      const b1 = b0 + inner;
-      const b2 = b1 + inner;
-      const b3 = b2 + inner;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let k = 0; k < inner; k++) {
-        const v = a[ao + k]!;
-        s0 += v * b[b0 + k]!;
-        s1 += v * b[b1 + k]!;
-        s2 += v * b[b2 + k]!;
-        s3 += v * b[b3 + k]!;
-      }
-      out[r * cols + j] = s0;
-      out[r * cols + j + 1] = s1;
-      out[r * cols + j + 2] = s2;
-      out[r * cols + j + 3] = s3;
-    }
-    for (; j < cols; j++) {
-      let s = 0;
-      for (let k = 0; k < inner; k++) s += a[ao + k]! * b[j * inner + k]!;
-      out[r * cols + j] = s;
-    }
-  }
 }
 
 /** Modified Gram–Schmidt on the rows of a (rows × n). */
@@ -604,7 +523,7 @@ function project(
   m: number,
   out: Float32Array,
 ): void {
-  multiplyTransposed(data, projection, count, length, m, out);
+  matmulTransposed(data, projection, new Float32Array(m), count, length, m, out);
 }
 
 function multiplyVector(matrix: Float32Array, v: Float32Array, n: number, out: Float32Array, offset: number): void {
@@ -614,16 +533,4 @@ function multiplyVector(matrix: Float32Array, v: Float32Array, n: number, out: F
     for (let b = 0; b < n; b++) s += matrix[o + b]! * v[b]!;
     out[offset + a] = s;
   }
-}
-
-function sampleIndices(n: number, wanted: number, random: () => number): Int32Array {
-  const all = Int32Array.from({ length: n }, (_, i) => i);
-  if (wanted >= n) return all;
-  for (let i = 0; i < wanted; i++) {
-    const j = i + Math.floor(random() * (n - i));
-    const t = all[i]!;
-    all[i] = all[j]!;
-    all[j] = t;
-  }
-  return all.slice(0, wanted).sort();
 }

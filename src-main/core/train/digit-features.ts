@@ -489,7 +489,7 @@ async function zcaMatrix(tf: Tf, covariance: Tensor2D, d: number): Promise<Float
  * Eigenvalues and eigenvectors (columns of `vectors`) of a small symmetric matrix (the 25 × 25 patch covariance),
  * by cyclic Jacobi rotations: tfjs has no eigen-decomposition.
  */
-function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(matrix);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
@@ -720,7 +720,8 @@ function inverseCholesky(g: ArrayLike<number>, m: number): Float32Array {
   return Float32Array.from(inv);
 }
 
-function sampleIndices(n: number, wanted: number, random: () => number): Int32Array {
+/** `wanted` distinct indices below n, drawn by a seeded partial Fisher–Yates shuffle, in ascending order. */
+export function sampleIndices(n: number, wanted: number, random: () => number): Int32Array {
   const all = Int32Array.from({ length: n }, (_, i) => i);
   if (wanted >= n) return all;
   for (let i = 0; i < wanted; i++) {

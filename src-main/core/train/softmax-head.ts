@@ -743,7 +743,7 @@ function transpose(a: Float32Array, rows: number, cols: number, out: Float32Arra
 }
 
 /** out[r, j] = bias[j] + Σ_k a[r, k] · w[j, k] for r < rows, j < cols (a: rows × inner, w: cols × inner). */
-function matmulTransposed(
+export function matmulTransposed(
   a: Float32Array,
   w: Float32Array,
   bias: Float32Array,
