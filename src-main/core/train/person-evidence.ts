@@ -8,7 +8,7 @@
 // photos of one face as seven independent looks, and the person's probability comes out sharper than it is right.
 // The weight w — w · n is the number of independent photos a person's n are worth — is fitted like a temperature:
 // per fold, on the persons of the other folds (their Brier score), so no person's label moves its own probability.
-import { minimiseOnInterval } from './temperature-scaling';
+import { minimiseOnInterval, softmaxOfLogits } from './temperature-scaling';
 
 const LOG_FLOOR = 1e-6;
 /** The weights searched: from a twentieth of a photo each to every photo counted fully. */
@@ -63,11 +63,9 @@ function combine(evidence: PersonEvidence, weight: number, persons: ArrayLike<nu
   const row = new Float64Array(k);
   for (let j = 0; j < persons.length; j++) {
     const r = persons[j]!;
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, (row[c] = logPrior[c]! + weight * logRatio[r * k + c]!));
-    let total = 0;
-    for (let c = 0; c < k; c++) total += row[c] = Math.exp(row[c]! - max);
-    for (let c = 0; c < k; c++) out[r * k + c] = row[c]! / total;
+    for (let c = 0; c < k; c++) row[c] = logPrior[c]! + weight * logRatio[r * k + c]!;
+    softmaxOfLogits(row);
+    out.set(row, r * k);
   }
 }
 

@@ -19,6 +19,16 @@ function logProb(p: number): number {
   return p > 0 ? Math.max(Math.log(p), LOG_FLOOR) : LOG_FLOOR;
 }
 
+/** Softmax of a row of logits, in place (shifted by its maximum, so no exp overflows). */
+export function softmaxOfLogits(logits: Float64Array): void {
+  const k = logits.length;
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) max = Math.max(max, logits[c]!);
+  let z = 0;
+  for (let c = 0; c < k; c++) z += logits[c] = Math.exp(logits[c]! - max);
+  for (let c = 0; c < k; c++) logits[c] = logits[c]! / z;
+}
+
 /**
  * Mean of `loss` over the labelled `rows`, each row handed over as log softmax(log p / t) (a scratch buffer). The
  * two fits below differ only in the loss they take of that row.
@@ -164,14 +174,11 @@ function calibratedBrier(
   grad.fill(0);
   let sum = 0;
   for (let r = 0; r < m; r++) {
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, (q[c] = beta * logp[r * k + c]! + bias[c]!));
-    let z = 0;
-    for (let c = 0; c < k; c++) z += q[c] = Math.exp(q[c]! - max);
+    for (let c = 0; c < k; c++) q[c] = beta * logp[r * k + c]! + bias[c]!;
+    softmaxOfLogits(q);
     // Brier = Σ (q_c − y_c)²; with g = ∂/∂q = 2(q − y), the softmax's Jacobian gives ∂/∂z_j = q_j (g_j − Σ q_c g_c).
     let qg = 0;
     for (let c = 0; c < k; c++) {
-      q[c] = q[c]! / z;
       const g = 2 * (q[c]! - (c === labels[r] ? 1 : 0));
       sum += (g / 2) ** 2;
       qg += q[c]! * g;
@@ -304,14 +311,9 @@ function applyCalibration(
   const row = new Float64Array(k);
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r]!;
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) {
-      row[c] = beta * logProb(probs[i * k + c]!) + bias[c]!;
-      max = Math.max(max, row[c]!);
-    }
-    let z = 0;
-    for (let c = 0; c < k; c++) z += row[c] = Math.exp(row[c]! - max);
-    for (let c = 0; c < k; c++) out[i * k + c] = row[c]! / z;
+    for (let c = 0; c < k; c++) row[c] = beta * logProb(probs[i * k + c]!) + bias[c]!;
+    softmaxOfLogits(row);
+    out.set(row, i * k);
   }
 }
 
