@@ -19,7 +19,8 @@ import { makeMaskDataset } from '../src-main/core/datasets/synthetic-mask-datase
 import { importDataset } from '../src-main/core/import/import-job';
 import { matchBoxes, type Rect } from '../src-main/core/detect/box-geometry';
 import { defaultDetectWorkers, runDetection } from '../src-main/core/detect/face-detection-job';
-import { loadSsdFaceDetector, type FaceDetector } from '../src-main/core/detect/ssd-face-detector';
+import { loadSsdFaceDetector, type DetectedFace } from '../src-main/core/detect/ssd-face-detector';
+import { loadFileFaceDetector } from '../src-main/core/detect/face-detector';
 import { facePhotos, paintLowerFaces, portraitAround } from '../src-main/core/test-support/face-photos';
 
 const persons = Number(process.argv[2] ?? 40);
@@ -37,7 +38,12 @@ function median(values: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function recall(detector: FaceDetector, cases: Case[], label: string): Promise<void> {
+interface Detector {
+  detectFile(path: string): Promise<{ faces: DetectedFace[]; passes: number }>;
+  dispose(): void;
+}
+
+async function recall(detector: Detector, cases: Case[], label: string): Promise<void> {
   const bySet = new Map<string, { found: number; faces: number; extra: number; passes: number; n: number }>();
   for (const c of cases) {
     const result = await detector.detectFile(c.path);
@@ -93,8 +99,14 @@ async function main(): Promise<void> {
     }
   }
 
-  const detector = await loadSsdFaceDetector({ minScore });
-  await recall(detector, cases, 'glance at 192, then 320 and 512 as needed — what the job runs');
+  const detector = await loadFileFaceDetector({ minScore });
+  await recall(
+    detector,
+    cases,
+    'the portrait look, then the SSD glance at 192, 320 and 512 as needed — what the job runs',
+  );
+  const ssd = await loadSsdFaceDetector({ minScore });
+  await recall(ssd, cases, 'no portrait look: the SSD glance at 192, then 320 and 512 as needed');
   const noGlance = await loadSsdFaceDetector({ minScore, glanceSide: 0 });
   await recall(noGlance, cases, 'no glance: 320, then 512, for comparison');
   const fineOnly = await loadSsdFaceDetector({ minScore, closeUpPass: false });
@@ -102,7 +114,8 @@ async function main(): Promise<void> {
 
   // Speed: each 384×512 portrait three times, after one warm-up pass.
   for (const [label, d] of [
-    ['glance, then 320 and 512 as needed', detector],
+    ['portrait look, then the SSD as needed', detector],
+    ['SSD glance, then 320 and 512 as needed', ssd],
     ['no glance: 320, then 512', noGlance],
     ['512 pass only', fineOnly],
   ] as const) {
@@ -124,6 +137,7 @@ async function main(): Promise<void> {
     );
   }
   detector.dispose();
+  ssd.dispose();
   noGlance.dispose();
   fineOnly.dispose();
 

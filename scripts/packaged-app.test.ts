@@ -96,6 +96,11 @@ describe('the packaged app (electron-builder.yml)', () => {
       }
     }
     expect(files.has('node_modules/@vladmandic/face-api/dist/face-api.node-wasm.js')).toBe(true);
+    // The portrait detector's, found by walking up from out/main (portrait-face-detector.ts).
+    for (const file of ['facemesh-detection-short.json', 'facemesh-detection-short.bin']) {
+      const path = `resources/models/face-detection-short/${file}`;
+      expect(existsSync(join(unpacked, path)), path).toBe(true);
+    }
     expect(
       existsSync(join(unpacked, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')),
     ).toBe(true);

@@ -359,6 +359,8 @@ export interface DetectionCandidate {
 export interface ImageDetections {
   imageId: number;
   faces: { x: number; y: number; w: number; h: number; score: number }[];
+  /** The detector that found these, where it is not the batch's. */
+  detector?: string;
 }
 
 export interface FaceDetectionRepository {

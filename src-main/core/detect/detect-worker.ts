@@ -2,19 +2,19 @@
 // job on the main thread can write results as they come and a cancelled run keeps what was finished.
 import { parentPort } from 'node:worker_threads';
 import { MediaError } from '../media/image-decoder';
-import { loadSsdFaceDetector } from './ssd-face-detector';
+import { loadFileFaceDetector } from './face-detector';
 import type { DetectRequest, DetectStep } from './face-detection-job';
 
 const post = (step: DetectStep): void => parentPort?.postMessage({ type: 'progress', progress: step });
 
 async function run(request: DetectRequest): Promise<number> {
-  const detector = await loadSsdFaceDetector({ minScore: request.minScore });
+  const detector = await loadFileFaceDetector({ minScore: request.minScore });
   post({ kind: 'ready', detector: detector.name });
   try {
     for (const item of request.items) {
       try {
-        const { faces } = await detector.detectFile(item.path);
-        post({ kind: 'image', imageId: item.imageId, faces });
+        const { faces, detector: foundBy } = await detector.detectFile(item.path);
+        post({ kind: 'image', imageId: item.imageId, faces, detector: foundBy });
       } catch (error) {
         // One unreadable image is reported and skipped; anything else (the model failing) ends the run.
         if (!(error instanceof MediaError)) throw error;

@@ -120,6 +120,10 @@ describe('face detection job', () => {
     }
     expect(found).toBeGreaterThanOrEqual(11);
     expect(result.faces).toBeGreaterThanOrEqual(found);
+    // Each photo names the detector whose boxes it holds: most portraits end at the portrait look.
+    const byDetector = [...truth.keys()].map((path) => getImage(s.store, s.idOf(path)).faceDetection?.detector);
+    expect(byDetector.filter((d) => d === 'blazeface_short').length).toBeGreaterThanOrEqual(8);
+    expect(byDetector.every((d) => d === 'blazeface_short' || d === 'ssd_mobilenetv1')).toBe(true);
 
     const blank = getImage(s.store, s.idOf(blankPath));
     expect(blank.boxes).toEqual([]);

@@ -18,7 +18,7 @@ export interface DetectRequest {
 
 export type DetectStep =
   | { kind: 'ready'; detector: string }
-  | { kind: 'image'; imageId: number; faces: DetectedFace[] }
+  | { kind: 'image'; imageId: number; faces: DetectedFace[]; detector: string }
   | { kind: 'image'; imageId: number; error: string };
 
 export interface DetectionJobOptions {
@@ -90,7 +90,7 @@ export async function runDetection(
       result.failed++;
       if (result.problems.length < MAX_PROBLEMS)
         result.problems.push({ path: pathOf.get(step.imageId) ?? String(step.imageId), reason: step.error });
-    } else pending.push({ imageId: step.imageId, faces: step.faces });
+    } else pending.push({ imageId: step.imageId, faces: step.faces, detector: step.detector });
     if (pending.length >= BATCH_SIZE || Date.now() - lastFlush >= BATCH_MS) flush();
     ctx.progress('detecting faces', settled, total);
   };

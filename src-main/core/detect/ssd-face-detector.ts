@@ -1,5 +1,6 @@
 // Face detection with face-api's SSD MobileNetV1, the detector that held up best on faces with the lower half
-// covered. Its weights ship inside @vladmandic/face-api (read from disk, nothing downloaded) and run on the tfjs
+// covered. The detection job runs it on the photos the portrait look leaves (face-detector.ts): group photos, small
+// faces, faces the short-range detector is unsure of. Its weights ship inside @vladmandic/face-api (read from disk, nothing downloaded) and run on the tfjs
 // wasm backend.
 //
 // face-api loads and parses the weights; the forward pass is Loupe's own, for speed on one wasm thread:
