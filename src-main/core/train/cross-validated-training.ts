@@ -304,6 +304,7 @@ async function crossValidate(
       temperatures: scaled.temperatures,
       eceBefore: expectedCalibrationError(task.labels, unscaled[t]!, task.classNames.length),
       biases: scaled.biases,
+      noiseFloors: scaled.noiseFloors,
     };
   });
   const predictions: TrainingOutcome['predictions'] = data.tasks.map((task, t) => ({
@@ -545,7 +546,8 @@ const PERSON_TASKS = new Set(['gender', 'age']);
 
 /**
  * The calibration of a person-level field as the review sees it: each person's photos combined (person-evidence.ts,
- * the weight fitted per fold on the other folds' persons, as the review fits it), one row per person (`groups`).
+ * the weight and label-noise floor fitted per fold on the other folds' persons, as the review fits them), one row per
+ * person (`groups`).
  */
 export function personCalibration(
   groups: Int32Array,
@@ -567,6 +569,7 @@ export function personCalibration(
     ece: expectedCalibrationError(labels, fitted.probs, k),
     eceIndependent: expectedCalibrationError(labels, combinePersons(evidence, 1), k),
     weights: Array.from({ length: numFolds }, (_, fold) => fitted.weights.get(fold) ?? 1),
+    noiseFloors: Array.from({ length: numFolds }, (_, fold) => fitted.noiseFloors.get(fold) ?? 0),
     persons: members.length,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combinePersons, fitPersonWeight, groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
+import { combinePersons, fitPersonCalibration, groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
 import { expectedCalibrationError } from './classification-metrics';
 
 /** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */
@@ -43,15 +43,15 @@ describe('person evidence', () => {
 
   it('counts independent photos fully and seven copies of one look as one photo', () => {
     const independent = persons(3000, false, 3);
-    const wIndependent = fitPersonWeight(
+    const wIndependent = fitPersonCalibration(
       personEvidence(independent.probs, 2, independent.members),
       independent.labels,
       independent.all,
-    );
+    ).weight;
     expect(wIndependent).toBeGreaterThan(0.85);
     const copies = persons(3000, true, 5);
     const evidence = personEvidence(copies.probs, 2, copies.members);
-    const wCopies = fitPersonWeight(evidence, copies.labels, copies.all);
+    const wCopies = fitPersonCalibration(evidence, copies.labels, copies.all).weight;
     expect(wCopies).toBeGreaterThan(0.1);
     expect(wCopies).toBeLessThan(0.2);
     // Counting the copies as seven looks makes the persons overconfident; the fitted weight calibrates them.
