@@ -91,4 +91,31 @@ describe('person evidence', () => {
     // Nobody else labelled: every photo counts (the weight's upper end), as the review did before the discount.
     expect(personProbsOutOfFold(evidence, new Int32Array(600).fill(-1), folds).weights.get(0)).toBe(1);
   });
+
+  it("fits a floor of the share of persons whose label is wrong, on the other folds' persons, keeping each fold's order", () => {
+    // Seven independent photos each: persons come out sure, and right about the true class; 3% of persons' labels
+    // are then flipped (all their photos at once, as a person's label is).
+    const { labels: truth, probs, members } = persons(3000, false, 3);
+    const flip = uniform(17);
+    const labels = Int32Array.from(truth, (y) => (flip() < 0.03 ? 1 - y : y));
+    const share = labels.reduce((n, y, p) => n + (y === truth[p] ? 0 : 1), 0) / labels.length;
+    const evidence = personEvidence(probs, 2, members);
+    const folds = Int32Array.from({ length: 3000 }, (_, p) => p % 5);
+    const fitted = personProbsOutOfFold(evidence, labels, folds);
+    for (const eps of fitted.noiseFloors.values()) expect(Math.abs(eps - 2 * share)).toBeLessThan(0.02);
+    expect(expectedCalibrationError(labels, fitted.probs, 2)).toBeLessThan(0.015);
+    // Without the floor, at the same weight, the persons the model is rightly sure of are charged the flips.
+    expect(expectedCalibrationError(labels, combinePersons(evidence, fitted.weights.get(0)!), 2)).toBeGreaterThan(0.02);
+    const flipped = Int32Array.from(labels, (y, p) => (folds[p] === 0 ? 1 - y : y));
+    expect(personProbsOutOfFold(evidence, flipped, folds).noiseFloors.get(0)).toBe(fitted.noiseFloors.get(0));
+    // The floor is one affine map per fold: the persons of a fold keep their order.
+    for (let fold = 0; fold < 5; fold++) {
+      const unfloored = combinePersons(evidence, fitted.weights.get(fold)!);
+      const inFold = Array.from({ length: 3000 }, (_, p) => p).filter((p) => folds[p] === fold);
+      inFold.sort((a, b) => unfloored[a * 2 + 1]! - unfloored[b * 2 + 1]!);
+      for (let j = 1; j < inFold.length; j++) {
+        expect(fitted.probs[inFold[j]! * 2 + 1]!).toBeGreaterThanOrEqual(fitted.probs[inFold[j - 1]! * 2 + 1]!);
+      }
+    }
+  });
 });
