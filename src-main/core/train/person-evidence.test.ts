@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { combinePersons, fitPersonCalibration, groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
+import {
+  combinePersons,
+  fitPersonCalibration,
+  groupRows,
+  personEvidence,
+  personProbsOutOfFold,
+} from './person-evidence';
 import { expectedCalibrationError } from './classification-metrics';
 
 /** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */

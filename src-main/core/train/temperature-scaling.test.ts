@@ -255,7 +255,9 @@ describe('label-noise floor', () => {
     expect(expectedCalibrationError(given, floored.probs, 2)).toBeLessThan(0.01);
     // Against the true labels the floor costs what it gains against the given ones: it models the labels, not the
     // classes.
-    expect(expectedCalibrationError(truth, floored.probs, 2)).toBeGreaterThan(expectedCalibrationError(truth, plain.probs, 2));
+    expect(expectedCalibrationError(truth, floored.probs, 2)).toBeGreaterThan(
+      expectedCalibrationError(truth, plain.probs, 2),
+    );
     expect(argmaxRows(floored.probs, 2)).toEqual(argmaxRows(probs, 2));
     // Within a fold, every row's probability of its given label keeps its rank (confident learning and the queue
     // rank by it).
@@ -283,6 +285,7 @@ describe('label-noise floor', () => {
     expect(scaleOutOfFold(noisy.probs, 4, relabelled, folds, 4).noiseFloors[0]).toBe(scaled.noiseFloors[0]);
 
     const clean = sharpWithFlips(n, 4, 0, 7);
-    for (const eps of scaleOutOfFold(clean.probs, 4, clean.given, folds, 4).noiseFloors) expect(eps).toBeLessThan(0.005);
+    for (const eps of scaleOutOfFold(clean.probs, 4, clean.given, folds, 4).noiseFloors)
+      expect(eps).toBeLessThan(0.005);
   });
 });

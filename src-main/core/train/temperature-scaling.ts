@@ -43,7 +43,11 @@ export function applyNoiseFloor(row: Float64Array, noiseFloor: number): void {
  * e = 1/k − q, least at ε = −Σ d·e / Σ ‖e‖²: no search. When a share ρ of the labels is replaced by another class the
  * model rightly doubts, ε comes out at ρ · k / (k − 1), and the surest prediction of a given label at 1 − ρ.
  */
-export function fitNoiseFloor(q: Float64Array, labels: ArrayLike<number>, k: number): { noiseFloor: number; brier: number } {
+export function fitNoiseFloor(
+  q: Float64Array,
+  labels: ArrayLike<number>,
+  k: number,
+): { noiseFloor: number; brier: number } {
   const m = labels.length;
   let dd = 0;
   let de = 0;
