@@ -217,21 +217,23 @@ function calibratedBrier(
     for (let c = 0; c < k; c++) row[c] = beta * logp[r * k + c]! + bias[c]!;
     softmaxOfLogits(row);
   }
-  const { noiseFloor, brier } = floor ? fitNoiseFloor(q, labels, k) : { noiseFloor: 0, brier: NaN };
+  const noiseFloor = floor ? fitNoiseFloor(q, labels, k).noiseFloor : 0;
   grad.fill(0);
+  const g = new Float64Array(k);
   let sum = 0;
   for (let r = 0; r < m; r++) {
     // Brier = Σ (p_c − y_c)² with p = (1 − ε) q + ε / k; with g = ∂/∂q = 2 (1 − ε)(p − y), the softmax's Jacobian
     // gives ∂/∂z_j = q_j (g_j − Σ q_c g_c).
+    const row = q.subarray(r * k, (r + 1) * k);
     let qg = 0;
     for (let c = 0; c < k; c++) {
-      const miss = (1 - noiseFloor) * q[r * k + c]! + noiseFloor / k - (c === labels[r] ? 1 : 0);
+      const miss = (1 - noiseFloor) * row[c]! + noiseFloor / k - (c === labels[r] ? 1 : 0);
       sum += miss * miss;
-      qg += q[r * k + c]! * 2 * (1 - noiseFloor) * miss;
+      g[c] = 2 * (1 - noiseFloor) * miss;
+      qg += row[c]! * g[c]!;
     }
     for (let c = 0; c < k; c++) {
-      const miss = (1 - noiseFloor) * q[r * k + c]! + noiseFloor / k - (c === labels[r] ? 1 : 0);
-      const dz = q[r * k + c]! * (2 * (1 - noiseFloor) * miss - qg);
+      const dz = row[c]! * (g[c]! - qg);
       grad[0] = grad[0]! + dz * logp[r * k + c]!;
       grad[1 + c] = grad[1 + c]! + dz;
     }
@@ -242,7 +244,7 @@ function calibratedBrier(
     grad[1 + c] = grad[1 + c]! / m + 2 * ridge * bias[c]!;
   }
   grad[0] = grad[0]! / m;
-  return { cost: (floor ? brier : sum / m) + penalty, noiseFloor };
+  return { cost: sum / m + penalty, noiseFloor };
 }
 
 /**
