@@ -61,8 +61,8 @@ async function mnist(count: number): Promise<void> {
     `MNIST t10k, ${n} digits, ${FOLDS}-fold stratified CV: out-of-fold accuracy ${report.accuracy.toFixed(4)}, ` +
       `macro F1 ${report.macroF1.toFixed(4)}`,
   );
-  // Calibrated per fold on the other folds: one temperature, then a temperature with per-class biases (the
-  // default); and the same on a copy of the labels with FLIP_SHARE moved to another class (seeded), measured
+  // Calibrated per fold on the other folds: one temperature, then a temperature with per-class biases, each without
+  // and with the label-noise floor; and the same on a copy of the labels with FLIP_SHARE moved to another class (seeded), measured
   // against the given (flipped) and the true labels: a model that knows the digits is charged about the flipped
   // share against the given ones.
   const random = mulberry32(1);
@@ -80,16 +80,23 @@ async function mnist(count: number): Promise<void> {
     ['true labels', labels, probs!],
     [`${FLIP_SHARE * 100}% of labels flipped`, flipped, flippedProbs!],
   ] as const) {
-    for (const classBias of [false, true]) {
-      const scaled = scaleOutOfFold(raw, 10, given, folds, FOLDS, { classBias });
+    for (const [classBias, noiseFloor] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
+      const scaled = scaleOutOfFold(raw, 10, given, folds, FOLDS, { classBias, noiseFloor });
       const scaledReport = classificationReport(labels, argmaxRows(scaled.probs, 10), 10);
+      const map = `${classBias ? 'temperature + class biases' : 'temperature'}${noiseFloor ? ' + noise floor' : ''}`;
       console.log(
-        `  ${name}, ${classBias ? 'temperature + class biases' : 'temperature only'}: ECE (15 bins) against the ` +
+        `  ${name}, ${map}: ECE (15 bins) against the ` +
           `given labels ${expectedCalibrationError(given, raw, 10).toFixed(4)} → ` +
           `${expectedCalibrationError(given, scaled.probs, 10).toFixed(4)}, against the true labels ` +
           `${expectedCalibrationError(labels, raw, 10).toFixed(4)} → ` +
           `${expectedCalibrationError(labels, scaled.probs, 10).toFixed(4)} (T per fold ` +
-          `${scaled.temperatures.map((t) => t.toFixed(3)).join(', ')}; accuracy ${scaledReport.accuracy.toFixed(4)})`,
+          `${scaled.temperatures.map((t) => t.toFixed(3)).join(', ')}; noise floor per fold ` +
+          `${scaled.noiseFloors.map((e) => e.toFixed(4)).join(', ')}; accuracy ${scaledReport.accuracy.toFixed(4)})`,
       );
     }
   }

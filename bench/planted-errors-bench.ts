@@ -107,7 +107,8 @@ function measureCalibration(store: SqliteStore, planted: Planted): void {
       line +=
         `; per person, photos independent: given ${f(expectedCalibrationError(personGiven, independent, p.k))}, ` +
         `true ${f(expectedCalibrationError(personTrue, independent, p.k))}; discounted (weights ` +
-        `${[...fitted.weights.values()].map((w) => w.toFixed(2)).join(', ')}): given ` +
+        `${[...fitted.weights.values()].map((w) => w.toFixed(2)).join(', ')}; noise floors ` +
+        `${[...fitted.noiseFloors.values()].map((e) => e.toFixed(3)).join(', ')}): given ` +
         `${f(expectedCalibrationError(personGiven, fitted.probs, p.k))}, true ${f(expectedCalibrationError(personTrue, fitted.probs, p.k))}`;
     }
     console.log(line);
@@ -129,6 +130,12 @@ async function trainQuick(core: LoupeCore, datasetId: number, label: string): Pr
     .map(([task, m]) => `${task} ${m.temperatureScaling?.eceBefore.toFixed(4) ?? '—'} → ${m.ece?.toFixed(4) ?? '—'}`)
     .join(', ');
   console.log(`  ECE (15 bins, given labels, per photo) ${ece}`);
+  // The label-noise floor fitted per fold with the calibration (none for a task built from calibrated tasks).
+  const floors = Object.entries(run.tasks)
+    .filter(([, m]) => m.temperatureScaling?.noiseFloors?.length)
+    .map(([task, m]) => `${task} ${m.temperatureScaling!.noiseFloors!.map((e) => e.toFixed(3)).join(', ')}`)
+    .join('; ');
+  console.log(`  noise floors per fold (per photo) ${floors}`);
 }
 
 /** A kept store trained again with the code as it is now (face features cached), measured and ranked. */

@@ -488,16 +488,20 @@ export interface TaskMetrics {
    * The probabilities were rescaled per fold by a temperature fitted on the other folds (T < 1 sharpens, T > 1
    * softens; none listed for a task built from scaled tasks), and `ece` is after it: `eceBefore` is without.
    * `biases` (runs from before them have none): per fold, the bias added to each class's log-probability over T
-   * (softmax(log p / T + bias)), fitted with the temperature.
+   * (softmax(log p / T + bias)), fitted with the temperature. `noiseFloors` (runs from before them have none): per
+   * fold, the label-noise floor ε fitted with them, p' = (1 − ε) · p + ε / k: an estimate of the share of wrong labels
+   * (k / (k − 1) times it), which caps how sure of a given label a calibrated probability can be.
    */
-  temperatureScaling?: { temperatures: number[]; eceBefore: number; biases?: number[][] };
+  temperatureScaling?: { temperatures: number[]; eceBefore: number; biases?: number[][]; noiseFloors?: number[] };
   /**
    * Fields judged per person (the competition layout's gender and age): the review combines a person's photos into
    * one probability (Bayes' rule, each photo's evidence weighted by the fold's `weights`, fitted on the other folds'
    * persons: 1 counts every photo as an independent view, 1/7 a person's seven as one). `ece` is the calibration of
    * those person probabilities over `persons` persons; `eceIndependent` with every photo counted fully.
+   * `noiseFloors` (runs from before them have none): per fold, the label-noise floor fitted with the weight on the
+   * persons (as `temperatureScaling.noiseFloors` on photos; a person's label is wrong for all their photos at once).
    */
-  perPerson?: { ece: number; eceIndependent: number; weights: number[]; persons: number };
+  perPerson?: { ece: number; eceIndependent: number; weights: number[]; persons: number; noiseFloors?: number[] };
 }
 
 export interface RunSummary {

@@ -222,8 +222,9 @@ function rowOf(p: TaskPredictions, i: number): number[] {
 /**
  * One judgement per person for a person-level field, from their photos' out-of-sample probabilities by Bayes' rule
  * (person-evidence.ts): a person's photos' evidence adds up, discounted by a weight fitted per fold on the other
- * folds' persons and their current labels, since seven photos of one face are not seven independent looks. The
- * person's probability is then calibrated as a person's, which is what the review shows and ranks.
+ * folds' persons and their current labels, since seven photos of one face are not seven independent looks, and
+ * floored by the share of wrong person labels fitted with it. The person's probability is then calibrated as a
+ * person's, which is what the review shows and ranks.
  */
 function perSubject(
   p: TaskPredictions,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { combinePersons, fitPersonWeight, groupRows, personEvidence, personProbsOutOfFold } from './person-evidence';
+import {
+  combinePersons,
+  fitPersonCalibration,
+  groupRows,
+  personEvidence,
+  personProbsOutOfFold,
+} from './person-evidence';
 import { expectedCalibrationError } from './classification-metrics';
 
 /** Deterministic uniform numbers in [0, 1) (a 32-bit LCG): the same data on every machine. */
@@ -43,15 +49,15 @@ describe('person evidence', () => {
 
   it('counts independent photos fully and seven copies of one look as one photo', () => {
     const independent = persons(3000, false, 3);
-    const wIndependent = fitPersonWeight(
+    const wIndependent = fitPersonCalibration(
       personEvidence(independent.probs, 2, independent.members),
       independent.labels,
       independent.all,
-    );
+    ).weight;
     expect(wIndependent).toBeGreaterThan(0.85);
     const copies = persons(3000, true, 5);
     const evidence = personEvidence(copies.probs, 2, copies.members);
-    const wCopies = fitPersonWeight(evidence, copies.labels, copies.all);
+    const wCopies = fitPersonCalibration(evidence, copies.labels, copies.all).weight;
     expect(wCopies).toBeGreaterThan(0.1);
     expect(wCopies).toBeLessThan(0.2);
     // Counting the copies as seven looks makes the persons overconfident; the fitted weight calibrates them.
@@ -90,5 +96,32 @@ describe('person evidence', () => {
     for (const w of none.weights.values()) expect(w).toBeLessThan(0.3);
     // Nobody else labelled: every photo counts (the weight's upper end), as the review did before the discount.
     expect(personProbsOutOfFold(evidence, new Int32Array(600).fill(-1), folds).weights.get(0)).toBe(1);
+  });
+
+  it("fits a floor of the share of persons whose label is wrong, on the other folds' persons, keeping each fold's order", () => {
+    // Seven independent photos each: persons come out sure, and right about the true class; 3% of persons' labels
+    // are then flipped (all their photos at once, as a person's label is).
+    const { labels: truth, probs, members } = persons(3000, false, 3);
+    const flip = uniform(17);
+    const labels = Int32Array.from(truth, (y) => (flip() < 0.03 ? 1 - y : y));
+    const share = labels.reduce((n, y, p) => n + (y === truth[p] ? 0 : 1), 0) / labels.length;
+    const evidence = personEvidence(probs, 2, members);
+    const folds = Int32Array.from({ length: 3000 }, (_, p) => p % 5);
+    const fitted = personProbsOutOfFold(evidence, labels, folds);
+    for (const eps of fitted.noiseFloors.values()) expect(Math.abs(eps - 2 * share)).toBeLessThan(0.02);
+    expect(expectedCalibrationError(labels, fitted.probs, 2)).toBeLessThan(0.015);
+    // Without the floor, at the same weight, the persons the model is rightly sure of are charged the flips.
+    expect(expectedCalibrationError(labels, combinePersons(evidence, fitted.weights.get(0)!), 2)).toBeGreaterThan(0.02);
+    const flipped = Int32Array.from(labels, (y, p) => (folds[p] === 0 ? 1 - y : y));
+    expect(personProbsOutOfFold(evidence, flipped, folds).noiseFloors.get(0)).toBe(fitted.noiseFloors.get(0));
+    // The floor is one affine map per fold: the persons of a fold keep their order.
+    for (let fold = 0; fold < 5; fold++) {
+      const unfloored = combinePersons(evidence, fitted.weights.get(fold)!);
+      const inFold = Array.from({ length: 3000 }, (_, p) => p).filter((p) => folds[p] === fold);
+      inFold.sort((a, b) => unfloored[a * 2 + 1]! - unfloored[b * 2 + 1]!);
+      for (let j = 1; j < inFold.length; j++) {
+        expect(fitted.probs[inFold[j]! * 2 + 1]!).toBeGreaterThanOrEqual(fitted.probs[inFold[j - 1]! * 2 + 1]!);
+      }
+    }
   });
 });

@@ -8,7 +8,9 @@
 // photos of one face as seven independent looks, and the person's probability comes out sharper than it is right.
 // The weight w — w · n is the number of independent photos a person's n are worth — is fitted like a temperature:
 // per fold, on the persons of the other folds (their Brier score), so no person's label moves its own probability.
-import { minimiseOnInterval, softmaxOfLogits } from './temperature-scaling';
+// With it, as for photos (temperature-scaling.ts), a label-noise floor ε: a person's label is wrong as a whole (all
+// their photos at once), so the share of wrong person labels is measured on persons, against the persons' labels.
+import { applyNoiseFloor, fitNoiseFloor, minimiseOnInterval, softmaxOfLogits } from './temperature-scaling';
 
 const LOG_FLOOR = 1e-6;
 /** The weights searched: from a twentieth of a photo each to every photo counted fully. */
@@ -81,40 +83,63 @@ export function combinePersons(evidence: PersonEvidence, weight: number): Float6
   return out;
 }
 
-/** Mean Brier score of the labelled `persons` (label ≥ 0) at weight `weight`. */
+/**
+ * Mean Brier score of the labelled `persons` (label ≥ 0) at weight `weight`, under the label-noise floor that
+ * minimises it (fitNoiseFloor), which comes with it.
+ */
 export function personBrier(
   evidence: PersonEvidence,
   labels: Int32Array,
   persons: readonly number[],
   weight: number,
-): number {
+): { brier: number; noiseFloor: number } {
   const { k } = evidence;
   const out = new Float64Array(evidence.members.length * k);
   combine(evidence, weight, persons, out);
-  let sum = 0;
-  for (const r of persons) for (let c = 0; c < k; c++) sum += (out[r * k + c]! - (c === labels[r] ? 1 : 0)) ** 2;
-  return persons.length > 0 ? sum / persons.length : 0;
-}
-
-/** The weight minimising the Brier score of the labelled `persons`; 1 (every photo counted) when none is labelled. */
-export function fitPersonWeight(evidence: PersonEvidence, labels: Int32Array, persons: readonly number[]): number {
-  const labelled = persons.filter((r) => labels[r]! >= 0 && labels[r]! < evidence.k);
-  if (labelled.length === 0) return 1;
-  return Math.exp(
-    minimiseOnInterval((logW) => personBrier(evidence, labels, labelled, Math.exp(logW)), MIN_LOG_W, MAX_LOG_W),
+  const q = new Float64Array(persons.length * k);
+  persons.forEach((r, j) => q.set(out.subarray(r * k, (r + 1) * k), j * k));
+  return fitNoiseFloor(
+    q,
+    persons.map((r) => labels[r]!),
+    k,
   );
 }
 
+/** A person map: softmax(log π + weight · evidence), then the label-noise floor. */
+export interface PersonCalibration {
+  weight: number;
+  noiseFloor: number;
+}
+
 /**
- * Every person's probabilities, each fold's persons combined at the weight fitted on the other folds' persons.
- * `folds` per person (a run's folds group a person's photos); persons without one (-1: predictions imported from
- * elsewhere) are dealt into FALLBACK_FOLDS folds by their row. Returns the probabilities and each fold's weight.
+ * The weight (and, with it, the floor) minimising the Brier score of the labelled `persons`; weight 1 (every photo
+ * counted) and no floor when none is labelled.
+ */
+export function fitPersonCalibration(
+  evidence: PersonEvidence,
+  labels: Int32Array,
+  persons: readonly number[],
+): PersonCalibration {
+  const labelled = persons.filter((r) => labels[r]! >= 0 && labels[r]! < evidence.k);
+  if (labelled.length === 0) return { weight: 1, noiseFloor: 0 };
+  const weight = Math.exp(
+    minimiseOnInterval((logW) => personBrier(evidence, labels, labelled, Math.exp(logW)).brier, MIN_LOG_W, MAX_LOG_W),
+  );
+  return { weight, noiseFloor: personBrier(evidence, labels, labelled, weight).noiseFloor };
+}
+
+/**
+ * Every person's probabilities, each fold's persons combined at the weight, and floored by the floor, fitted on the
+ * other folds' persons. `folds` per person (a run's folds group a person's photos); persons without one (-1:
+ * predictions imported from elsewhere) are dealt into FALLBACK_FOLDS folds by their row. Returns the probabilities
+ * and each fold's weight and floor.
  */
 export function personProbsOutOfFold(
   evidence: PersonEvidence,
   labels: Int32Array,
   folds: Int32Array,
-): { probs: Float64Array; weights: Map<number, number> } {
+): { probs: Float64Array; weights: Map<number, number>; noiseFloors: Map<number, number> } {
+  const { k } = evidence;
   const foldOf = (r: number): number => (folds[r]! >= 0 ? folds[r]! : -1 - (r % FALLBACK_FOLDS));
   const byFold = new Map<number, number[]>();
   for (let r = 0; r < evidence.members.length; r++) {
@@ -122,14 +147,17 @@ export function personProbsOutOfFold(
     list.push(r);
     byFold.set(foldOf(r), list);
   }
-  const out = new Float64Array(evidence.members.length * evidence.k);
+  const out = new Float64Array(evidence.members.length * k);
   const weights = new Map<number, number>();
+  const noiseFloors = new Map<number, number>();
   for (const [fold, persons] of byFold) {
     const others: number[] = [];
     for (const [other, list] of byFold) if (other !== fold) others.push(...list);
-    const weight = fitPersonWeight(evidence, labels, others);
+    const { weight, noiseFloor } = fitPersonCalibration(evidence, labels, others);
     weights.set(fold, weight);
+    noiseFloors.set(fold, noiseFloor);
     combine(evidence, weight, persons, out);
+    for (const r of persons) applyNoiseFloor(out.subarray(r * k, (r + 1) * k), noiseFloor);
   }
-  return { probs: out, weights };
+  return { probs: out, weights, noiseFloors };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { argmaxRows, expectedCalibrationError } from './classification-metrics';
 import {
   fitCalibration,
+  fitNoiseFloor,
   fitTemperature,
   scaleOutOfFold,
   temperatureBrier,
@@ -196,5 +197,95 @@ describe('temperature scaling', () => {
       [0, 0],
     ]);
     expect(Array.from(scaled.probs)).toEqual(Array.from(probs));
+  });
+});
+
+/**
+ * n rows of k classes from a sharp model that is right about the true class (labels drawn from its own
+ * probabilities), and the labels as given: each replaced by another class with probability `flipShare`.
+ */
+function sharpWithFlips(n: number, k: number, flipShare: number, seed: number) {
+  const next = uniform(seed);
+  const probs = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const e = Array.from({ length: k }, () => Math.exp(12 * next()));
+    const sum = e.reduce((a, b) => a + b, 0);
+    probs.set(
+      e.map((v) => v / sum),
+      i * k,
+    );
+  }
+  const truth = relabelFromProbs(probs, k, seed + 1);
+  const flip = uniform(seed + 2);
+  const given = Int32Array.from(truth, (y) => (flip() < flipShare ? (y + 1 + Math.floor(flip() * (k - 1))) % k : y));
+  const share = given.reduce((n, g, i) => n + (g === truth[i] ? 0 : 1), 0) / n;
+  return { probs, truth, given, share };
+}
+
+describe('label-noise floor', () => {
+  it('is the least-squares floor, within its bounds', () => {
+    const rows = sharpWithFlips(300, 3, 0.03, 1);
+    const q = Float64Array.from(rows.probs);
+    const labels = Array.from(rows.given);
+    const { noiseFloor, brier } = fitNoiseFloor(q, labels, 3);
+    const at = (eps: number): number =>
+      labels.reduce(
+        (sum, y, r) =>
+          sum + [0, 1, 2].reduce((s, c) => s + ((1 - eps) * q[r * 3 + c]! + eps / 3 - (c === y ? 1 : 0)) ** 2, 0),
+        0,
+      ) / labels.length;
+    expect(brier).toBeCloseTo(at(noiseFloor), 12);
+    for (const other of [noiseFloor - 0.01, noiseFloor + 0.01]) expect(at(other)).toBeGreaterThan(brier);
+    expect(noiseFloor).toBeGreaterThan(0);
+    // Half the labels against a sure model: the floor stops at its cap; all right: no floor.
+    expect(fitNoiseFloor(Float64Array.from([1, 0, 0, 1]), [1, 1], 2).noiseFloor).toBe(0.2);
+    expect(fitNoiseFloor(Float64Array.from([0.9, 0.1, 0.2, 0.8]), [0, 1], 2).noiseFloor).toBe(0);
+  });
+
+  it('estimates the flipped share and calibrates against the given labels, keeping argmax and the order in a fold', () => {
+    const n = 6000;
+    const { probs, truth, given, share } = sharpWithFlips(n, 2, 0.04, 3);
+    const folds = Int32Array.from({ length: n }, (_, i) => i % 5);
+    const floored = scaleOutOfFold(probs, 2, given, folds, 5, { classBias: false });
+    const plain = scaleOutOfFold(probs, 2, given, folds, 5, { classBias: false, noiseFloor: false });
+    expect(plain.noiseFloors).toEqual([0, 0, 0, 0, 0]);
+    // Two classes: a share ρ of flipped labels is a floor of 2ρ (the surest given label right 1 − ρ of the time).
+    for (const eps of floored.noiseFloors) expect(Math.abs(eps - 2 * share)).toBeLessThan(0.015);
+    expect(expectedCalibrationError(given, plain.probs, 2)).toBeGreaterThan(0.02);
+    expect(expectedCalibrationError(given, floored.probs, 2)).toBeLessThan(0.01);
+    // Against the true labels the floor costs what it gains against the given ones: it models the labels, not the
+    // classes.
+    expect(expectedCalibrationError(truth, floored.probs, 2)).toBeGreaterThan(
+      expectedCalibrationError(truth, plain.probs, 2),
+    );
+    expect(argmaxRows(floored.probs, 2)).toEqual(argmaxRows(probs, 2));
+    // Within a fold, every row's probability of its given label keeps its rank (confident learning and the queue
+    // rank by it).
+    for (let fold = 0; fold < 5; fold++) {
+      const rows = Array.from({ length: n }, (_, i) => i).filter((i) => folds[i] === fold);
+      const of = (p: Float32Array, i: number): number => p[i * 2 + given[i]!]!;
+      // By the log-odds of the given label: two rounded probabilities need not add up to exactly 1.
+      const odds = (i: number): number => Math.log(of(probs, i)) - Math.log(probs[i * 2 + 1 - given[i]!]!);
+      rows.sort((a, b) => odds(a) - odds(b));
+      for (let r = 1; r < rows.length; r++) {
+        expect(of(floored.probs, rows[r]!)).toBeGreaterThanOrEqual(of(floored.probs, rows[r - 1]!));
+      }
+    }
+  });
+
+  it('is fitted with the class biases, on the other folds only, and is about nothing where no label is wrong', () => {
+    const n = 8000;
+    const noisy = sharpWithFlips(n, 4, 0.03, 7);
+    const folds = Int32Array.from({ length: n }, (_, i) => i % 4);
+    const scaled = scaleOutOfFold(noisy.probs, 4, noisy.given, folds, 4);
+    // k classes: a share ρ flipped to the others is a floor of ρ · k / (k − 1).
+    for (const eps of scaled.noiseFloors) expect(Math.abs(eps - (noisy.share * 4) / 3)).toBeLessThan(0.015);
+    expect(expectedCalibrationError(noisy.given, scaled.probs, 4)).toBeLessThan(0.02);
+    const relabelled = Int32Array.from(noisy.given, (g, i) => (folds[i] === 0 ? (g + 1) % 4 : g));
+    expect(scaleOutOfFold(noisy.probs, 4, relabelled, folds, 4).noiseFloors[0]).toBe(scaled.noiseFloors[0]);
+
+    const clean = sharpWithFlips(n, 4, 0, 7);
+    for (const eps of scaleOutOfFold(clean.probs, 4, clean.given, folds, 4).noiseFloors)
+      expect(eps).toBeLessThan(0.005);
   });
 });

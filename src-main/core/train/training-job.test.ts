@@ -94,6 +94,10 @@ describe('training runs', () => {
       expect(run.tasks[task]!.ece).toBeCloseTo(expectedCalibrationError(stored.given, stored.probs, stored.k), 6);
       expect(run.tasks[task]!.temperatureScaling?.temperatures).toHaveLength(4);
       expect(run.tasks[task]!.temperatureScaling?.eceBefore).toBeGreaterThanOrEqual(0);
+      // The label-noise floor of each fold is kept with its temperature.
+      const floors = run.tasks[task]!.temperatureScaling?.noiseFloors;
+      expect(floors).toHaveLength(4);
+      for (const eps of floors!) expect(eps >= 0 && eps <= 0.2).toBe(true);
     }
     expect(run.tasks.class!.ece).toBeGreaterThanOrEqual(0);
     expect(run.tasks.mask!.temperatureScaling?.biases).toHaveLength(4);
@@ -104,6 +108,8 @@ describe('training runs', () => {
       expect(perPerson.persons).toBe(20);
       expect(perPerson.weights).toHaveLength(4);
       for (const w of perPerson.weights) expect(w > 0 && w <= 1).toBe(true);
+      expect(perPerson.noiseFloors).toHaveLength(4);
+      for (const eps of perPerson.noiseFloors!) expect(eps >= 0 && eps <= 0.2).toBe(true);
       for (const ece of [perPerson.ece, perPerson.eceIndependent]) expect(ece >= 0 && ece <= 1).toBe(true);
     }
     expect(run.tasks.mask!.perPerson).toBeUndefined();
