@@ -1,4 +1,5 @@
-// Plain box arithmetic shared by the detector, its tests and the bench.
+// Plain box arithmetic shared by the detectors, their tests and the bench, and the canvas both detectors read.
+import type { DetectorImage } from '../media/image-decoder';
 
 export interface Rect {
   x: number;
@@ -68,4 +69,19 @@ export function matchBoxes(
     ious.push(p.v);
   }
   return { matched: ious.length, unmatchedFound: found.length - usedF.size, ious };
+}
+
+/**
+ * A detector's input: `image`'s RGB scaled to −1…1 (rather than by kernels) at (`left`, `top`) on a `width` ×
+ * `height` canvas of black (−1), as both face-api's SSD and MediaPipe pad.
+ */
+export function signedUnitCanvas(image: DetectorImage, width: number, height: number, left = 0, top = 0): Float32Array {
+  const data = new Float32Array(height * width * 3).fill(-1);
+  const { pixels } = image;
+  for (let y = 0; y < image.height; y++) {
+    let o = ((top + y) * width + left) * 3;
+    let p = y * image.width * 3;
+    for (let x = 0; x < image.width * 3; x++) data[o++] = pixels[p++]! / 127.5 - 1;
+  }
+  return data;
 }

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { GraphModel, Tensor, io } from '@tensorflow/tfjs';
 import { decodeForDetector } from '../media/image-decoder';
 import { initBackend, type Tf } from '../train/tf-backend';
-import { clipRect, nonMaxSuppression, type Rect } from './box-geometry';
+import { clipRect, nonMaxSuppression, signedUnitCanvas, type Rect } from './box-geometry';
 import type { DetectedFace } from './ssd-face-detector';
 
 export const PORTRAIT_DETECTOR_NAME = 'blazeface_short';
@@ -120,17 +120,11 @@ export async function loadPortraitFaceDetector(
 
   return {
     async look(absPath) {
-      // Long side 128, centred on a black square, as MediaPipe letterboxes; pixels scaled to −1…1.
+      // Long side 128, centred on a black square, as MediaPipe letterboxes.
       const image = await decodeForDetector(absPath, INPUT);
       const left = Math.floor((INPUT - image.width) / 2);
       const top = Math.floor((INPUT - image.height) / 2);
-      const data = new Float32Array(INPUT * INPUT * 3).fill(-1);
-      for (let y = 0; y < image.height; y++) {
-        let o = ((top + y) * INPUT + left) * 3;
-        let p = y * image.width * 3;
-        for (let x = 0; x < image.width * 3; x++) data[o++] = image.pixels[p++]! / 127.5 - 1;
-      }
-      const input = tf.tensor4d(data, [1, INPUT, INPUT, 3]);
+      const input = tf.tensor4d(signedUnitCanvas(image, INPUT, INPUT, left, top), [1, INPUT, INPUT, 3]);
       let raw: Float32Array;
       try {
         const output = model.execute(input) as Tensor;

@@ -31,7 +31,7 @@ import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
 import { decodeForDetector, type DetectorImage } from '../media/image-decoder';
 import { faceModelDir } from '../train/face-features';
 import { initBackend, type Tf } from '../train/tf-backend';
-import { clipRect, nonMaxSuppression, type ScoredRect } from './box-geometry';
+import { clipRect, nonMaxSuppression, signedUnitCanvas, type ScoredRect } from './box-geometry';
 import { SSD_TRAINING_SIZE, paddedInputSize, ssdAnchors } from './ssd-anchors';
 
 export const SSD_DETECTOR_NAME = 'ssd_mobilenetv1';
@@ -257,15 +257,7 @@ export async function loadSsdFaceDetector(
       anchors = ssdAnchors(input.height, input.width, trainedAnchors);
       anchorCache.set(key, anchors);
     }
-    // Scaled to −1…1 here rather than by kernels; padding is black (−1), as face-api pads.
-    const data = new Float32Array(input.height * input.width * 3).fill(-1);
-    const { pixels } = image;
-    for (let y = 0; y < height; y++) {
-      let o = y * input.width * 3;
-      let p = y * width * 3;
-      for (let x = 0; x < width * 3; x++) data[o++] = pixels[p++]! / 127.5 - 1;
-    }
-    const x = tf.tensor4d(data, [1, input.height, input.width, 3]);
+    const x = tf.tensor4d(signedUnitCanvas(image, input.width, input.height), [1, input.height, input.width, 3]);
     let encodings: Float32Array;
     let logits: Float32Array;
     try {
