@@ -74,12 +74,16 @@ beforeAll(() => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A copy of out/ without `missing`, beside a link to node_modules so the bundle's imports still resolve. */
+/**
+ * A copy of out/ without `missing`, beside links to node_modules (so the bundle's imports still resolve) and to
+ * resources (the portrait face detector's weights, which the app ships beside out/).
+ */
 function copyWithout(name: string, missing: string): string {
   const dir = join(work, name);
   cpSync(OUT, join(dir, 'out'), { recursive: true });
   rmSync(join(dir, 'out', missing));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'junction');
+  symlinkSync(join(root, 'resources'), join(dir, 'resources'), 'junction');
   return join(dir, 'out');
 }
 
