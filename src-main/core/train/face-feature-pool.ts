@@ -63,8 +63,7 @@ export const FACE_BATCH = 4;
 
 /**
  * Each item's vector (or, for an unreadable image, its reason) through `onStep`, in item order, FACE_BATCH at a
- * time. The next batch is decoded (on libuv's threads) while the networks read this one, so the worker's core is
- * not left idle waiting for JPEG decodes. The model failing ends it; `signal` is checked between batches.
+ * time. The model failing ends it; `signal` is checked between batches.
  */
 export async function extractInBatches(
   extractor: FaceFeatureExtractor,
@@ -72,28 +71,25 @@ export async function extractInBatches(
   onStep: (step: FaceFeatureStep) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const decodeBatch = (start: number): Promise<(Uint8Array | MediaError)[]> =>
-    Promise.all(
-      items.slice(start, start + FACE_BATCH).map((item) =>
+  for (let start = 0; start < items.length; start += FACE_BATCH) {
+    signal?.throwIfAborted();
+    const batch = items.slice(start, start + FACE_BATCH);
+    const decoded = await Promise.all(
+      batch.map((item) =>
         decodeFaceCrop(item.path, item.crop).catch((error: unknown) => {
           if (error instanceof MediaError) return error;
           throw error;
         }),
       ),
     );
-  let next = items.length > 0 ? decodeBatch(0) : null;
-  for (let start = 0; next; start += FACE_BATCH) {
-    const decoded = await next;
-    signal?.throwIfAborted();
-    next = start + FACE_BATCH < items.length ? decodeBatch(start + FACE_BATCH) : null;
-    // A decode in flight when the model fails or the run is cancelled is not waited for; its result is dropped.
-    next?.catch(() => undefined);
     const vectors = await extractor.fromPixelsBatch(decoded.filter((d) => d instanceof Uint8Array));
-    let v = 0;
-    items.slice(start, start + FACE_BATCH).forEach((item, i) => {
+    let next = 0;
+    batch.forEach((item, i) => {
       const d = decoded[i]!;
       onStep(
-        d instanceof MediaError ? { index: item.index, error: d.reason } : { index: item.index, vector: vectors[v++]! },
+        d instanceof MediaError
+          ? { index: item.index, error: d.reason }
+          : { index: item.index, vector: vectors[next++]! },
       );
     });
   }
