@@ -359,8 +359,8 @@ export interface DetectionCandidate {
 export interface ImageDetections {
   imageId: number;
   faces: { x: number; y: number; w: number; h: number; score: number }[];
-  /** The detector that found these, where it is not the batch's. */
-  detector?: string;
+  /** The detector that found these (face-detector.ts: the portrait look's or the SSD's). */
+  detector: string;
 }
 
 export interface FaceDetectionRepository {
@@ -371,11 +371,7 @@ export interface FaceDetectionRepository {
    * Images a person decided (a manual or imported box, or box history) are skipped, checked inside the
    * transaction so a box drawn while the job runs is never overwritten.
    */
-  writeBatch(
-    datasetId: number,
-    detector: string,
-    batch: readonly ImageDetections[],
-  ): { written: ImageDetections[]; skipped: number };
+  writeBatch(datasetId: number, batch: readonly ImageDetections[]): { written: ImageDetections[]; skipped: number };
   ofImage(imageId: number): FaceDetectionDto | null;
   counts(datasetId: number): { looked: number; withFace: number };
 }
@@ -499,7 +495,13 @@ export interface SuspectRepository {
   entityInDataset(datasetId: number, entity: 'image' | 'subject', id: number): boolean;
   subjectOfImages(imageIds: readonly number[]): Map<number, number>;
   /** Verifies a label as part of `actionId`; false when it was verified already. */
-  recordKeep(datasetId: number, actionId: number, entity: 'image' | 'subject', entityId: number, field: string): boolean;
+  recordKeep(
+    datasetId: number,
+    actionId: number,
+    entity: 'image' | 'subject',
+    entityId: number,
+    field: string,
+  ): boolean;
   /** Undo/redo of an action: its keeps un-verified or verified again, its suspects reopened or decided again. */
   replayReviewAction(actionId: number, direction: 'undo' | 'redo'): void;
   /** Applied label changes made after the run read its labels and before it completed. */

@@ -9,16 +9,15 @@ const post = (step: DetectStep): void => parentPort?.postMessage({ type: 'progre
 
 async function run(request: DetectRequest): Promise<number> {
   const detector = await loadFileFaceDetector({ minScore: request.minScore });
-  post({ kind: 'ready', detector: detector.name });
   try {
     for (const item of request.items) {
       try {
         const { faces, detector: foundBy } = await detector.detectFile(item.path);
-        post({ kind: 'image', imageId: item.imageId, faces, detector: foundBy });
+        post({ imageId: item.imageId, faces, detector: foundBy });
       } catch (error) {
         // One unreadable image is reported and skipped; anything else (the model failing) ends the run.
         if (!(error instanceof MediaError)) throw error;
-        post({ kind: 'image', imageId: item.imageId, error: error.reason });
+        post({ imageId: item.imageId, error: error.reason });
       }
     }
   } finally {

@@ -215,9 +215,9 @@ describe('face detection job', () => {
     await s.core.api['boxes.add']({ imageId, box: { x: 5, y: 5, w: 100, h: 100 } });
     const face = { x: 50, y: 60, w: 120, h: 150, score: 0.9 };
     const other = plan.todo[6]!.imageId;
-    const { written, skipped } = s.store.faceDetections.writeBatch(s.datasetId, 'test', [
-      { imageId, faces: [face] },
-      { imageId: other, faces: [face] },
+    const { written, skipped } = s.store.faceDetections.writeBatch(s.datasetId, [
+      { imageId, faces: [face], detector: 'test' },
+      { imageId: other, faces: [face], detector: 'test' },
     ]);
     expect(skipped).toBe(1);
     expect(written.map((w) => w.imageId)).toEqual([other]);

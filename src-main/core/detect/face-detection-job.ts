@@ -17,9 +17,7 @@ export interface DetectRequest {
 }
 
 export type DetectStep =
-  | { kind: 'ready'; detector: string }
-  | { kind: 'image'; imageId: number; faces: DetectedFace[]; detector: string }
-  | { kind: 'image'; imageId: number; error: string };
+  { imageId: number; faces: DetectedFace[]; detector: string } | { imageId: number; error: string };
 
 export interface DetectionJobOptions {
   /** Detector workers, each on one core (jobs/worker-pool.ts). Default: workerPoolSize(). */
@@ -61,7 +59,6 @@ export async function runDetection(
   if (total === 0) return finish();
 
   const pathOf = new Map(plan.todo.map((t) => [t.imageId, t.relPath]));
-  let detector = 'unknown';
   let pending: ImageDetections[] = [];
   let lastFlush = Date.now();
   let settled = 0;
@@ -70,7 +67,7 @@ export async function runDetection(
     const batch = pending;
     pending = [];
     lastFlush = Date.now();
-    const { written, skipped } = store.faceDetections.writeBatch(datasetId, detector, batch);
+    const { written, skipped } = store.faceDetections.writeBatch(datasetId, batch);
     result.skipped += skipped;
     for (const w of written) {
       result.images++;
@@ -81,10 +78,6 @@ export async function runDetection(
   };
 
   const onStep = (step: DetectStep): void => {
-    if (step.kind === 'ready') {
-      detector = step.detector;
-      return;
-    }
     settled++;
     if ('error' in step) {
       result.failed++;

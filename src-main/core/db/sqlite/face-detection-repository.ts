@@ -20,11 +20,7 @@ export class SqliteFaceDetectionRepository implements FaceDetectionRepository {
       .map((r) => ({ ...r, looked: r.looked === 1 }));
   }
 
-  writeBatch(
-    datasetId: number,
-    detector: string,
-    batch: readonly ImageDetections[],
-  ): { written: ImageDetections[]; skipped: number } {
+  writeBatch(datasetId: number, batch: readonly ImageDetections[]): { written: ImageDetections[]; skipped: number } {
     const hasPersonBox = this.sql.get(
       `SELECT 1 FROM boxes WHERE image_id = ? AND source IN ('manual', 'imported') LIMIT 1`,
     );
@@ -54,7 +50,7 @@ export class SqliteFaceDetectionRepository implements FaceDetectionRepository {
         for (const f of item.faces)
           insertBox.run(item.imageId, r(f.x), r(f.y), r(f.w), r(f.h), Math.round(f.score * 1e4) / 1e4);
         const best = item.faces.reduce<number | null>((m, f) => (m === null || f.score > m ? f.score : m), null);
-        upsertDetection.run(item.imageId, datasetId, item.detector ?? detector, item.faces.length, best, at);
+        upsertDetection.run(item.imageId, datasetId, item.detector, item.faces.length, best, at);
         written.push(item);
       }
       return { written, skipped };
