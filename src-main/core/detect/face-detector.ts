@@ -1,6 +1,7 @@
 // What face detection runs on each photo: the portrait look first (portrait-face-detector.ts, ~10 ms), then, where
 // it is not conclusive, the SSD's glance, close-up and 512 passes (ssd-face-detector.ts). Each photo's result names
 // the detector whose boxes it holds.
+import { readImageFile } from '../media/image-decoder';
 import { loadPortraitFaceDetector, PORTRAIT_DETECTOR_NAME, type PortraitFaceDetector } from './portrait-face-detector';
 import {
   loadSsdFaceDetector,
@@ -21,8 +22,6 @@ export interface FileDetection {
 }
 
 export interface FileFaceDetector {
-  /** Every detector this one may report. */
-  readonly name: string;
   detectFile(absPath: string): Promise<FileDetection>;
   dispose(): void;
 }
@@ -43,10 +42,11 @@ export async function loadFileFaceDetector(options: FileFaceDetectorOptions = {}
     throw error;
   }
   return {
-    name: portrait ? `${PORTRAIT_DETECTOR_NAME} or ${SSD_DETECTOR_NAME}` : SSD_DETECTOR_NAME,
     async detectFile(absPath) {
+      // Read once for the look and the SSD's passes.
+      const bytes = await readImageFile(absPath);
       if (portrait) {
-        const look = await portrait.look(absPath);
+        const look = await portrait.look(bytes);
         if (look.conclusive)
           return {
             width: look.width,
@@ -56,7 +56,7 @@ export async function loadFileFaceDetector(options: FileFaceDetectorOptions = {}
             detector: PORTRAIT_DETECTOR_NAME,
           };
       }
-      const found = await ssd.detectFile(absPath);
+      const found = await ssd.detectFile(bytes);
       return { ...found, passes: found.passes + (portrait ? 1 : 0), detector: SSD_DETECTOR_NAME };
     },
     dispose() {

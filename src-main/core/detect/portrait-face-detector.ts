@@ -58,7 +58,8 @@ export interface PortraitLook {
 }
 
 export interface PortraitFaceDetector {
-  look(absPath: string): Promise<PortraitLook>;
+  /** A look at a file: its path, or its bytes (readImageFile). */
+  look(source: string | Buffer): Promise<PortraitLook>;
   dispose(): void;
 }
 
@@ -119,9 +120,9 @@ export async function loadPortraitFaceDetector(
   const hintLogit = Math.log(PORTRAIT_SECOND_FACE / (1 - PORTRAIT_SECOND_FACE));
 
   return {
-    async look(absPath) {
+    async look(source) {
       // Long side 128, centred on a black square, as MediaPipe letterboxes.
-      const image = await decodeForDetector(absPath, INPUT);
+      const image = await decodeForDetector(source, INPUT);
       const left = Math.floor((INPUT - image.width) / 2);
       const top = Math.floor((INPUT - image.height) / 2);
       const input = tf.tensor4d(signedUnitCanvas(image, INPUT, INPUT, left, top), [1, INPUT, INPUT, 3]);

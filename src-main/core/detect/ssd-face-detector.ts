@@ -28,7 +28,7 @@
 // then cost ~45 ms of one core instead of ~85 (blank frames, drawn faces and group photos pay it on top: ~40 ms).
 import { createRequire } from 'node:module';
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
-import { decodeForDetector, type DetectorImage } from '../media/image-decoder';
+import { decodeForDetector, readImageFile, type DetectorImage } from '../media/image-decoder';
 import { faceModelDir } from '../train/face-features';
 import { initBackend, type Tf } from '../train/tf-backend';
 import { clipRect, nonMaxSuppression, signedUnitCanvas, type ScoredRect } from './box-geometry';
@@ -76,8 +76,13 @@ export interface FaceDetector {
   readonly name: string;
   /** Faces in an image decoded by `decodeForDetector` with a long side of at most 512. */
   detect(image: DetectorImage): Promise<DetectedFace[]>;
-  /** Faces in a file, in its displayed pixels: the glance, then the close-up and 512 passes as needed. */
-  detectFile(absPath: string): Promise<{ width: number; height: number; faces: DetectedFace[]; passes: number }>;
+  /**
+   * Faces in a file (its path, or its bytes from readImageFile), in its displayed pixels: the glance, then the
+   * close-up and 512 passes as needed.
+   */
+  detectFile(
+    source: string | Buffer,
+  ): Promise<{ width: number; height: number; faces: DetectedFace[]; passes: number }>;
   dispose(): void;
 }
 
@@ -303,11 +308,13 @@ export async function loadSsdFaceDetector(
   return {
     name: SSD_DETECTOR_NAME,
     detect,
-    async detectFile(absPath) {
+    async detectFile(source) {
+      // Read once: each pass decodes the same bytes at its own size.
+      const bytes = typeof source === 'string' ? await readImageFile(source) : source;
       let passes = 0;
       if (closeUpPass && glanceSide > 0) {
         passes++;
-        const glance = await decodeForDetector(absPath, glanceSide);
+        const glance = await decodeForDetector(bytes, glanceSide);
         const faces = await detect(glance);
         const scale = glance.height / glance.sourceHeight;
         const confident = Math.max(minScore, GLANCE_CONFIDENT);
@@ -317,7 +324,7 @@ export async function loadSsdFaceDetector(
       }
       if (closeUpPass) {
         passes++;
-        const coarse = await decodeForDetector(absPath, closeUpSide);
+        const coarse = await decodeForDetector(bytes, closeUpSide);
         const candidates = await candidatesIn(coarse, hintFloor);
         const faces = candidates.filter((f) => f.score >= minScore);
         const scale = coarse.height / coarse.sourceHeight;
@@ -327,7 +334,7 @@ export async function loadSsdFaceDetector(
         if (secondPass === 'hinted' && candidates.length === 0) return done;
       }
       passes++;
-      const image = await decodeForDetector(absPath, SSD_TRAINING_SIZE);
+      const image = await decodeForDetector(bytes, SSD_TRAINING_SIZE);
       const faces = await detect(image);
       return { width: image.sourceWidth, height: image.sourceHeight, faces, passes };
     },

@@ -111,7 +111,8 @@ export async function readPngSize(path: string): Promise<{ width: number; height
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-async function readImageFile(absPath: string): Promise<Buffer> {
+/** A file's bytes, or a MediaError saying why they cannot be read (missing, a folder, unreadable, empty). */
+export async function readImageFile(absPath: string): Promise<Buffer> {
   let bytes: Buffer;
   try {
     bytes = await readFile(absPath);
@@ -152,9 +153,10 @@ export interface DetectorImage {
 /**
  * Decodes an image upright and scales it so its longer side is `longSide` pixels, keeping its aspect. Small images
  * are enlarged too: the detector was trained at one input size, and a face it sees smaller than trained is missed.
+ * `source`: a path, or the file's bytes (readImageFile) when several passes read one file.
  */
-export async function decodeForDetector(absPath: string, longSide: number): Promise<DetectorImage> {
-  const bytes = await readImageFile(absPath);
+export async function decodeForDetector(source: string | Buffer, longSide: number): Promise<DetectorImage> {
+  const bytes = typeof source === 'string' ? await readImageFile(source) : source;
   try {
     const meta = await sharp(bytes, DECODE_OPTIONS).metadata();
     const { width: sourceWidth, height: sourceHeight } = meta.autoOrient;
