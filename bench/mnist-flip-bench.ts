@@ -13,6 +13,7 @@
 //   --ensemble M  `loupe train --ensemble M` (default: the app's default)
 //   --peer-probs F   the peer's saved out-of-fold probabilities (.npy, float32) for the same --seed, instead of running
 //                    it again (it takes minutes; much longer on a shared machine)
+//   --save-probs D   write each Loupe run's out-of-fold probabilities to D (loupe-seed<S>.npy, rows in MNIST order)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,10 +37,11 @@ interface Args {
   stability: boolean;
   ensemble: number | null;
   peerProbs: string | null;
+  saveProbs: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seed: 1, trainSeed: null, skipPeer: false, stability: false, ensemble: null, peerProbs: null };
+  const args: Args = { seed: 1, trainSeed: null, skipPeer: false, stability: false, ensemble: null, peerProbs: null, saveProbs: null };
   for (let i = 0; i < argv.length; i++) {
     const value = (): number => {
       const n = Number(argv[++i]);
@@ -53,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--skip-peer') args.skipPeer = true;
     else if (a === '--stability') args.stability = true;
     else if (a === '--peer-probs') args.peerProbs = argv[++i] ?? '';
+    else if (a === '--save-probs') args.saveProbs = argv[++i] ?? '';
     else throw new Error(`unknown option ${a}`);
   }
   return args;
@@ -170,14 +173,23 @@ function runPeer(dataDir: string, work: string, given: Int32Array, saved: string
   };
 }
 
-function npyInt64(values: Int32Array): Buffer {
-  let header = `{'descr': '<i8', 'fortran_order': False, 'shape': (${values.length},), }`;
+/** A version-1 .npy file of `body` (little-endian, C order). */
+function npy(descr: string, shape: number[], body: Buffer): Buffer {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')},), }`;
   header = header.padEnd(118 - 1) + '\n';
   const head = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.alloc(2)]);
   head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), body]);
+}
+
+function npyInt64(values: Int32Array): Buffer {
   const body = Buffer.alloc(values.length * 8);
   values.forEach((v, i) => body.writeBigInt64LE(BigInt(v), i * 8));
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), body]);
+  return npy('<i8', [values.length], body);
+}
+
+function npyFloat32(values: Float32Array, rows: number): Buffer {
+  return npy('<f4', [rows, values.length / rows], Buffer.from(values.buffer, values.byteOffset, values.byteLength));
 }
 
 function readNpyFloat32(file: Buffer): Float32Array {
@@ -282,7 +294,12 @@ function main(): void {
     );
     const outcomes: Outcome[] = [];
     const seeds = args.stability ? [args.trainSeed ?? 1, (args.trainSeed ?? 1) + 1] : [args.trainSeed];
-    for (const s of seeds) outcomes.push(runLoupe(dataDir, work, s, args.ensemble));
+    for (const s of seeds) {
+      const outcome = runLoupe(dataDir, work, s, args.ensemble);
+      outcomes.push(outcome);
+      if (args.saveProbs !== null)
+        writeFileSync(join(args.saveProbs, `loupe-seed${s ?? 1}.npy`), npyFloat32(outcome.probs, given.length));
+    }
     if (!args.skipPeer) outcomes.push(runPeer(dataDir, work, given, args.peerProbs));
     printTable(outcomes.map((o) => measure(o, given, truth, flipped)));
     if (args.stability) {

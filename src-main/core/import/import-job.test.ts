@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeMaskDataset, type SyntheticMaskDataset } from '../datasets/synthetic-mask-dataset';
 import type { Db } from '../db/open-database';
@@ -118,6 +119,24 @@ describe('importDataset', () => {
     expect(resumed.added).toBe(41 - partial);
     const datasetId = resumed.datasetId;
     expect(queryImages(store, datasetId, {}, 'path', 0, 100).total).toBe(41);
+  });
+
+  it("stores images in the source's order whichever finishes decoding first", async () => {
+    const { store, db, cache } = freshStore();
+    const folder = mkdtempSync(join(tmpdir(), 'loupe-import-order-'));
+    mkdirSync(join(folder, 'digit'));
+    // The first image is large noise (slow to decode and thumbnail); the rest are tiny and finish before it.
+    const noise = Buffer.alloc(1600 * 1600 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await sharp(noise, { raw: { width: 1600, height: 1600, channels: 3 } }).png().toFile(join(folder, 'digit', '0.png'));
+    const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
+    for (let i = 1; i < 12; i++) writeFileSync(join(folder, 'digit', `${i}.png`), tiny);
+    await importDataset(store, cache, folder, 'folders', { concurrency: 6 });
+    const paths = (db.prepare('SELECT rel_path AS path FROM images ORDER BY id').all() as { path: string }[]).map(
+      (r) => r.path,
+    );
+    expect(paths).toEqual(Array.from({ length: 12 }, (_, i) => join('digit', `${i}.png`)));
+    rmSync(folder, { recursive: true });
   });
 
   it('fails with a clear error for a folder that is no dataset, writing nothing', async () => {

@@ -60,12 +60,19 @@ export async function importDataset(
   };
   const total = scanned.images.length;
   let done = 0;
+  // Images finish decoding out of order; they are stored in the source's order, so a dataset's ids (and every row
+  // order built on them: folds, seeded samples) are the same on every import rather than the decoders' race.
+  const finished = new Array<ImportedImage | ImportProblem | undefined>(total);
+  let nextInOrder = 0;
   progress('thumbnails', 0, total);
-  await runPool(scanned.images, options.concurrency ?? 6, options.signal, async (image) => {
-    const prepared = await prepareImage(scanned.root, image, thumbDir, existing.get(image.relPath));
-    if ('reason' in prepared) problems.push(prepared);
-    else pending.push(prepared);
-    if (pending.length >= BATCH) flush();
+  await runPool(scanned.images, options.concurrency ?? 6, options.signal, async (image, index) => {
+    finished[index] = await prepareImage(scanned.root, image, thumbDir, existing.get(image.relPath));
+    for (let ready = finished[nextInOrder]; ready !== undefined; ready = finished[nextInOrder]) {
+      if ('reason' in ready) problems.push(ready);
+      else pending.push(ready);
+      finished[nextInOrder++] = undefined;
+      if (pending.length >= BATCH) flush();
+    }
     progress('thumbnails', ++done, total);
   });
   flush();
