@@ -42,6 +42,8 @@ describe('loupe train and export', () => {
       '3',
       '--ensemble',
       '2',
+      '--repeats',
+      '2',
       '--json',
     );
     expect(trained.code, trained.stderr).toBe(0);
@@ -51,6 +53,7 @@ describe('loupe train and export', () => {
       // Recorded as asked (face photos train one linear head per fold whatever the ensemble asks).
       seed: 3,
       ensemble: 2,
+      repeats: 2,
       crops: { box: 0, no_face: 0, no_box: 0, whole: 28 },
     });
     // Each task's calibration error of the out-of-fold probabilities, beside its accuracy.
@@ -110,6 +113,17 @@ describe('loupe train and export', () => {
         args[0] === '--crop' ? /--crop <mode>.*face-box, whole-image/ : /--crop-margin <m>.*from 0 to 2/,
       );
     }
+    expect(runCount()).toBe(before);
+  });
+
+  it('refuses repeated splits in full mode, or more than five, before training', async () => {
+    const before = runCount();
+    const full = await loupe('train', '--db', db, '--mode', 'full', '--repeats', '2');
+    expect(full.code).not.toBe(0);
+    expect(full.stderr).toMatch(/repeated splits are a quick-mode setting/);
+    const many = await loupe('train', '--db', db, '--repeats', '6');
+    expect(many.code).not.toBe(0);
+    expect(many.stderr).toMatch(/repeats/);
     expect(runCount()).toBe(before);
   });
 

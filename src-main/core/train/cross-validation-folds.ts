@@ -130,3 +130,12 @@ function std(values: ArrayLike<number>): number {
   for (let i = 0; i < n; i++) sq += (values[i]! - mean) ** 2;
   return Math.sqrt(sq / n);
 }
+
+/**
+ * The seed of repeat `repeat` of a run seeded `seed` (repeated cross-validation): repeat 0 is the run's own seed, so
+ * a one-split run is unchanged; later repeats get seeds no other run's first split uses for small seeds, so runs
+ * seeded 1 and 2 share no split.
+ */
+export function repeatSeed(seed: number, repeat: number): number {
+  return repeat === 0 ? seed : (Math.imul(seed + 1, 0x9e3779b1) + repeat) >>> 0;
+}

@@ -64,6 +64,8 @@ describe('training runs', () => {
     expect(run.state).toBe('done');
     // Asked without an ensemble size, the run records the one it used.
     expect(run.settings.ensemble).toBe(ENSEMBLE_DEFAULT);
+    // Face photos: one split unless asked (retraining on the competition's 18,900 photos stays seconds).
+    expect(run.settings.repeats).toBe(1);
     expect(Object.keys(run.tasks).sort()).toEqual(['age', 'class', 'gender', 'mask']);
     expect(run.tasks.mask!.confusion.flat().reduce((a, b) => a + b, 0)).toBe(140);
     expect(run.tasks.mask!.folds).toHaveLength(4);
