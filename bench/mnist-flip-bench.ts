@@ -8,9 +8,11 @@
 // telling flipped from clean labels, out-of-fold accuracy against the given and the true labels, ECE, seconds.
 //
 // Usage: npx tsx bench/mnist-flip-bench.ts [--seed N] [--train-seed N] [--skip-peer] [--stability] [--ensemble M]
+//          [--repeats R]
 //   --seed        which labels are flipped (default 1); --train-seed: the run's seed (default: the app's, 1)
 //   --stability   Loupe twice, with train seeds S and S + 1 on the same labels, and both flagged counts
 //   --ensemble M  `loupe train --ensemble M` (default: the app's default)
+//   --repeats R   `loupe train --repeats R` (default: the app's default)
 //   --peer-probs F   the peer's saved out-of-fold probabilities (.npy, float32) for the same --seed, instead of running
 //                    it again (it takes minutes; much longer on a shared machine)
 //   --save-probs D   write each Loupe run's out-of-fold probabilities to D (loupe-seed<S>.npy, rows in MNIST order)
@@ -36,12 +38,22 @@ interface Args {
   skipPeer: boolean;
   stability: boolean;
   ensemble: number | null;
+  repeats: number | null;
   peerProbs: string | null;
   saveProbs: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seed: 1, trainSeed: null, skipPeer: false, stability: false, ensemble: null, peerProbs: null, saveProbs: null };
+  const args: Args = {
+    seed: 1,
+    trainSeed: null,
+    skipPeer: false,
+    stability: false,
+    ensemble: null,
+    repeats: null,
+    peerProbs: null,
+    saveProbs: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = (): number => {
       const n = Number(argv[++i]);
@@ -52,6 +64,7 @@ function parseArgs(argv: string[]): Args {
     if (a === '--seed') args.seed = value();
     else if (a === '--train-seed') args.trainSeed = value();
     else if (a === '--ensemble') args.ensemble = value();
+    else if (a === '--repeats') args.repeats = value();
     else if (a === '--skip-peer') args.skipPeer = true;
     else if (a === '--stability') args.stability = true;
     else if (a === '--peer-probs') args.peerProbs = argv[++i] ?? '';
@@ -108,17 +121,25 @@ interface Outcome {
 }
 
 /** Loupe as a user runs it: import into a fresh store, `loupe train --json`, then the run's predictions and queue. */
-function runLoupe(dataDir: string, work: string, trainSeed: number | null, ensemble: number | null): Outcome {
+function runLoupe(
+  dataDir: string,
+  work: string,
+  trainSeed: number | null,
+  ensemble: number | null,
+  repeats: number | null,
+): Outcome {
   const db = join(work, `loupe-${trainSeed ?? 'default'}-${Date.now()}.db`);
   loupe(['import', dataDir, '--db', db, '--format', 'idx', '--json']);
   const extra = [
     ...(trainSeed === null ? [] : ['--seed', String(trainSeed)]),
     ...(ensemble === null ? [] : ['--ensemble', String(ensemble)]),
+    ...(repeats === null ? [] : ['--repeats', String(repeats)]),
   ];
   const train = JSON.parse(loupe(['train', '--db', db, '--json', ...extra])) as {
     run: number;
     seconds: number;
     ensemble?: number;
+    repeats?: number;
     seed?: number;
   };
   const store = openStore(db, { readonly: true });
@@ -139,7 +160,7 @@ function runLoupe(dataDir: string, work: string, trainSeed: number | null, ensem
       suspects: { path: string; tier: number }[];
     };
     return {
-      name: `Loupe (train seed ${train.seed ?? trainSeed ?? 1}, ensemble ${train.ensemble ?? '?'})`,
+      name: `Loupe (train seed ${train.seed ?? trainSeed ?? 1}, ensemble ${train.ensemble ?? '?'}, splits ${train.repeats ?? 1})`,
       probs,
       seconds: train.seconds,
       reportedFlagged: queue.suspects.filter((s) => s.tier === 1).map((s) => Number(basename(s.path, '.png'))),
@@ -295,7 +316,7 @@ function main(): void {
     const outcomes: Outcome[] = [];
     const seeds = args.stability ? [args.trainSeed ?? 1, (args.trainSeed ?? 1) + 1] : [args.trainSeed];
     for (const s of seeds) {
-      const outcome = runLoupe(dataDir, work, s, args.ensemble);
+      const outcome = runLoupe(dataDir, work, s, args.ensemble, args.repeats);
       outcomes.push(outcome);
       if (args.saveProbs !== null)
         writeFileSync(join(args.saveProbs, `loupe-seed${s ?? 1}.npy`), npyFloat32(outcome.probs, given.length));

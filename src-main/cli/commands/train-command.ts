@@ -10,7 +10,17 @@ import {
   type TrainMode,
 } from '../../shared/api-contract';
 import { runDeviceText } from '../../shared/gpu-adapter-label';
-import { checkedSettings, datasetCommand, invoke, pickDataset, positiveInt, print, round, waitForJob, withCore } from '../cli-door';
+import {
+  checkedSettings,
+  datasetCommand,
+  invoke,
+  pickDataset,
+  positiveInt,
+  print,
+  round,
+  waitForJob,
+  withCore,
+} from '../cli-door';
 
 interface TrainOptions {
   db: string;
@@ -29,7 +39,8 @@ interface TrainOptions {
 
 const wholeNumber = (value: string): number => {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError('must be a whole number ≥ 0');
   return n;
 };
 
