@@ -120,9 +120,9 @@ export type TrainSettings = z.infer<typeof trainSettings>;
 
 /**
  * Splits a run repeats its cross-validation over when it does not say. Quick heads on small images (MLP heads on
- * digit features): 3 — on MNIST with 3% of labels flipped, the flags one split gets wrong are mostly its own (of the
- * ~34 clean labels a split flags, about 20 are flagged by no other split), and three splits averaged raised the
- * flagged tier's precision from 0.897 to 0.914 (bench/README.md, "Repeated splits"). Face photos: 1, so that retraining
+ * digit features): 3 — on MNIST with 3% of labels flipped, most clean labels one split flags depend on the split (of
+ * the ~34 each of four splits flagged, 14 were flagged by all four), and three splits averaged raised the flagged
+ * tier's precision from 0.897 to 0.914 on average (bench/README.md, "Repeated splits"). Face photos: 1, so that retraining
  * on 18,900 photos stays seconds (each split is another pass of the heads). Full mode: 1 (a CNN per fold).
  */
 export function repeatsDefault(kind: DatasetKind, mode: TrainMode): number {
