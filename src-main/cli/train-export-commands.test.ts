@@ -75,6 +75,16 @@ describe('loupe train and export', () => {
       expect(metrics[task]!.ece_person_independent).toBeGreaterThanOrEqual(0);
     }
     for (const task of ['mask', 'class']) expect(metrics[task]!.ece_person).toBeNull();
+    // The share of labels (of persons, for person fields) the calibration estimates are wrong; none for the class,
+    // which is built from the other tasks.
+    const wrong = metrics as Record<string, { wrong_share: number | null; wrong_share_person: number | null }>;
+    for (const task of ['mask', 'gender', 'age']) {
+      expect(wrong[task]!.wrong_share).toBeGreaterThanOrEqual(0);
+      expect(wrong[task]!.wrong_share).toBeLessThanOrEqual(0.2);
+    }
+    for (const task of ['gender', 'age']) expect(wrong[task]!.wrong_share_person).toBeGreaterThanOrEqual(0);
+    expect(wrong.mask!.wrong_share_person).toBeNull();
+    expect(wrong.class!.wrong_share).toBeNull();
     const human = await loupe('train', '--db', db, '--folds', '2', '--epochs', '1');
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(

@@ -10,6 +10,7 @@ import {
   type TrainMode,
 } from '../../shared/api-contract';
 import { runDeviceText } from '../../shared/gpu-adapter-label';
+import { estimatedWrongShare } from '../../shared/label-noise';
 import {
   checkedSettings,
   datasetCommand,
@@ -43,6 +44,9 @@ const wholeNumber = (value: string): number => {
     throw new InvalidArgumentError('must be a whole number ≥ 0');
   return n;
 };
+
+const nullableRound = (value: number | null | undefined): number | null =>
+  value === null || value === undefined ? null : round(value);
 
 const cropMargin = (value: string): number => {
   const n = Number(value);
@@ -124,6 +128,10 @@ export function addTrainCommand(program: Command): void {
               ece_person: run.tasks[task]?.perPerson === undefined ? null : round(run.tasks[task].perPerson.ece),
               ece_person_independent:
                 run.tasks[task]?.perPerson === undefined ? null : round(run.tasks[task].perPerson.eceIndependent),
+              // The share of labels (of persons, for person fields) the calibration estimates are wrong, from its
+              // label-noise floor (shared/label-noise.ts); null where the run fitted none.
+              wrong_share: nullableRound(run.tasks[task] && estimatedWrongShare(run.tasks[task])),
+              wrong_share_person: nullableRound(run.tasks[task] && estimatedWrongShare(run.tasks[task], 'person')),
             },
           ]),
         );
@@ -160,7 +168,8 @@ export function addTrainCommand(program: Command): void {
                 ([task, m]) =>
                   `  ${task.padEnd(8)} accuracy ${m.accuracy.toFixed(4)}  macro F1 ${m.macro_f1.toFixed(4)}` +
                   (m.ece === null ? '' : `  ECE ${m.ece.toFixed(4)}`) +
-                  (m.ece_person === null ? '' : ` (per person ${m.ece_person.toFixed(4)})`),
+                  (m.ece_person === null ? '' : ` (per person ${m.ece_person.toFixed(4)})`) +
+                  (m.wrong_share === null ? '' : `  ~${(100 * m.wrong_share).toFixed(1)}% labels wrong (estimated)`),
               )
               .join('\n'),
         );
