@@ -7,9 +7,9 @@
 //   npx tsx bench/planted-errors-bench.ts --rerank <kept folder>
 // to rank that store's latest run afresh with the code as it is now (no drawing, no training: the queue is a pure
 // function of the run's predictions and the labels), for comparing rankings on the same predictions;
-//   npx tsx bench/planted-errors-bench.ts --retrain <kept folder>
+//   npx tsx bench/planted-errors-bench.ts --retrain <kept folder> [--repeats N]
 // to train a quick run on it again with the code as it is now (its face features are cached: seconds), then measure
-// and rank it, for comparing calibrations and queues on the same features; and
+// and rank it, for comparing calibrations and queues on the same features (`--repeats`: over N fold splits); and
 //   npx tsx bench/planted-errors-bench.ts --measure <kept folder>
 // to measure the calibration of its latest run only.
 // Calibration (ECE, 15 bins) is printed per photo and per person (gender and age: each person's photos combined as
@@ -43,7 +43,11 @@ function report(items: readonly Suspect[], planted: Planted): void {
     return at < 0 ? 'not in the queue' : `rank ${at + 1}, tier ${items[at]!.tier}`;
   };
   const share = (n: number, of: number): string => (of ? `${((100 * n) / of).toFixed(1)}%` : '—');
-  console.log(`queue: ${flagged.size} flagged, then ${items.length - flagged.size} in the second tier`);
+  const flaggedPlanted = all.filter((p) => flagged.has(p)).length;
+  console.log(
+    `queue: ${flagged.size} flagged (${flaggedPlanted} of them planted: precision ${share(flaggedPlanted, flagged.size)}), ` +
+      `then ${items.length - flagged.size} in the second tier`,
+  );
   const inTop = all.filter((p) => top.has(p)).length;
   console.log(
     `planted errors in the top ${2 * all.length} of ${items.length} suspects: ${inTop} of ${all.length} ` +
@@ -115,11 +119,11 @@ function measureCalibration(store: SqliteStore, planted: Planted): void {
   }
 }
 
-async function trainQuick(core: LoupeCore, datasetId: number, label: string): Promise<void> {
+async function trainQuick(core: LoupeCore, datasetId: number, label: string, repeats?: number): Promise<void> {
   const t = performance.now();
   const { jobId, runId } = await core.api['train.start']({
     datasetId,
-    settings: { mode: 'quick', folds: 5, backend: 'auto', crop: 'face-box', cropMargin: 0.25, seed: 1 },
+    settings: { mode: 'quick', folds: 5, backend: 'auto', crop: 'face-box', cropMargin: 0.25, seed: 1, repeats },
   });
   await jobResult(core, jobId);
   const run = await core.api['runs.get']({ runId });
@@ -139,12 +143,12 @@ async function trainQuick(core: LoupeCore, datasetId: number, label: string): Pr
 }
 
 /** A kept store trained again with the code as it is now (face features cached), measured and ranked. */
-async function retrain(dir: string): Promise<void> {
+async function retrain(dir: string, repeats?: number): Promise<void> {
   const planted = JSON.parse(readFileSync(join(dir, 'planted.json'), 'utf8')) as Planted;
   const opened = openTestCore(join(dir, 'loupe.db'));
   try {
     const datasetId = opened.store.datasets.list()[0]!.id;
-    await trainQuick(opened.core, datasetId, `retrained ${dir}`);
+    await trainQuick(opened.core, datasetId, `retrained ${dir}${repeats ? ` over ${repeats} splits` : ''}`, repeats);
     measureCalibration(opened.store, planted);
     const queue = await opened.core.api['review.suspects']({ datasetId, offset: 0, limit: 5000 });
     report(queue.items, planted);
@@ -196,7 +200,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--rerank') rerank(process.argv[3] ?? '');
-else if (process.argv[2] === '--retrain') void retrain(process.argv[3] ?? '');
+else if (process.argv[2] === '--retrain')
+  void retrain(process.argv[3] ?? '', process.argv[4] === '--repeats' ? Number(process.argv[5]) : undefined);
 else if (process.argv[2] === '--measure') {
   const dir = process.argv[3] ?? '';
   const store = openStore(join(dir, 'loupe.db'));

@@ -62,6 +62,8 @@ describe('loupe train and export', () => {
       ece_unscaled: number | null;
       ece_person: number | null;
       ece_person_independent: number | null;
+      wrong_share: number | null;
+      wrong_share_person: number | null;
     };
     const metrics = (JSON.parse(trained.stdout) as { metrics: Record<string, Printed> }).metrics;
     expect(Object.keys(metrics).sort()).toEqual(['age', 'class', 'gender', 'mask']);
@@ -77,14 +79,13 @@ describe('loupe train and export', () => {
     for (const task of ['mask', 'class']) expect(metrics[task]!.ece_person).toBeNull();
     // The share of labels (of persons, for person fields) the calibration estimates are wrong; none for the class,
     // which is built from the other tasks.
-    const wrong = metrics as Record<string, { wrong_share: number | null; wrong_share_person: number | null }>;
     for (const task of ['mask', 'gender', 'age']) {
-      expect(wrong[task]!.wrong_share).toBeGreaterThanOrEqual(0);
-      expect(wrong[task]!.wrong_share).toBeLessThanOrEqual(0.2);
+      expect(metrics[task]!.wrong_share).toBeGreaterThanOrEqual(0);
+      expect(metrics[task]!.wrong_share).toBeLessThanOrEqual(0.2);
     }
-    for (const task of ['gender', 'age']) expect(wrong[task]!.wrong_share_person).toBeGreaterThanOrEqual(0);
-    expect(wrong.mask!.wrong_share_person).toBeNull();
-    expect(wrong.class!.wrong_share).toBeNull();
+    for (const task of ['gender', 'age']) expect(metrics[task]!.wrong_share_person).toBeGreaterThanOrEqual(0);
+    expect(metrics.mask!.wrong_share_person).toBeNull();
+    expect(metrics.class!.wrong_share).toBeNull();
     const human = await loupe('train', '--db', db, '--folds', '2', '--epochs', '1');
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(

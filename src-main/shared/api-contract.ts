@@ -123,7 +123,8 @@ export type TrainSettings = z.infer<typeof trainSettings>;
  * digit features): 3 — on MNIST with 3% of labels flipped, most clean labels one split flags depend on the split (of
  * the ~34 each of four splits flagged, 14 were flagged by all four), and three splits averaged raised the flagged
  * tier's precision from 0.897 to 0.914 on average (bench/README.md, "Repeated splits"). Face photos: 1, so that retraining
- * on 18,900 photos stays seconds (each split is another pass of the heads). Full mode: 1 (a CNN per fold).
+ * on 18,900 photos stays seconds (three splits took it from 10 s to 21 s on the planted bench, for two fewer clean
+ * labels flagged of 87). Full mode: 1 (a CNN per fold).
  */
 export function repeatsDefault(kind: DatasetKind, mode: TrainMode): number {
   return mode === 'quick' && kind !== 'mask' ? 3 : 1;
