@@ -162,6 +162,31 @@ describe('decodeForModel', () => {
     expect(gray).toHaveLength(8);
     expect(gray[0]).toBeGreaterThan(gray[3]!);
   });
+
+  it('crops an EXIF-rotated photo where it is displayed, not where its pixels are stored', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'loupe-model-rotated-'));
+    // Stored 60×40 with orientation 6 (turn 90° clockwise): displayed 40×60.
+    const stored = noise(60, 40);
+    const file = join(dir, 'rotated.png');
+    await sharp(stored, { raw: { width: 60, height: 40, channels: 3 } })
+      .png()
+      .withMetadata({ orientation: 6 })
+      .toFile(file);
+    // Displayed pixel (x, y) is stored pixel (y, 39 − x): the crop, turned by hand.
+    const crop = { x: 5, y: 30, w: 20, h: 25 };
+    const expected = new Uint8Array(crop.w * crop.h * 3);
+    for (let y = 0; y < crop.h; y++)
+      for (let x = 0; x < crop.w; x++) {
+        const from = ((39 - (crop.x + x)) * 60 + (crop.y + y)) * 3;
+        expected.set(stored.subarray(from, from + 3), (y * crop.w + x) * 3);
+      }
+    const cut = await decodeForModel(file, { width: crop.w, height: crop.h, channels: 3, crop });
+    expect(Array.from(cut)).toEqual(Array.from(expected));
+    // A crop past the displayed edge is clipped to it (displayed 40 wide, stored 60).
+    const clipped = await decodeForModel(file, { width: 10, height: 10, channels: 3, crop: { x: 30, y: 0, w: 30, h: 10 } });
+    expect(clipped).toHaveLength(10 * 10 * 3);
+    await rm(dir, { recursive: true, force: true });
+  });
 });
 
 describe('decodeForDetector', () => {

