@@ -50,9 +50,17 @@ test('a run crops to what the Training view asked for and says what each image w
   await expect(detail).toContainText('crop: whole photo');
   // A quick run says how many heads each fold averaged (the default is one).
   await expect(detail).toContainText('1 head a fold');
-  // Each task's calibration error, and the share of its labels the calibration estimates are wrong.
+  // Each task's calibration error, and the share of its labels the calibration estimates are wrong: none for the
+  // class (built from the other tasks, it has no floor of its own), a share of photos for the mask, of persons for
+  // gender.
+  await expect(detail.getByRole('tab', { name: 'Class (18)' })).toHaveAttribute('aria-selected', 'true');
   await expect(detail.getByTestId('task-ece')).toHaveText(/^0\.\d{3}\s*\(unscaled 0\.\d{3}\)$/);
-  await expect(detail.getByTestId('task-wrong-share')).toHaveText(/^\d+\.\d%$/);
+  await expect(detail.getByTestId('task-wrong-share')).toHaveCount(0);
+  for (const tab of ['Mask', 'Gender']) {
+    await detail.getByRole('tab', { name: tab }).click();
+    await expect(detail.getByTestId('task-wrong-share')).toHaveText(/^\d+\.\d%$/);
+  }
+  await detail.getByRole('tab', { name: 'Class (18)' }).click();
   await expect(detail.getByTestId('run-crops')).toHaveText(/42 images on the whole photo/);
 
   // No photo has a face box yet: every one falls back to the default face region, and the run says so.
