@@ -1,7 +1,7 @@
 // Face detection with face-api's SSD MobileNetV1, the detector that held up best on faces with the lower half
 // covered. The detection job runs it on the photos the portrait look leaves (face-detector.ts): group photos, small
-// faces, faces the short-range detector is unsure of. Its weights ship inside @vladmandic/face-api (read from disk, nothing downloaded) and run on the tfjs
-// wasm backend.
+// faces, faces the short-range detector is unsure of. Its weights ship inside @vladmandic/face-api (read from disk,
+// nothing downloaded) and run on the tfjs wasm backend.
 //
 // face-api loads and parses the weights; the forward pass is Loupe's own, for speed on one wasm thread:
 //  - batch norms folded into the depthwise filters, and every convolution fused with its bias and ReLU6 (face-api
@@ -73,7 +73,6 @@ export interface FaceDetectorOptions {
 }
 
 export interface FaceDetector {
-  readonly name: string;
   /** Faces in an image decoded by `decodeForDetector` with a long side of at most 512. */
   detect(image: DetectorImage): Promise<DetectedFace[]>;
   /**
@@ -306,7 +305,6 @@ export async function loadSsdFaceDetector(
   const hintFloor = Math.min(minScore, SECOND_PASS_HINT);
 
   return {
-    name: SSD_DETECTOR_NAME,
     detect,
     async detectFile(source) {
       // Read once: each pass decodes the same bytes at its own size.
