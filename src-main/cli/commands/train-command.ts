@@ -111,29 +111,28 @@ export function addTrainCommand(program: Command): void {
         const { jobId } = await invoke(core, 'train.start', { datasetId, settings });
         const run = await waitForJob(core, jobId, 'train', 'training cancelled');
         const metrics = Object.fromEntries(
-          Object.entries(run.summary).map(([task, m]) => [
-            task,
-            {
-              accuracy: round(m.accuracy),
-              macro_f1: round(m.macroF1),
-              // Expected calibration error of the out-of-fold probabilities (15 bins); null where not measured.
-              ece: run.tasks[task]?.ece === undefined ? null : round(run.tasks[task].ece),
-              // The same before the probabilities were temperature-scaled; null where they were not.
-              ece_unscaled:
-                run.tasks[task]?.temperatureScaling === undefined
-                  ? null
-                  : round(run.tasks[task].temperatureScaling.eceBefore),
-              // Person-level fields (gender, age): the ECE of the person probabilities the review judges, one per
-              // person, with the photos' evidence discounted as the review does and with every photo counted fully.
-              ece_person: run.tasks[task]?.perPerson === undefined ? null : round(run.tasks[task].perPerson.ece),
-              ece_person_independent:
-                run.tasks[task]?.perPerson === undefined ? null : round(run.tasks[task].perPerson.eceIndependent),
-              // The share of labels (of persons, for person fields) the calibration estimates are wrong, from its
-              // label-noise floor (shared/label-noise.ts); null where the run fitted none.
-              wrong_share: nullableRound(run.tasks[task] && estimatedWrongShare(run.tasks[task])),
-              wrong_share_person: nullableRound(run.tasks[task] && estimatedWrongShare(run.tasks[task], 'person')),
-            },
-          ]),
+          Object.entries(run.summary).map(([task, m]) => {
+            const detail = run.tasks[task];
+            return [
+              task,
+              {
+                accuracy: round(m.accuracy),
+                macro_f1: round(m.macroF1),
+                // Expected calibration error of the out-of-fold probabilities (15 bins); null where not measured.
+                ece: nullableRound(detail?.ece),
+                // The same before the probabilities were temperature-scaled; null where they were not.
+                ece_unscaled: nullableRound(detail?.temperatureScaling?.eceBefore),
+                // Person-level fields (gender, age): the ECE of the person probabilities the review judges, one per
+                // person, with the photos' evidence discounted as the review does and with every photo counted fully.
+                ece_person: nullableRound(detail?.perPerson?.ece),
+                ece_person_independent: nullableRound(detail?.perPerson?.eceIndependent),
+                // The share of labels (of persons, for person fields) the calibration estimates are wrong, from its
+                // label-noise floor (shared/label-noise.ts); null where the run fitted none.
+                wrong_share: nullableRound(detail && estimatedWrongShare(detail)),
+                wrong_share_person: nullableRound(detail && estimatedWrongShare(detail, 'person')),
+              },
+            ];
+          }),
         );
         const crops = run.crops && {
           box: run.crops.box,
