@@ -51,7 +51,7 @@ function report(items: readonly Suspect[], planted: Planted): void {
   const inTop = all.filter((p) => top.has(p)).length;
   console.log(
     `planted errors in the top ${2 * all.length} of ${items.length} suspects: ${inTop} of ${all.length} ` +
-      `(${share(inTop, all.length)}); flagged: ${all.filter((p) => flagged.has(p)).length}; anywhere in the queue: ` +
+      `(${share(inTop, all.length)}); flagged: ${flaggedPlanted}; anywhere in the queue: ` +
       `${all.filter((p) => keys.includes(p)).length}`,
   );
   // Per direction: a man labelled a woman must be found as reliably as the reverse. The path spells the written
